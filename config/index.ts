@@ -1,0 +1,97 @@
+import path from 'node:path';
+import ms from 'ms';
+import { z } from 'zod';
+
+/** The repository root: embedded SQLite files and the Temporal state live under `<root>/.data` by default. */
+export const projectRoot = path.resolve(__dirname, '..');
+
+const duration = z.string().refine((value) => typeof ms(value as ms.StringValue) === 'number', {
+  message: 'must be a duration such as "30s", "2s", "500ms" or "0"',
+});
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const envSchema = z.object({
+  DATA_DIR: z.string().default('.data'),
+  PORT: port.default(3000),
+  SUPPLIER_PORT: port.default(3001),
+  CARRIER_PORT: port.default(3002),
+  DATABASE_URL: optionalString,
+  SUPPLIER_DATABASE_URL: optionalString,
+  CARRIER_DATABASE_URL: optionalString,
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_UI_PORT: port.default(8233),
+  SUPPLIER_URL: z.string().url().default('http://127.0.0.1:3001'),
+  CARRIER_URL: z.string().url().default('http://127.0.0.1:3002'),
+  CONSUL_HTTP_ADDR: optionalString,
+  SERVICE_HOST: z.string().default('127.0.0.1'),
+  ADMIN_EMAIL: optionalString,
+  ADMIN_PASSWORD: optionalString,
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(100),
+  CORS_ORIGINS: z.string().default('*'),
+  SESSION_TTL: duration.default('30d'),
+  PURCHASE_CANCEL_WINDOW: duration.default('30s'),
+  ACTIVITY_RETRY_INITIAL_INTERVAL: duration.default('1s'),
+  ACTIVITY_RETRY_MAX_INTERVAL: duration.default('30s'),
+  SEED_CATALOG: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export class ConfigError extends Error {
+  readonly code = 'INVALID_CONFIGURATION';
+}
+
+/** Parses the environment once; a bad value stops start-up with the variable's name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid environment: ${problems.join('; ')}`);
+  }
+  const values = parsed.data;
+  const dataDir = path.resolve(projectRoot, values.DATA_DIR);
+  const sqliteUrl = (name: string) => `file:${path.join(dataDir, `${name}.db`)}`;
+  return {
+    dataDir,
+    gateway: { port: values.PORT },
+    databases: {
+      store: values.DATABASE_URL ?? sqliteUrl('store'),
+      supplier: values.SUPPLIER_DATABASE_URL ?? sqliteUrl('supplier'),
+      carrier: values.CARRIER_DATABASE_URL ?? sqliteUrl('carrier'),
+    },
+    temporal: {
+      address: values.TEMPORAL_ADDRESS,
+      namespace: values.TEMPORAL_NAMESPACE,
+      uiPort: values.TEMPORAL_UI_PORT,
+    },
+    services: {
+      supplier: { port: values.SUPPLIER_PORT, url: values.SUPPLIER_URL },
+      carrier: { port: values.CARRIER_PORT, url: values.CARRIER_URL },
+      host: values.SERVICE_HOST,
+    },
+    consulAddress: values.CONSUL_HTTP_ADDR,
+    admin:
+      values.ADMIN_EMAIL && values.ADMIN_PASSWORD
+        ? { email: values.ADMIN_EMAIL, password: values.ADMIN_PASSWORD }
+        : undefined,
+    rateLimitPerMinute: values.RATE_LIMIT_PER_MINUTE,
+    corsOrigins: values.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean),
+    sessionTtlMs: ms(values.SESSION_TTL as ms.StringValue),
+    purchase: {
+      cancelWindow: values.PURCHASE_CANCEL_WINDOW,
+      retryInitialInterval: values.ACTIVITY_RETRY_INITIAL_INTERVAL,
+      retryMaximumInterval: values.ACTIVITY_RETRY_MAX_INTERVAL,
+    },
+    seedCatalog: values.SEED_CATALOG,
+    logLevel: values.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+export const roles = ['USER', 'ADMIN'] as const;
+export const Role = z.enum(roles);
+export type Role = z.infer<typeof Role>;
+
+export const User = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string().nullable(),
+  role: Role,
+});
+export type User = z.infer<typeof User>;
+
+const email = z
+  .string()
+  .trim()
+  .max(254)
+  .email()
+  .transform((value) => value.toLowerCase());
+
+/** Strict: a `role` in the body is an error, not a way to become ADMIN. */
+export const RegisterRequest = z
+  .object({
+    email,
+    password: z.string().min(8).max(256),
+    name: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+export type RegisterRequest = z.infer<typeof RegisterRequest>;
+
+export const LoginRequest = z.object({ email, password: z.string().min(1).max(256) }).strict();
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+export const LoginResponse = z.object({ token: z.string(), expiresAt: z.string(), user: User });

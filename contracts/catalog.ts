@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { DeliveryStatus, Sku } from './purchase';
+
+export const Product = z.object({
+  id: z.string(),
+  sku: z.string(),
+  name: z.string(),
+  priceCents: z.number().int(),
+  /** The supplier's available stock; null while the supplier cannot be reached. */
+  available: z.number().int().nullable(),
+});
+export type Product = z.infer<typeof Product>;
+
+const priceCents = z.number().int().min(0).max(100_000_000);
+const productName = z.string().trim().min(1).max(200);
+
+export const CreateProductRequest = z
+  .object({ sku: Sku, name: productName, priceCents, stock: z.number().int().min(0).max(1_000_000).optional() })
+  .strict();
+export type CreateProductRequest = z.infer<typeof CreateProductRequest>;
+
+export const UpdateProductRequest = z
+  .object({ name: productName.optional(), priceCents: priceCents.optional() })
+  .strict()
+  .refine((body) => body.name !== undefined || body.priceCents !== undefined, {
+    message: 'give name, priceCents or both',
+  });
+export type UpdateProductRequest = z.infer<typeof UpdateProductRequest>;
+
+export const StockLevel = z.object({ sku: z.string(), available: z.number().int(), reserved: z.number().int() });
+export type StockLevel = z.infer<typeof StockLevel>;
+
+export const SetStockRequest = z.object({ available: z.number().int().min(0).max(1_000_000) }).strict();
+export type SetStockRequest = z.infer<typeof SetStockRequest>;
+
+/** The carrier's own record of a delivery, as its HTTP API serves it. */
+export const Delivery = z.object({
+  id: z.string(),
+  purchaseId: z.string(),
+  status: DeliveryStatus,
+  carrier: z.string(),
+  trackingNumber: z.string(),
+  estimatedDate: z.string(),
+  country: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Delivery = z.infer<typeof Delivery>;

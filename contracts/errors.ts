@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+/** Refusals a service makes on business grounds: final, never retried (they fail the purchase). */
+export const businessRefusalCodes = ['OUT_OF_STOCK', 'UNKNOWN_SKU', 'UNSERVED_COUNTRY', 'INVALID_VOUCHER'] as const;
+export type BusinessRefusalCode = (typeof businessRefusalCodes)[number];
+
+/** Every error code a client can meet. The gateway maps each to one HTTP status in `api/errors.ts`. */
+export const errorCodes = [
+  ...businessRefusalCodes,
+  'VALIDATION_FAILED',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'EMAIL_TAKEN',
+  'INVALID_CREDENTIALS',
+  'SKU_TAKEN',
+  'NOT_CANCELLABLE',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL',
+] as const;
+export const ErrorCode = z.enum(errorCodes);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: ErrorCode,
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** An error with a contract code, thrown anywhere outside workflow code and turned into an answer at the edge. */
+export class CodedError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'CodedError';
+  }
+}

@@ -1,0 +1,6 @@
+export * from './activities';
+export * from './auth';
+export * from './catalog';
+export * from './errors';
+export * from './purchase';
+export * from './temporal';

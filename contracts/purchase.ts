@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { businessRefusalCodes } from './errors';
+
+export const purchaseStatuses = [
+  'RECEIVED',
+  'ORDER_REQUESTED',
+  'RESERVE_DELIVERED',
+  'COMPENSATING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+] as const;
+export const PurchaseStatus = z.enum(purchaseStatuses);
+export type PurchaseStatus = z.infer<typeof PurchaseStatus>;
+export const finalPurchaseStatuses: readonly PurchaseStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+
+export const Sku = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-"');
+
+export const ItemRequest = z.object({
+  sku: Sku,
+  quantity: z.number().int().min(1).max(1000),
+});
+export type ItemRequest = z.infer<typeof ItemRequest>;
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const Address = z.object({
+  name: text(200),
+  street: text(300),
+  city: text(100),
+  postalCode: text(20),
+  country: z
+    .string()
+    .trim()
+    .length(2)
+    .regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 code')
+    .transform((code) => code.toUpperCase()),
+});
+export type Address = z.infer<typeof Address>;
+
+export const Voucher = z.object({ code: text(64) });
+export type Voucher = z.infer<typeof Voucher>;
+
+export const PurchaseRequest = z
+  .object({
+    items: z
+      .array(ItemRequest)
+      .min(1)
+      .max(50)
+      .refine((items) => new Set(items.map((item) => item.sku)).size === items.length, {
+        message: 'each SKU may appear once; raise its quantity instead',
+      }),
+    address: Address,
+    voucher: Voucher.optional(),
+  })
+  .strict();
+export type PurchaseRequest = z.infer<typeof PurchaseRequest>;
+
+export const PurchaseItem = z.object({
+  sku: z.string(),
+  quantity: z.number().int(),
+  unitPriceCents: z.number().int(),
+});
+export type PurchaseItem = z.infer<typeof PurchaseItem>;
+
+export const SupplierOrderRef = z.object({ orderId: z.string(), name: z.string() });
+export type SupplierOrderRef = z.infer<typeof SupplierOrderRef>;
+
+export const deliveryStatuses = ['SCHEDULED', 'DISPATCHED', 'CANCELLED'] as const;
+export const DeliveryStatus = z.enum(deliveryStatuses);
+export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
+
+export const DeliveryRef = z.object({
+  id: z.string(),
+  status: DeliveryStatus,
+  carrier: z.string(),
+  trackingNumber: z.string(),
+  estimatedDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+});
+export type DeliveryRef = z.infer<typeof DeliveryRef>;
+
+export const PurchaseFailure = z.object({
+  code: z.enum([...businessRefusalCodes, 'CANCELLED']),
+  message: z.string(),
+});
+export type PurchaseFailure = z.infer<typeof PurchaseFailure>;
+
+export const HistoryEntry = z.object({
+  status: PurchaseStatus,
+  at: z.string(),
+  note: z.string().optional(),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+/** The purchase resource: what the REST API answers and what the workflow's `status` query returns. */
+export const Purchase = z.object({
+  id: z.string(),
+  workflowId: z.string(),
+  customerId: z.string(),
+  status: PurchaseStatus,
+  items: z.array(PurchaseItem),
+  address: Address,
+  voucher: Voucher.optional(),
+  totalCents: z.number().int(),
+  discountCents: z.number().int(),
+  supplier: SupplierOrderRef.optional(),
+  delivery: DeliveryRef.optional(),
+  failure: PurchaseFailure.optional(),
+  history: z.array(HistoryEntry),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Purchase = z.infer<typeof Purchase>;
+
+export const CancelRequest = z.object({ reason: z.string().trim().max(500).optional() }).strict();
+export type CancelRequest = z.infer<typeof CancelRequest>;

@@ -1,0 +1,57 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import { Address, Purchase, PurchaseFailure, PurchaseItem, Voucher } from './purchase';
+
+/** One source for every name that crosses the Temporal boundary: gateway, workers, tests and the CLI agree on these. */
+export const taskQueues = {
+  purchases: 'purchases',
+  supplier: 'supplier',
+  carrier: 'carrier',
+} as const;
+
+export const purchaseWorkflowType = 'purchase';
+export const purchaseWorkflowId = (purchaseId: string) => `purchase-${purchaseId}`;
+
+export const CancelSignalInput = z.object({ reason: z.string().max(500).optional() }).passthrough();
+export type CancelSignalInput = z.infer<typeof CancelSignalInput>;
+
+/** `temporal workflow signal --name cancel --input '{"reason":"…"}'`: cancels until the purchase is confirmed. */
+export const cancelSignal = defineSignal<[CancelSignalInput?]>('cancel');
+/** Ends the cancellation window at once. */
+export const confirmSignal = defineSignal<[]>('confirm');
+/** The purchase resource as the workflow sees it. */
+export const statusQuery = defineQuery<Purchase>('status');
+/**
+ * The gateway's cancel: like the signal, but it answers whether the cancel was accepted, so the REST API can say
+ * 409 without racing the confirmation.
+ */
+export const requestCancellationUpdate = defineUpdate<Purchase, [CancelSignalInput?]>('requestCancellation');
+
+export const searchAttributes = {
+  customerId: defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD),
+  purchaseStatus: defineSearchAttributeKey('PurchaseStatus', SearchAttributeType.KEYWORD),
+} as const;
+
+/** Durations the workflow uses; they come with the input because workflow code cannot read the environment. */
+export const SagaSettings = z.object({
+  cancelWindow: z.string(),
+  retryInitialInterval: z.string(),
+  retryMaximumInterval: z.string(),
+});
+export type SagaSettings = z.infer<typeof SagaSettings>;
+
+export const PurchaseWorkflowInput = z.object({
+  purchaseId: z.string(),
+  customerId: z.string(),
+  items: z.array(PurchaseItem),
+  address: Address,
+  voucher: Voucher.optional(),
+  totalCents: z.number().int(),
+  discountCents: z.number().int(),
+  /** A refusal found while pricing (unknown SKU, invalid voucher): the saga fails at once with it. */
+  refusal: PurchaseFailure.optional(),
+  createdAt: z.string(),
+  settings: SagaSettings,
+});
+export type PurchaseWorkflowInput = z.infer<typeof PurchaseWorkflowInput>;

@@ -1,0 +1,24 @@
+/** Three suites: unit (pure functions), integration (real Temporal, real SQLite), e2e (real processes over HTTP). */
+const transform = {
+  '^.+\\.(t|j)sx?$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  ],
+};
+// @oslojs ships ES modules only; jest's CommonJS runtime needs them transformed.
+const transformIgnorePatterns = ['/node_modules/(?!@oslojs/)'];
+const project = (name, timeout) => ({
+  displayName: name,
+  testEnvironment: 'node',
+  testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+  transform,
+  transformIgnorePatterns,
+  slowTestThreshold: timeout,
+});
+
+module.exports = {
+  projects: [project('unit', 5), project('integration', 60), project('e2e', 120)],
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  testTimeout: 120_000,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
+};

@@ -1,0 +1,3 @@
+import { databaseConfig } from '../prisma-config';
+
+export default databaseConfig('supplier');
