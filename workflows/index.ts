@@ -1,0 +1,1 @@
+export { purchase } from './purchase';

@@ -1,0 +1,242 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { CarrierActivities, StoreActivities, SupplierActivities } from '../contracts/activities';
+import { businessRefusalCodes, type BusinessRefusalCode } from '../contracts/errors';
+import type { Purchase, PurchaseFailure, PurchaseStatus } from '../contracts/purchase';
+import {
+  cancelSignal,
+  confirmSignal,
+  purchaseWorkflowId,
+  requestCancellationUpdate,
+  searchAttributes,
+  statusQuery,
+  taskQueues,
+  type CancelSignalInput,
+  type PurchaseWorkflowInput,
+} from '../contracts/temporal';
+import { assertTransition, isFinal } from '../domain/purchase-state';
+
+/**
+ * The purchase saga: reserve stock, schedule the delivery, hold for the cancellation window, confirm.
+ * A business refusal fails it; a cancel compensates it. Infrastructure faults are Temporal's to retry: every
+ * activity retries with backoff and no attempt limit, so a fault delays a purchase and never fails it.
+ */
+export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> {
+  const { supplier, carrier, store } = activitiesFor(input);
+  const purchaseId = input.purchaseId;
+
+  const state: Purchase = {
+    id: purchaseId,
+    workflowId: purchaseWorkflowId(purchaseId),
+    customerId: input.customerId,
+    status: 'RECEIVED',
+    items: input.items,
+    address: input.address,
+    ...(input.voucher ? { voucher: input.voucher } : {}),
+    totalCents: input.totalCents,
+    discountCents: input.discountCents,
+    history: [{ status: 'RECEIVED', at: input.createdAt }],
+    createdAt: input.createdAt,
+    updatedAt: input.createdAt,
+  };
+  let version = 0;
+  let cancellation: CancelSignalInput | undefined;
+  let confirmRequested = false;
+  // Set once confirmation starts: from then on a cancel is ignored (signal) or refused (update).
+  let committed = false;
+
+  // The forward steps run in their own scope so that a cancel can interrupt an activity in flight;
+  // the compensations then run outside it and undo whatever that activity may have done.
+  const forward = new CancellationScope();
+  const cancellable = () => !committed && !isFinal(state.status) && state.status !== 'COMPENSATING';
+  const requestCancel = (request: CancelSignalInput = {}) => {
+    if (cancellation) return;
+    cancellation = request;
+    forward.cancel();
+  };
+
+  setHandler(statusQuery, () => state);
+  setHandler(confirmSignal, () => {
+    confirmRequested = true;
+  });
+  setHandler(cancelSignal, (request) => {
+    if (cancellable() || cancellation) requestCancel(request);
+    else log.info('Cancel ignored: the purchase can no longer be cancelled', { status: state.status });
+  });
+  setHandler(
+    requestCancellationUpdate,
+    async (request: CancelSignalInput) => {
+      requestCancel(request);
+      await condition(() => state.status === 'COMPENSATING' || isFinal(state.status));
+      return state;
+    },
+    {
+      validator: (_request: CancelSignalInput) => {
+        if (!cancellable() && !cancellation) {
+          throw ApplicationFailure.nonRetryable(
+            `Purchase ${purchaseId} is ${committed ? 'confirmed' : state.status} and can no longer be cancelled`,
+            'NOT_CANCELLABLE',
+          );
+        }
+      },
+    },
+  );
+
+  const moveTo = async (status: PurchaseStatus, note?: string) => {
+    assertTransition(state.status, status);
+    const at = new Date().toISOString();
+    state.status = status;
+    state.updatedAt = at;
+    state.history.push(note ? { status, at, note } : { status, at });
+    version += 1;
+    upsertSearchAttributes([{ key: searchAttributes.purchaseStatus, value: status }]);
+    upsertMemo({ status, summary: summaryOf(state) });
+    setCurrentDetails(detailsOf(state));
+    await store.recordPurchase.executeWithOptions({ summary: `Record ${status} in the store's database` }, [
+      { purchase: state, version },
+    ]);
+  };
+
+  // Registered before each step runs: a cancel may interrupt the step after its side effect happened.
+  // Every compensation is safe when its step never ran (the owner leaves a tombstone).
+  const compensations: { name: string; run: () => Promise<void> }[] = [];
+
+  try {
+    if (input.refusal) throw new BusinessRefusal(input.refusal);
+    await forward.run(async () => {
+      compensations.unshift({
+        name: 'release the stock reservation',
+        run: () =>
+          supplier.releaseReservation.executeWithOptions({ summary: 'Release the reserved stock' }, [{ purchaseId }]),
+      });
+      state.supplier = await supplier.reserveStock.executeWithOptions(
+        { summary: `Reserve ${describeItems(state)}` },
+        [{ purchaseId, items: input.items.map(({ sku, quantity }) => ({ sku, quantity })) }],
+      );
+      await moveTo('ORDER_REQUESTED');
+
+      compensations.unshift({
+        name: 'cancel the delivery',
+        run: async () => {
+          await carrier.cancelDelivery.executeWithOptions({ summary: 'Cancel the delivery' }, [{ purchaseId }]);
+          if (state.delivery) state.delivery = { ...state.delivery, status: 'CANCELLED' };
+        },
+      });
+      state.delivery = await carrier.scheduleDelivery.executeWithOptions(
+        { summary: `Schedule a delivery to ${input.address.city}, ${input.address.country}` },
+        [{ purchaseId, address: input.address }],
+      );
+      await moveTo('RESERVE_DELIVERED');
+
+      // The durable cancellation window: a timer in Temporal's history, so it survives worker restarts.
+      await condition(() => confirmRequested, input.settings.cancelWindow);
+    });
+  } catch (error) {
+    const refusal = asBusinessRefusal(error);
+    if (!refusal && !isCancellation(error)) throw error;
+    if (refusal && state.status === 'RECEIVED' && !cancellation) {
+      // Nothing was done yet: a refusal at the first step leaves nothing to undo.
+      state.failure = refusal;
+      await CancellationScope.nonCancellable(() => moveTo('FAILED', refusal.message));
+      return state;
+    }
+    const failure: PurchaseFailure =
+      refusal && !cancellation
+        ? refusal
+        : { code: 'CANCELLED', message: cancellation?.reason ?? 'Cancelled on request' };
+    await CancellationScope.nonCancellable(async () => {
+      await moveTo('COMPENSATING', failure.message);
+      await compensate(compensations);
+      state.failure = failure;
+      await moveTo(failure.code === 'CANCELLED' ? 'CANCELLED' : 'FAILED', failure.message);
+    });
+    return state;
+  }
+
+  committed = true;
+  await CancellationScope.nonCancellable(async () => {
+    await supplier.confirmSale.executeWithOptions({ summary: 'Turn the reservation into a sale' }, [{ purchaseId }]);
+    state.delivery = await carrier.dispatchDelivery.executeWithOptions({ summary: 'Dispatch the parcel' }, [
+      { purchaseId },
+    ]);
+    await moveTo('COMPLETED');
+  });
+  return state;
+}
+
+function activitiesFor(input: PurchaseWorkflowInput) {
+  const options: ActivityOptions = {
+    // Each activity is one short database transaction; a worker that dies mid-task is noticed this quickly.
+    startToCloseTimeout: '10s',
+    retry: {
+      initialInterval: input.settings.retryInitialInterval,
+      maximumInterval: input.settings.retryMaximumInterval,
+      backoffCoefficient: 2,
+      nonRetryableErrorTypes: [...businessRefusalCodes],
+    },
+  };
+  return {
+    supplier: proxyActivities<SupplierActivities>({ ...options, taskQueue: taskQueues.supplier }),
+    carrier: proxyActivities<CarrierActivities>({ ...options, taskQueue: taskQueues.carrier }),
+    store: proxyActivities<StoreActivities>({ ...options, taskQueue: taskQueues.purchases }),
+  };
+}
+
+/** Runs the compensations in reverse order of the steps. Each retries until done; a bug is logged, not hidden. */
+async function compensate(compensations: { name: string; run: () => Promise<void> }[]) {
+  for (const compensation of compensations) {
+    try {
+      await compensation.run();
+    } catch (error) {
+      log.error(`Compensation failed: ${compensation.name}`, { error: String(error) });
+    }
+  }
+}
+
+class BusinessRefusal extends Error {
+  constructor(readonly failure: PurchaseFailure) {
+    super(failure.message);
+  }
+}
+
+/** A refusal made on business grounds by an owner's activity (or by pricing), with its contract code. */
+function asBusinessRefusal(error: unknown): PurchaseFailure | undefined {
+  if (error instanceof BusinessRefusal) return error.failure;
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
+    const code = error.cause.type;
+    if (code && (businessRefusalCodes as readonly string[]).includes(code)) {
+      return { code: code as BusinessRefusalCode, message: error.cause.message };
+    }
+  }
+  return undefined;
+}
+
+function describeItems(state: Purchase): string {
+  return state.items.map((item) => `${item.quantity} × ${item.sku}`).join(', ');
+}
+
+function summaryOf(state: Purchase): string {
+  return `${describeItems(state)} for ${(state.totalCents / 100).toFixed(2)}, ${state.status}`;
+}
+
+function detailsOf(state: Purchase): string {
+  const lines = [`**${state.status}**: ${describeItems(state)}, total ${(state.totalCents / 100).toFixed(2)}`];
+  if (state.supplier) lines.push(`Supplier order ${state.supplier.orderId} (${state.supplier.name})`);
+  if (state.delivery) {
+    lines.push(`Delivery ${state.delivery.status} by ${state.delivery.carrier}, tracking ${state.delivery.trackingNumber}`);
+  }
+  if (state.failure) lines.push(`Failure ${state.failure.code}: ${state.failure.message}`);
+  return lines.join('\n\n');
+}
