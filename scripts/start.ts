@@ -1,0 +1,107 @@
+/**
+ * `npm start`: the whole system in the foreground. Temporal first, then the gateway and the three workers, each a
+ * process of its own (as in production). Ctrl-C stops the services first, so workers hand back their tasks while
+ * Temporal still runs, and Temporal last.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { loadConfig, projectRoot } from '../config';
+import { ensureTemporalCli } from './temporal-cli';
+import { devServerOptions, hostAndPort, portAnswers, startTemporalDevServer, waitForPort } from './temporal-dev-server';
+
+const tsxCli = require.resolve('tsx/cli');
+const services = [
+  { name: 'gateway', entry: 'api/main.ts' },
+  { name: 'orchestrator', entry: 'workers/orchestrator.ts' },
+  { name: 'supplier', entry: 'workers/supplier.ts' },
+  { name: 'carrier', entry: 'workers/carrier.ts' },
+];
+const stopGraceMs = 20_000;
+
+interface Running {
+  name: string;
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+function prefixed(name: string, child: ChildProcess) {
+  const label = `[${name}]`.padEnd(15);
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) readline.createInterface({ input: stream }).on('line', (line) => console.log(`${label}${line}`));
+  }
+}
+
+function track(name: string, child: ChildProcess): Running {
+  prefixed(name, child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { name, child, exited };
+}
+
+async function stopAll(running: Running[]) {
+  // Reverse start order: services first, Temporal last.
+  for (const process of [...running].reverse()) {
+    if (process.child.exitCode !== null || process.child.signalCode !== null) continue;
+    process.child.kill('SIGTERM');
+    const forced = setTimeout(() => process.child.kill('SIGKILL'), stopGraceMs);
+    await process.exited;
+    clearTimeout(forced);
+  }
+}
+
+async function main() {
+  const config = loadConfig();
+  const running: Running[] = [];
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('[start] stopping all processes…');
+    await stopAll(running);
+    console.log('[start] all processes stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  const { host, port } = hostAndPort(config.temporal.address);
+  if (await portAnswers(host, port)) {
+    console.log(`[start] a Temporal server already answers on ${config.temporal.address}; using it`);
+  } else {
+    const cli = await ensureTemporalCli();
+    const options = devServerOptions(config);
+    const temporal = startTemporalDevServer(cli, { ...options, logLevel: 'error' });
+    running.push(track('temporal', temporal));
+    temporal.once('exit', (code) => {
+      if (!stopping) {
+        console.error(`[start] the Temporal dev server exited (${code}); stopping`);
+        void shutdown(1);
+      }
+    });
+    await waitForPort(host, port);
+    console.log(`[start] Temporal on ${config.temporal.address}, Web UI http://127.0.0.1:${options.uiPort}`);
+  }
+
+  for (const service of services) {
+    // Own process group: Ctrl-C reaches only this supervisor, which then stops each child in order.
+    const child = spawn(process.execPath, [tsxCli, path.join(projectRoot, service.entry)], {
+      cwd: projectRoot,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    running.push(track(service.name, child));
+    child.once('exit', (code, signal) => {
+      if (!stopping) {
+        console.error(`[start] ${service.name} exited (${signal ?? code}); stopping everything`);
+        void shutdown(1);
+      }
+    });
+  }
+  console.log(`[start] gateway on http://127.0.0.1:${config.gateway.port} (docs at /docs); Ctrl-C stops everything`);
+}
+
+main().catch((error) => {
+  console.error(`[start] ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+});

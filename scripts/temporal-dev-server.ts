@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { Config } from '../config';
+import { searchAttributes } from '../contracts/temporal';
+
+/** The CLI spells search attribute types its own way. */
+const cliTypeNames: Record<string, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
+export function hostAndPort(address: string): { host: string; port: number } {
+  const [host, port] = address.split(':');
+  return { host: host || '127.0.0.1', port: Number(port) || 7233 };
+}
+
+/** Resolves once something accepts TCP connections on host:port, or rejects after the timeout. */
+export async function waitForPort(host: string, port: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await portAnswers(host, port)) return;
+    if (Date.now() > deadline) throw new Error(`nothing answered on ${host}:${port} within ${timeoutMs / 1000}s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+export function portAnswers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * `temporal server start-dev` with its state in a SQLite file (purchases in flight survive a restart), the Web UI,
+ * and the purchase search attributes registered at start-up.
+ */
+export function startTemporalDevServer(
+  cli: string,
+  options: { address: string; uiPort: number; namespace: string; dbFile: string; logLevel?: string },
+): ChildProcess {
+  const { host, port } = hostAndPort(options.address);
+  fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    host,
+    '--port',
+    String(port),
+    '--ui-port',
+    String(options.uiPort),
+    '--db-filename',
+    options.dbFile,
+    '--log-level',
+    options.logLevel ?? 'warn',
+    ...Object.values(searchAttributes).flatMap((key) => ['--search-attribute', `${key.name}=${cliTypeNames[key.type]}`]),
+  ];
+  if (options.namespace !== 'default') args.push('--namespace', options.namespace);
+  // Own process group: a Ctrl-C reaches the supervisor, which stops Temporal last.
+  return spawn(cli, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+}
+
+export function devServerOptions(config: Config) {
+  return {
+    address: config.temporal.address,
+    uiPort: config.temporal.uiPort,
+    namespace: config.temporal.namespace,
+    dbFile: path.join(config.dataDir, 'temporal.db'),
+  };
+}
