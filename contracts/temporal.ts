@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type Duration } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { Address, Purchase, PurchaseFailure, PurchaseItem, Voucher } from './purchase';
@@ -26,7 +26,7 @@ export const statusQuery = defineQuery<Purchase>('status');
  * The gateway's cancel: like the signal, but it answers whether the cancel was accepted, so the REST API can say
  * 409 without racing the confirmation.
  */
-export const requestCancellationUpdate = defineUpdate<Purchase, [CancelSignalInput?]>('requestCancellation');
+export const requestCancellationUpdate = defineUpdate<Purchase, [CancelSignalInput]>('requestCancellation');
 
 export const searchAttributes = {
   customerId: defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD),
@@ -34,10 +34,11 @@ export const searchAttributes = {
 } as const;
 
 /** Durations the workflow uses; they come with the input because workflow code cannot read the environment. */
+const duration = z.string().transform((value) => value as Duration);
 export const SagaSettings = z.object({
-  cancelWindow: z.string(),
-  retryInitialInterval: z.string(),
-  retryMaximumInterval: z.string(),
+  cancelWindow: duration,
+  retryInitialInterval: duration,
+  retryMaximumInterval: duration,
 });
 export type SagaSettings = z.infer<typeof SagaSettings>;
 

@@ -1,0 +1,128 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import type { Client } from '@temporalio/client';
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Config } from '../config';
+import { CodedError } from '../contracts/errors';
+import { SagaSettings } from '../contracts/temporal';
+import { createServiceLocator } from '../discovery/locator';
+import type { Logger } from '../logging';
+import type { StoreDb } from '../prisma/clients';
+import { createSessionStore } from './auth/sessions';
+import type { AppEnv } from './context';
+import { errorResponse } from './errors';
+import { createAuthMiddleware } from './middleware/auth';
+import { handleError, handleNotFound, validationHook } from './middleware/errors';
+import { rateLimit } from './middleware/rate-limit';
+import { bearerSecurityScheme } from './openapi';
+import { createPurchaseService } from './purchases/service';
+import { authRoutes } from './routes/auth';
+import { deliveryRoutes } from './routes/deliveries';
+import { healthRoutes } from './routes/health';
+import { inventoryRoutes } from './routes/inventory';
+import { productRoutes } from './routes/products';
+import { purchaseRoutes } from './routes/purchases';
+import { createServicesClient, type ServicesClient } from './services-client';
+
+export type GatewayConfig = Pick<
+  Config,
+  'rateLimitPerMinute' | 'corsOrigins' | 'sessionTtlMs' | 'purchase' | 'consulAddress' | 'services'
+>;
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  store: StoreDb;
+  /** A Temporal client; nothing is called on it until a route needs Temporal. */
+  temporal: Client;
+  logger: Logger;
+  /** The supplier's and carrier's HTTP APIs; by default found through Consul or the configured URLs. */
+  services?: ServicesClient;
+  /** How long a Temporal call may take before the answer is 503 (default 10 s). */
+  temporalTimeoutMs?: number;
+  /** Largest accepted request body in bytes (default 64 KiB). */
+  maxBodyBytes?: number;
+}
+
+/** Logs one line per answered request, tagged with its request id. */
+function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const started = performance.now();
+    await next();
+    logger.info(
+      {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    );
+  };
+}
+
+/** Assembles the gateway; `main.ts` serves it and tests call `app.request()` on it. */
+export function createApp(deps: GatewayDeps) {
+  const { config, store, temporal, logger } = deps;
+  const temporalTimeoutMs = deps.temporalTimeoutMs ?? 10_000;
+  const services = deps.services ?? createServicesClient(createServiceLocator(config));
+  const sessions = createSessionStore(store, config.sessionTtlMs);
+  const auth = createAuthMiddleware(sessions);
+  const purchases = createPurchaseService({ store, temporal, settings: SagaSettings.parse(config.purchase), temporalTimeoutMs });
+
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use('*', requestId());
+  app.use('*', requestLog(logger));
+  app.use('*', secureHeaders());
+  app.use(
+    '*',
+    cors({
+      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+      allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      exposeHeaders: ['Retry-After', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+    }),
+  );
+  app.use('*', rateLimit(config.rateLimitPerMinute));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.maxBodyBytes ?? 64 * 1024,
+      onError: (c) =>
+        errorResponse(c, new CodedError('PAYLOAD_TOO_LARGE', `The body may be at most ${deps.maxBodyBytes ?? 64 * 1024} bytes`)),
+    }),
+  );
+
+  app.route('/', healthRoutes({ store, temporal, timeoutMs: Math.min(temporalTimeoutMs, 3_000) }));
+  app.route('/', authRoutes({ store, sessions, auth }));
+  app.route('/', productRoutes({ store, services, auth }));
+  app.route('/', inventoryRoutes({ services, auth }));
+  app.route('/', deliveryRoutes({ services, auth }));
+  app.route('/', purchaseRoutes({ purchases, auth }));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', bearerSecurityScheme, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The token from POST /auth/login',
+  });
+  app.doc('/openapi.json', {
+    openapi: '3.0.3',
+    info: {
+      title: 'Purchase gateway',
+      version: '1.0.0',
+      description:
+        'Durable purchase sagas on Temporal. Errors are always {"error": {"code", "message", "details"?}}.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Purchase gateway API' }));
+
+  app.onError(handleError(logger));
+  app.notFound(handleNotFound);
+  return app;
+}
+
+export type GatewayApp = ReturnType<typeof createApp>;

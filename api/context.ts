@@ -1,0 +1,15 @@
+import type { RequestIdVariables } from 'hono/request-id';
+import type { User } from '../contracts/auth';
+
+/** What the auth middleware leaves on the context for the handlers after it. */
+export interface SessionInfo {
+  id: string;
+  expiresAt: Date;
+}
+
+export interface AppEnv {
+  Variables: RequestIdVariables & {
+    user?: User;
+    session?: SessionInfo;
+  };
+}

@@ -1,0 +1,80 @@
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../config';
+import { createLogger, type Logger } from '../logging';
+import { migrateDatabase } from '../prisma/cli';
+import { connectStore } from '../prisma/clients';
+import { redactUrl } from '../prisma/databases';
+import { createApp } from './app';
+import { ensureAdmin } from './auth/accounts';
+import { seedCatalogIfEmpty } from './catalog-seed';
+
+/** Waits for Temporal, saying so every few seconds: the gateway may well start before the server does. */
+async function connectTemporal(address: string, logger: Logger, stopping: () => boolean): Promise<Connection> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await Connection.connect({ address, connectTimeout: '5s' });
+    } catch (error) {
+      if (stopping()) throw error;
+      logger.warn({ address, attempt, err: error }, `Temporal is not reachable at ${address} yet; retrying in 2s`);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+  }
+}
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger('gateway', config.logLevel);
+  let stopping = false;
+  let stop: (signal: string) => void = (signal) => {
+    // Before the server is up there is nothing to drain.
+    logger.info({ signal }, 'Stopping during start-up');
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      stopping = true;
+      stop(signal);
+    });
+  }
+
+  logger.info({ database: redactUrl(config.databases.store) }, 'Migrating the store database');
+  await migrateDatabase('store', config.databases.store);
+  const store = connectStore(config.databases.store);
+
+  if (config.seedCatalog) {
+    const seeded = await seedCatalogIfEmpty(store);
+    if (seeded > 0) logger.info({ products: seeded }, 'Seeded the catalog');
+  }
+  if (config.admin) {
+    const admin = await ensureAdmin(store, config.admin);
+    logger.info({ email: admin.email }, 'Admin user ensured');
+  }
+
+  const connection = await connectTemporal(config.temporal.address, logger, () => stopping);
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  logger.info({ address: config.temporal.address, namespace: config.temporal.namespace }, 'Connected to Temporal');
+
+  const app = createApp({ config, store, temporal, logger });
+  const server = serve({ fetch: app.fetch, port: config.gateway.port }, (info) => {
+    logger.info({ port: info.port }, `Gateway listening on http://127.0.0.1:${info.port} (docs at /docs)`);
+  }) as Server;
+
+  stop = (signal) => {
+    logger.info({ signal }, 'Shutting down: no new connections, finishing requests in flight');
+    // A second signal, or requests that will not finish, must not keep the process alive.
+    setTimeout(() => process.exit(0), 10_000).unref();
+    server.close(async () => {
+      await Promise.allSettled([connection.close(), store.$disconnect()]);
+      logger.info('Gateway stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+}
+
+main().catch((error) => {
+  createLogger('gateway').fatal({ err: error }, 'Gateway failed to start');
+  process.exit(1);
+});

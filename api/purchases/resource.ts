@@ -1,0 +1,35 @@
+import type {
+  Address,
+  DeliveryRef,
+  HistoryEntry,
+  Purchase,
+  PurchaseFailure,
+  PurchaseItem,
+  PurchaseStatus,
+  SupplierOrderRef,
+} from '../../contracts/purchase';
+import type { Purchase as PurchaseRow } from '../../prisma/store/generated/client';
+
+/**
+ * The purchase resource from the gateway's row. The JSON columns are written by the gateway (on creation) and by the
+ * store activity (at each saga transition), both from the contract's types.
+ */
+export function purchaseFromRow(row: PurchaseRow): Purchase {
+  return {
+    id: row.id,
+    workflowId: row.workflowId,
+    customerId: row.userId,
+    status: row.status as PurchaseStatus,
+    items: row.items as PurchaseItem[],
+    address: row.address as Address,
+    ...(row.voucherCode ? { voucher: { code: row.voucherCode } } : {}),
+    totalCents: row.totalCents,
+    discountCents: row.discountCents,
+    ...(row.supplier ? { supplier: row.supplier as SupplierOrderRef } : {}),
+    ...(row.delivery ? { delivery: row.delivery as DeliveryRef } : {}),
+    ...(row.failure ? { failure: row.failure as PurchaseFailure } : {}),
+    history: row.history as HistoryEntry[],
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

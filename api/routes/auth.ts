@@ -1,0 +1,82 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { LoginRequest, LoginResponse, RegisterRequest, User } from '../../contracts/auth';
+import type { StoreDb } from '../../prisma/clients';
+import { authenticate, registerUser } from '../auth/accounts';
+import type { SessionStore } from '../auth/sessions';
+import { currentSession, currentUser, type AuthMiddleware } from '../middleware/auth';
+import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from '../openapi';
+
+const UserAnswer = z.object({ user: User });
+
+export function authRoutes(deps: { store: StoreDb; sessions: SessionStore; auth: AuthMiddleware }) {
+  const { store, sessions, auth } = deps;
+  const router = createRouter();
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/register',
+      tags: ['auth'],
+      summary: 'Register a user (always role USER)',
+      request: { body: jsonBody(RegisterRequest) },
+      responses: {
+        201: jsonContent(UserAnswer, 'The new user'),
+        ...errorResponses(400, 409),
+      },
+    }),
+    async (c) => {
+      const user = await registerUser(store, c.req.valid('json'));
+      return c.json({ user }, 201);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/login',
+      tags: ['auth'],
+      summary: 'Sign in and receive a bearer session token',
+      request: { body: jsonBody(LoginRequest) },
+      responses: {
+        200: jsonContent(LoginResponse, 'A session token, its expiry and the user'),
+        ...errorResponses(400, 401),
+      },
+    }),
+    async (c) => {
+      const user = await authenticate(store, c.req.valid('json'));
+      const session = await sessions.create(user.id);
+      return c.json({ token: session.token, expiresAt: session.expiresAt.toISOString(), user }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/logout',
+      tags: ['auth'],
+      summary: 'End the session: its token stops working',
+      security: bearerSecurity,
+      middleware: [auth.requireUser] as const,
+      responses: { 204: { description: 'Signed out' }, ...errorResponses(401) },
+    }),
+    async (c) => {
+      await sessions.invalidate(currentSession(c).id);
+      return c.body(null, 204);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/auth/me',
+      tags: ['auth'],
+      summary: 'The signed-in user',
+      security: bearerSecurity,
+      middleware: [auth.requireUser] as const,
+      responses: { 200: jsonContent(UserAnswer, 'The signed-in user'), ...errorResponses(401) },
+    }),
+    (c) => c.json({ user: currentUser(c) }, 200),
+  );
+
+  return router;
+}

@@ -1,0 +1,107 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { CancelRequest, Purchase, PurchaseRequest, PurchaseStatus } from '../../contracts/purchase';
+import { currentUser, type AuthMiddleware } from '../middleware/auth';
+import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from '../openapi';
+import type { PurchaseService } from '../purchases/service';
+
+const PurchaseAnswer = z.object({ purchase: Purchase });
+const PurchaseParam = z.object({ id: z.string().uuid() });
+const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({ description: 'The same key from the same user returns the same purchase and starts no second saga' }),
+});
+const ListQuery = z.object({
+  status: PurchaseStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMiddleware }) {
+  const { purchases, auth } = deps;
+  const router = createRouter();
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/purchases',
+      tags: ['purchases'],
+      summary: 'Make a purchase: starts its saga and answers at once, status RECEIVED',
+      security: bearerSecurity,
+      middleware: [auth.requireUser] as const,
+      request: { headers: IdempotencyHeaders, body: jsonBody(PurchaseRequest) },
+      responses: {
+        202: jsonContent(PurchaseAnswer, 'The purchase, accepted; follow it with GET /purchases/{id}'),
+        ...errorResponses(400, 401, 503),
+      },
+    }),
+    async (c) => {
+      const purchase = await purchases.create(
+        currentUser(c),
+        c.req.valid('json'),
+        c.req.valid('header')['idempotency-key'],
+      );
+      return c.json({ purchase }, 202);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/purchases',
+      tags: ['purchases'],
+      summary: 'The caller’s purchases, newest first (ADMIN: everyone’s)',
+      security: bearerSecurity,
+      middleware: [auth.requireUser] as const,
+      request: { query: ListQuery },
+      responses: {
+        200: jsonContent(z.object({ items: z.array(Purchase) }), 'Purchases, newest first'),
+        ...errorResponses(400, 401),
+      },
+    }),
+    async (c) => c.json({ items: await purchases.list(currentUser(c), c.req.valid('query')) }, 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/purchases/{id}',
+      tags: ['purchases'],
+      summary: 'One purchase (its owner or ADMIN; 404 for anyone else)',
+      security: bearerSecurity,
+      middleware: [auth.requireUser] as const,
+      request: { params: PurchaseParam },
+      responses: { 200: jsonContent(PurchaseAnswer, 'The purchase'), ...errorResponses(400, 401, 404) },
+    }),
+    async (c) => c.json({ purchase: await purchases.get(currentUser(c), c.req.valid('param').id) }, 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/purchases/{id}/cancel',
+      tags: ['purchases'],
+      summary: 'Cancel a purchase until it is confirmed; its saga compensates what it did',
+      security: bearerSecurity,
+      middleware: [auth.requireUser] as const,
+      request: {
+        params: PurchaseParam,
+        // Optional: a cancel without a body is a cancel without a reason.
+        body: { required: false, content: { 'application/json': { schema: CancelRequest } } },
+      },
+      responses: {
+        202: jsonContent(PurchaseAnswer, 'Cancel accepted; the purchase is compensating or cancelled'),
+        ...errorResponses(400, 401, 404, 409, 503),
+      },
+    }),
+    async (c) => {
+      const { reason } = c.req.valid('json') ?? {};
+      const purchase = await purchases.cancel(currentUser(c), c.req.valid('param').id, reason);
+      return c.json({ purchase }, 202);
+    },
+  );
+
+  return router;
+}
