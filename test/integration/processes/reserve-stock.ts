@@ -1,0 +1,41 @@
+/**
+ * A stand-in for a second supplier worker process: runs reservations on the same SQLite file as the test and prints
+ * each outcome as JSON. Two in-process Prisma clients cannot imitate this: better-sqlite3 waits for the file lock
+ * synchronously, which would block the very event loop the lock holder needs to finish.
+ *
+ * argv[2]: JSON {url, startAt, requests: [{purchaseId, items}]}; it starts all requests together at `startAt` (epoch ms).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { createSupplierActivities } from '../../../activities/supplier/activities';
+import type { ItemRequest } from '../../../contracts/purchase';
+import { connectSupplier } from '../../../prisma/clients';
+
+export type ReservationOutcome = { orderId: string } | { refusal: string } | { error: string };
+
+async function main() {
+  const { url, startAt, requests } = JSON.parse(process.argv[2]) as {
+    url: string;
+    startAt: number;
+    requests: { purchaseId: string; items: ItemRequest[] }[];
+  };
+  const db = connectSupplier(url);
+  const supplier = createSupplierActivities(db, { supplierName: 'Test Supply' });
+  await db.$connect();
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
+  const outcomes = await Promise.all(
+    requests.map((request) =>
+      supplier.reserveStock(request).then(
+        (order): ReservationOutcome => ({ orderId: order.orderId }),
+        (error: unknown): ReservationOutcome =>
+          error instanceof ApplicationFailure && error.type ? { refusal: error.type } : { error: String(error) },
+      ),
+    ),
+  );
+  await db.$disconnect();
+  process.stdout.write(JSON.stringify(outcomes));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,339 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createCarrierActivities } from '../../activities/carrier/activities';
+import { createStoreActivities } from '../../activities/store/activities';
+import { createSupplierActivities } from '../../activities/supplier/activities';
+import type { SupplierActivities } from '../../contracts/activities';
+import type { Address, ItemRequest, Purchase, PurchaseFailure } from '../../contracts/purchase';
+import {
+  cancelSignal,
+  confirmSignal,
+  purchaseWorkflowId,
+  purchaseWorkflowType,
+  requestCancellationUpdate,
+  searchAttributes,
+  statusQuery,
+  taskQueues,
+  type PurchaseWorkflowInput,
+} from '../../contracts/temporal';
+import { createTestDatabases, type TestDatabases } from '../support/databases';
+import { createTemporalTestEnvironment } from '../support/temporal-env';
+
+const lisbon: Address = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
+const toronto: Address = { ...lisbon, city: 'Toronto', postalCode: 'M5V', country: 'CA' };
+
+/** Test doubles wrap the real supplier activities; each test may make one misbehave. */
+const supplierFaults = {
+  reserveFailuresLeft: 0,
+  reserveAttempts: 0,
+  confirmDelayMs: 0,
+};
+
+let env: TestWorkflowEnvironment;
+let dbs: TestDatabases;
+let workers: Worker[];
+let running: Promise<void>[];
+let bundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  [env, dbs, bundle] = await Promise.all([
+    createTemporalTestEnvironment(),
+    createTestDatabases(),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger() }),
+  ]);
+  const supplier = createSupplierActivities(dbs.supplier);
+  const flakySupplier: SupplierActivities = {
+    ...supplier,
+    async reserveStock(input) {
+      supplierFaults.reserveAttempts += 1;
+      if (supplierFaults.reserveFailuresLeft > 0) {
+        supplierFaults.reserveFailuresLeft -= 1;
+        throw new Error('supplier database unreachable (injected)');
+      }
+      return supplier.reserveStock(input);
+    },
+    async confirmSale(input) {
+      await new Promise((resolve) => setTimeout(resolve, supplierFaults.confirmDelayMs));
+      return supplier.confirmSale(input);
+    },
+  };
+  const connection = env.nativeConnection;
+  workers = await Promise.all([
+    Worker.create({
+      connection,
+      taskQueue: taskQueues.purchases,
+      workflowBundle: bundle,
+      activities: createStoreActivities(dbs.store),
+    }),
+    Worker.create({ connection, taskQueue: taskQueues.supplier, activities: flakySupplier }),
+    Worker.create({ connection, taskQueue: taskQueues.carrier, activities: createCarrierActivities(dbs.carrier) }),
+  ]);
+  running = workers.map((worker) => worker.run());
+  await dbs.store.user.create({ data: { id: 'customer-1', email: 'ada@example.com', passwordHash: 'x' } });
+});
+
+afterAll(async () => {
+  workers?.forEach((worker) => worker.shutdown());
+  await Promise.allSettled(running ?? []);
+  await env?.teardown();
+  await dbs?.drop();
+});
+
+beforeEach(() => {
+  supplierFaults.reserveFailuresLeft = 0;
+  supplierFaults.reserveAttempts = 0;
+  supplierFaults.confirmDelayMs = 0;
+});
+
+async function stock(sku: string, available: number) {
+  await dbs.supplier.inventory.upsert({
+    where: { sku },
+    create: { sku, available, reserved: 0 },
+    update: { available, reserved: 0 },
+  });
+}
+
+async function stockOf(sku: string) {
+  const row = await dbs.supplier.inventory.findUniqueOrThrow({ where: { sku } });
+  return { available: row.available, reserved: row.reserved };
+}
+
+/** Writes the gateway's record, as POST /purchases does, then starts the saga. */
+async function startPurchase(options: {
+  items: ItemRequest[];
+  address?: Address;
+  cancelWindow?: string;
+  refusal?: PurchaseFailure;
+}) {
+  const purchaseId = randomUUID();
+  const createdAt = new Date().toISOString();
+  const items = options.items.map((item) => ({ ...item, unitPriceCents: 1000 }));
+  const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
+  const address = options.address ?? lisbon;
+  await dbs.store.purchase.create({
+    data: {
+      id: purchaseId,
+      workflowId: purchaseWorkflowId(purchaseId),
+      userId: 'customer-1',
+      status: 'RECEIVED',
+      items,
+      address,
+      totalCents,
+      discountCents: 0,
+      history: [{ status: 'RECEIVED', at: createdAt }],
+    },
+  });
+  const input: PurchaseWorkflowInput = {
+    purchaseId,
+    customerId: 'customer-1',
+    items,
+    address,
+    totalCents,
+    discountCents: 0,
+    ...(options.refusal ? { refusal: options.refusal } : {}),
+    createdAt,
+    settings: {
+      cancelWindow: (options.cancelWindow ?? '0s') as PurchaseWorkflowInput['settings']['cancelWindow'],
+      retryInitialInterval: '100ms',
+      retryMaximumInterval: '500ms',
+    },
+  };
+  const handle = await env.client.workflow.start(purchaseWorkflowType, {
+    taskQueue: taskQueues.purchases,
+    workflowId: purchaseWorkflowId(purchaseId),
+    args: [input],
+    typedSearchAttributes: [{ key: searchAttributes.customerId, value: 'customer-1' }],
+  });
+  return { purchaseId, handle };
+}
+
+async function waitForStatus(handle: { query: (q: typeof statusQuery) => Promise<Purchase> }, status: string) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const state = await handle.query(statusQuery);
+    if (state.status === status) return state;
+    if (Date.now() > deadline) throw new Error(`purchase stayed ${state.status}, expected ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function recordOf(purchaseId: string) {
+  return dbs.store.purchase.findUniqueOrThrow({ where: { id: purchaseId } });
+}
+
+async function liveDeliveries(purchaseId: string) {
+  return dbs.carrier.delivery.count({ where: { purchaseId, status: { not: 'CANCELLED' } } });
+}
+
+describe('the purchase saga', () => {
+  it('reserves, schedules, confirms and completes, leaving the sold units out of stock', async () => {
+    await stock('HAPPY-1', 10);
+    const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'HAPPY-1', quantity: 2 }] });
+    const result: Purchase = await handle.result();
+
+    expect(result.status).toBe('COMPLETED');
+    expect(result.history.map((entry) => entry.status)).toEqual([
+      'RECEIVED',
+      'ORDER_REQUESTED',
+      'RESERVE_DELIVERED',
+      'COMPLETED',
+    ]);
+    expect(result.supplier?.orderId).toBeTruthy();
+    expect(result.delivery).toMatchObject({ status: 'DISPATCHED' });
+    expect(result.delivery?.trackingNumber).toBeTruthy();
+    expect(result.delivery?.estimatedDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(await stockOf('HAPPY-1')).toEqual({ available: 8, reserved: 0 });
+
+    const record = await recordOf(purchaseId);
+    expect(record.status).toBe('COMPLETED');
+    expect(record.delivery).toMatchObject({ status: 'DISPATCHED' });
+    expect((record.history as unknown[]).length).toBe(4);
+
+    const description = await handle.describe();
+    expect(description.typedSearchAttributes.get(searchAttributes.purchaseStatus)).toBe('COMPLETED');
+    expect(description.typedSearchAttributes.get(searchAttributes.customerId)).toBe('customer-1');
+    expect(await description.memo).toMatchObject({ status: 'COMPLETED' });
+  });
+
+  it('holds in RESERVE_DELIVERED for the window until a confirm signal ends it early', async () => {
+    await stock('WINDOW-1', 5);
+    const { handle } = await startPurchase({ items: [{ sku: 'WINDOW-1', quantity: 1 }], cancelWindow: '1h' });
+    const held = await waitForStatus(handle, 'RESERVE_DELIVERED');
+    expect(held.delivery).toMatchObject({ status: 'SCHEDULED' });
+    expect(await stockOf('WINDOW-1')).toEqual({ available: 4, reserved: 1 });
+
+    await handle.signal(confirmSignal);
+    const result: Purchase = await handle.result();
+    expect(result.status).toBe('COMPLETED');
+    expect(await stockOf('WINDOW-1')).toEqual({ available: 4, reserved: 0 });
+  });
+
+  it('fails with OUT_OF_STOCK straight from RECEIVED and leaves the stock as it was', async () => {
+    await stock('SCARCE-1', 1);
+    const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'SCARCE-1', quantity: 3 }] });
+    const result: Purchase = await handle.result();
+
+    expect(result.status).toBe('FAILED');
+    expect(result.failure).toMatchObject({ code: 'OUT_OF_STOCK' });
+    expect(result.history.map((entry) => entry.status)).toEqual(['RECEIVED', 'FAILED']);
+    expect(await stockOf('SCARCE-1')).toEqual({ available: 1, reserved: 0 });
+    expect((await recordOf(purchaseId)).failure).toMatchObject({ code: 'OUT_OF_STOCK' });
+  });
+
+  it('fails with UNKNOWN_SKU when the supplier does not carry the item', async () => {
+    const { handle } = await startPurchase({ items: [{ sku: 'NOBODY-SELLS-THIS', quantity: 1 }] });
+    const result: Purchase = await handle.result();
+    expect(result.status).toBe('FAILED');
+    expect(result.failure).toMatchObject({ code: 'UNKNOWN_SKU' });
+  });
+
+  it('fails with INVALID_VOUCHER found while pricing, without asking the supplier', async () => {
+    await stock('VOUCHER-1', 5);
+    const { handle } = await startPurchase({
+      items: [{ sku: 'VOUCHER-1', quantity: 1 }],
+      refusal: { code: 'INVALID_VOUCHER', message: 'Voucher NOPE does not exist' },
+    });
+    const result: Purchase = await handle.result();
+    expect(result.status).toBe('FAILED');
+    expect(result.failure).toEqual({ code: 'INVALID_VOUCHER', message: 'Voucher NOPE does not exist' });
+    expect(supplierFaults.reserveAttempts).toBe(0);
+    expect(await stockOf('VOUCHER-1')).toEqual({ available: 5, reserved: 0 });
+  });
+
+  it('releases the reservation when the carrier refuses the address', async () => {
+    await stock('ABROAD-1', 6);
+    const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'ABROAD-1', quantity: 2 }], address: toronto });
+    const result: Purchase = await handle.result();
+
+    expect(result.status).toBe('FAILED');
+    expect(result.failure).toMatchObject({ code: 'UNSERVED_COUNTRY' });
+    expect(result.history.map((entry) => entry.status)).toEqual([
+      'RECEIVED',
+      'ORDER_REQUESTED',
+      'COMPENSATING',
+      'FAILED',
+    ]);
+    expect(await stockOf('ABROAD-1')).toEqual({ available: 6, reserved: 0 });
+    expect(await liveDeliveries(purchaseId)).toBe(0);
+  });
+
+  it('cancels inside the window: the delivery is cancelled, then the reservation released', async () => {
+    await stock('CANCEL-1', 4);
+    const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'CANCEL-1', quantity: 3 }], cancelWindow: '1h' });
+    await waitForStatus(handle, 'RESERVE_DELIVERED');
+    await handle.signal(cancelSignal, { reason: 'changed my mind' });
+    const result: Purchase = await handle.result();
+
+    expect(result.status).toBe('CANCELLED');
+    expect(result.failure).toEqual({ code: 'CANCELLED', message: 'changed my mind' });
+    expect(result.delivery).toMatchObject({ status: 'CANCELLED' });
+    expect(await stockOf('CANCEL-1')).toEqual({ available: 4, reserved: 0 });
+    expect(await liveDeliveries(purchaseId)).toBe(0);
+    expect((await recordOf(purchaseId)).status).toBe('CANCELLED');
+  });
+
+  it('answers a cancellation update with the compensating purchase', async () => {
+    await stock('CANCEL-2', 4);
+    const { handle } = await startPurchase({ items: [{ sku: 'CANCEL-2', quantity: 1 }], cancelWindow: '1h' });
+    await waitForStatus(handle, 'RESERVE_DELIVERED');
+    const accepted = await handle.executeUpdate(requestCancellationUpdate, { args: [{ reason: 'wrong size' }] });
+    expect(['COMPENSATING', 'CANCELLED']).toContain(accepted.status);
+    expect((await handle.result()).status).toBe('CANCELLED');
+    expect(await stockOf('CANCEL-2')).toEqual({ available: 4, reserved: 0 });
+  });
+
+  it('ignores a cancel signal once confirmation has begun, and refuses a cancellation update', async () => {
+    await stock('LATE-1', 3);
+    supplierFaults.confirmDelayMs = 1500;
+    const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'LATE-1', quantity: 1 }] });
+    // The window is 0: confirmation starts at once and the slow confirmSale keeps the workflow open meanwhile.
+    await waitForStatus(handle, 'RESERVE_DELIVERED');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await handle.signal(cancelSignal, { reason: 'too late' });
+    const refusal = await handle
+      .executeUpdate(requestCancellationUpdate, { args: [{ reason: 'too late' }] })
+      .catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((refusal as WorkflowUpdateFailedError).cause).toBeInstanceOf(ApplicationFailure);
+    expect(((refusal as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('NOT_CANCELLABLE');
+
+    const result: Purchase = await handle.result();
+    expect(result.status).toBe('COMPLETED');
+    expect(await stockOf('LATE-1')).toEqual({ available: 2, reserved: 0 });
+    expect(await liveDeliveries(purchaseId)).toBe(1);
+  });
+
+  it('retries an activity that fails twice, and completes instead of failing', async () => {
+    await stock('FLAKY-1', 5);
+    supplierFaults.reserveFailuresLeft = 2;
+    const { handle } = await startPurchase({ items: [{ sku: 'FLAKY-1', quantity: 1 }] });
+    const result: Purchase = await handle.result();
+
+    expect(result.status).toBe('COMPLETED');
+    expect(supplierFaults.reserveAttempts).toBe(3);
+    expect(await stockOf('FLAKY-1')).toEqual({ available: 4, reserved: 0 });
+  });
+
+  it('answers the status query with the purchase resource', async () => {
+    await stock('QUERY-1', 5);
+    const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'QUERY-1', quantity: 2 }], cancelWindow: '1h' });
+    const state = await waitForStatus(handle, 'RESERVE_DELIVERED');
+    expect(state).toMatchObject({
+      id: purchaseId,
+      workflowId: purchaseWorkflowId(purchaseId),
+      customerId: 'customer-1',
+      items: [{ sku: 'QUERY-1', quantity: 2, unitPriceCents: 1000 }],
+      totalCents: 2000,
+    });
+    await handle.signal(cancelSignal, {});
+    expect((await handle.result()).status).toBe('CANCELLED');
+  });
+});
+
+function quietLogger() {
+  const noop = () => undefined;
+  return { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
+}

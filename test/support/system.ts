@@ -1,0 +1,212 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot } from '../../config';
+import { startTemporalDevServer, waitForPort } from '../../scripts/temporal-dev-server';
+
+const tsxCli = require.resolve('tsx/cli');
+export const serviceEntries = {
+  gateway: 'api/main.ts',
+  orchestrator: 'workers/orchestrator.ts',
+  supplier: 'workers/supplier.ts',
+  carrier: 'workers/carrier.ts',
+} as const;
+export type ServiceName = keyof typeof serviceEntries;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ApiAnswer<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/**
+ * The whole system as `npm start` runs it, each service a real process, on free ports and a throw-away data folder:
+ * a real Temporal dev server, the gateway, the orchestrator, the supplier and the carrier.
+ */
+export async function startSystem(options: { env?: Record<string, string> } = {}) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'purchase-system-'));
+  const [temporalPort, uiPort, gatewayPort, supplierPort, carrierPort] = await Promise.all(
+    Array.from({ length: 5 }, freePort),
+  );
+  const temporalAddress = `127.0.0.1:${temporalPort}`;
+  const admin = { email: 'admin@example.com', password: 'admin-password-1' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_UI_PORT: String(uiPort),
+    PORT: String(gatewayPort),
+    SUPPLIER_PORT: String(supplierPort),
+    CARRIER_PORT: String(carrierPort),
+    SUPPLIER_URL: `http://127.0.0.1:${supplierPort}`,
+    CARRIER_URL: `http://127.0.0.1:${carrierPort}`,
+    CONSUL_HTTP_ADDR: '',
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+    PURCHASE_CANCEL_WINDOW: '3s',
+    ACTIVITY_RETRY_INITIAL_INTERVAL: '200ms',
+    ACTIVITY_RETRY_MAX_INTERVAL: '1s',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  };
+  const logs: string[] = [];
+  const processes = new Map<string, ChildProcess>();
+  const remember = (name: string, child: ChildProcess) => {
+    processes.set(name, child);
+    const keep = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) logs.push(`[${name}] ${line}`);
+      if (logs.length > 2000) logs.splice(0, logs.length - 2000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  };
+
+  const cli = process.env.TEMPORAL_CLI;
+  if (!cli) throw new Error('TEMPORAL_CLI is not set: run the tests through jest (test/global-setup.ts installs it)');
+  const startTemporal = async () => {
+    const temporal = startTemporalDevServer(cli, {
+      address: temporalAddress,
+      uiPort,
+      namespace: 'default',
+      dbFile: path.join(dataDir, 'temporal.db'),
+      logLevel: 'error',
+    });
+    remember('temporal', temporal);
+    await waitForPort('127.0.0.1', temporalPort);
+  };
+
+  const startService = (name: ServiceName, extraEnv: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, [tsxCli, path.join(projectRoot, serviceEntries[name])], {
+      cwd: projectRoot,
+      env: { ...env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    remember(name, child);
+    return child;
+  };
+
+  const baseUrl = `http://127.0.0.1:${gatewayPort}`;
+  const urls = { gateway: baseUrl, supplier: env.SUPPLIER_URL!, carrier: env.CARRIER_URL! };
+
+  async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 90_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await check().catch(() => false)) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`${what} did not happen within ${timeoutMs / 1000}s. Last logs:\n${logs.slice(-60).join('\n')}`);
+  }
+  const answers = (url: string) => async () => (await fetch(url)).status === 200;
+
+  async function stopProcess(name: string, signal: NodeJS.Signals = 'SIGTERM') {
+    const child = processes.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    const forced = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(forced);
+  }
+
+  async function api<T = any>(
+    method: string,
+    route: string,
+    init: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<ApiAnswer<T>> {
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.token) headers.authorization = `Bearer ${init.token}`;
+    if (init.body !== undefined) headers['content-type'] ??= 'application/json';
+    const response = await fetch(`${baseUrl}${route}`, {
+      method,
+      headers,
+      body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+    });
+    const text = await response.text();
+    let body: any = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body, headers: response.headers };
+  }
+
+  let userCount = 0;
+  /** Registers and logs in a fresh user; returns its token. */
+  async function newUser(name = 'buyer') {
+    userCount += 1;
+    const email = `${name}-${userCount}-${Date.now()}@example.com`;
+    const password = 'correct-horse-battery';
+    const registered = await api('POST', '/auth/register', { body: { email, password, name } });
+    if (registered.status !== 201) throw new Error(`register answered ${registered.status}`);
+    const login = await api('POST', '/auth/login', { body: { email, password } });
+    return { token: login.body.token as string, user: login.body.user, email, password };
+  }
+
+  async function adminToken() {
+    const login = await api('POST', '/auth/login', { body: admin });
+    if (login.status !== 200) throw new Error(`admin login answered ${login.status}`);
+    return login.body.token as string;
+  }
+
+  async function waitForPurchase(token: string, id: string, statuses: string[], timeoutMs = 60_000) {
+    let last: any;
+    await waitUntil(
+      `purchase ${id} reaching ${statuses.join('/')}`,
+      async () => {
+        last = (await api('GET', `/purchases/${id}`, { token })).body?.purchase;
+        return statuses.includes(last?.status);
+      },
+      timeoutMs,
+    );
+    return last;
+  }
+
+  try {
+    await startTemporal();
+    for (const name of Object.keys(serviceEntries) as ServiceName[]) startService(name);
+    await waitUntil('the gateway being ready', answers(`${baseUrl}/ready`));
+    await waitUntil('the supplier answering', answers(`${urls.supplier}/health`));
+    await waitUntil('the carrier answering', answers(`${urls.carrier}/health`));
+  } catch (error) {
+    for (const name of processes.keys()) await stopProcess(name, 'SIGKILL');
+    throw error;
+  }
+
+  return {
+    dataDir,
+    env,
+    urls,
+    temporalAddress,
+    admin,
+    logs,
+    api,
+    newUser,
+    adminToken,
+    waitUntil,
+    waitForPurchase,
+    startTemporal,
+    startService,
+    stopProcess,
+    async stop() {
+      for (const name of ['gateway', 'orchestrator', 'supplier', 'carrier']) await stopProcess(name);
+      for (const name of processes.keys()) await stopProcess(name);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+export type RunningSystem = Awaited<ReturnType<typeof startSystem>>;
