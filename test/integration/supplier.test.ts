@@ -127,12 +127,13 @@ describe('reserveStock', () => {
     const startAt = Date.now() + 2_000;
 
     const [here, ...elsewhere] = await Promise.all([
-      Promise.all([supplier.reserveStock(request), supplier.reserveStock(request)]),
+      at(startAt).then(() => Promise.all([supplier.reserveStock(request), supplier.reserveStock(request)])),
       reserveInAnotherProcess([request, request], startAt),
       reserveInAnotherProcess([request], startAt),
     ]);
 
-    const orderIds = [...here, ...elsewhere.flat()].map((outcome) => ('orderId' in outcome ? outcome.orderId : outcome));
+    const outcomes = [...here, ...elsewhere.flat()];
+    const orderIds = outcomes.map((outcome) => ('orderId' in outcome ? outcome.orderId : outcome));
     expect(new Set(orderIds)).toEqual(new Set([here[0].orderId]));
     expect(await stockOf(sku)).toEqual({ available: 8, reserved: 2 });
   });
@@ -141,7 +142,9 @@ describe('reserveStock', () => {
     const sku = await stocked(5);
 
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 20 }, () => supplier.reserveStock({ purchaseId: randomUUID(), items: [{ sku, quantity: 1 }] })),
+      Array.from({ length: 20 }, () =>
+        supplier.reserveStock({ purchaseId: randomUUID(), items: [{ sku, quantity: 1 }] }),
+      ),
     );
 
     expectFiveReservedAndTheRestOutOfStock(outcomes);
@@ -150,7 +153,8 @@ describe('reserveStock', () => {
 
   it('never oversells when 20 purchases race for 5 units from two worker processes sharing the file', async () => {
     const sku = await stocked(5);
-    const requests = () => Array.from({ length: 10 }, () => ({ purchaseId: randomUUID(), items: [{ sku, quantity: 1 }] }));
+    const requests = () =>
+      Array.from({ length: 10 }, () => ({ purchaseId: randomUUID(), items: [{ sku, quantity: 1 }] }));
     const startAt = Date.now() + 2_000;
 
     const outcomes = (
@@ -180,6 +184,8 @@ describe('reserveStock', () => {
     expect(stock.available).toBeGreaterThanOrEqual(0);
   });
 });
+
+const at = (epochMs: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, epochMs - Date.now())));
 
 /** Runs reservations in a separate Node process on the same database file, like a second supplier worker. */
 async function reserveInAnotherProcess(

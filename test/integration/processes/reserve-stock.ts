@@ -3,7 +3,7 @@
  * each outcome as JSON. Two in-process Prisma clients cannot imitate this: better-sqlite3 waits for the file lock
  * synchronously, which would block the very event loop the lock holder needs to finish.
  *
- * argv[2]: JSON {url, startAt, requests: [{purchaseId, items}]}; it starts all requests together at `startAt` (epoch ms).
+ * argv[2]: JSON {url, startAt, requests: [{purchaseId, items}]}; all requests start together at `startAt` (epoch ms).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { createSupplierActivities } from '../../../activities/supplier/activities';

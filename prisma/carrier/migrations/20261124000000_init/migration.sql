@@ -5,9 +5,9 @@ CREATE TABLE "Delivery" (
     "status" TEXT NOT NULL,
     "carrier" TEXT NOT NULL,
     "trackingNumber" TEXT,
-    "estimatedDate" TEXT NOT NULL,
-    "country" TEXT NOT NULL,
-    "address" JSONB NOT NULL,
+    "estimatedDate" TEXT,
+    "country" TEXT,
+    "address" JSONB,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" DATETIME NOT NULL
 );

@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+
+/** The countries the carrier delivers to; anything else is refused with UNSERVED_COUNTRY. */
+export const servedCountries: ReadonlySet<string> = new Set(['PT', 'ES', 'FR', 'DE', 'IT', 'NL', 'BE']);
+
+export function servesCountry(country: string): boolean {
+  return servedCountries.has(country.trim().toUpperCase());
+}
+
+// 32 symbols without the look-alikes 0/O and 1/I: a byte modulo 32 picks each one with equal chance.
+const trackingAlphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** A tracking number such as `SP7K2MXQ9D4H`: the carrier's prefix and 10 random symbols. */
+export function newTrackingNumber(): string {
+  const symbols = [...randomBytes(10)].map((byte) => trackingAlphabet[byte % trackingAlphabet.length]);
+  return `SP${symbols.join('')}`;
+}
+
+/** The promised delivery date, `YYYY-MM-DD` (UTC): two business days after `from`, skipping weekends. */
+export function estimatedDeliveryDate(from: Date, businessDays = 2): string {
+  const date = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()));
+  let remaining = businessDays;
+  while (remaining > 0) {
+    date.setUTCDate(date.getUTCDate() + 1);
+    const weekday = date.getUTCDay();
+    if (weekday !== 0 && weekday !== 6) remaining -= 1;
+  }
+  return date.toISOString().slice(0, 10);
+}

@@ -1,0 +1,33 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { CodedError } from '../../contracts/errors';
+import { createLogger, type Logger } from '../../logging';
+import type { CarrierDb } from '../../prisma/clients';
+import { answerErrors, answerNotFound, validated } from '../http-errors';
+import { getDelivery, listDeliveries } from './deliveries';
+
+const Id = z.string().trim().min(1).max(200);
+const DeliveriesQuery = z.object({ purchaseId: Id.optional() }).strict();
+
+/** The carrier's own HTTP API: its deliveries. The gateway proxies its admin routes here. */
+export function createCarrierApi(db: CarrierDb, logger: Logger = createLogger('carrier')) {
+  const app = new Hono();
+
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+
+  app.get('/deliveries', async (c) => {
+    const { purchaseId } = validated(DeliveriesQuery, c.req.query(), 'query');
+    return c.json({ items: await listDeliveries(db, { purchaseId }) });
+  });
+
+  app.get('/deliveries/:id', async (c) => {
+    const id = validated(Id, c.req.param('id'), 'delivery id');
+    const delivery = await getDelivery(db, id);
+    if (!delivery) throw new CodedError('NOT_FOUND', `No delivery ${id}`);
+    return c.json({ delivery });
+  });
+
+  app.notFound(answerNotFound);
+  app.onError(answerErrors(logger));
+  return app;
+}

@@ -1,0 +1,80 @@
+import Consul from 'consul';
+import type { Logger } from '../logging';
+import { consulOptions } from './locator';
+
+/** The names services register under; the gateway's locator looks supplier and carrier up by these. */
+export type RegisteredServiceName = 'supplier' | 'carrier' | 'gateway';
+
+export interface ServiceRegistration {
+  readonly id: string;
+  /** Removes the instance from Consul; call it on shutdown, before the HTTP server closes. */
+  deregister(): Promise<void>;
+}
+
+const retryRegistrationMs = 5_000;
+
+/**
+ * Registers one instance of a service with the local Consul agent, with an HTTP check on its `/health`, so that
+ * callers only find instances that answer. If Consul cannot be reached the service keeps running and tries again
+ * every few seconds: discovery is for finding it, not a condition for doing its work.
+ */
+export function registerService(options: {
+  consulAddress: string;
+  name: RegisteredServiceName;
+  host: string;
+  port: number;
+  logger: Logger;
+}): ServiceRegistration {
+  const { consulAddress, name, host, port, logger } = options;
+  const consul = new Consul(consulOptions(consulAddress));
+  const id = `${name}-${host}-${port}`;
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  let registered = false;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  let attempt: Promise<void> = Promise.resolve();
+
+  const register = async () => {
+    try {
+      await consul.agent.service.register({
+        id,
+        name,
+        address: host,
+        port,
+        check: {
+          name: `${name} /health`,
+          http: `http://${hostInUrl}:${port}/health`,
+          interval: '5s',
+          timeout: '2s',
+          // An instance that died without deregistering disappears on its own.
+          deregistercriticalserviceafter: '1m',
+        },
+      });
+      registered = true;
+      logger.info({ consul: consulAddress, serviceId: id }, `Registered in Consul as ${name}`);
+    } catch (error) {
+      logger.warn(
+        { err: error, consul: consulAddress },
+        `Could not register in Consul; retrying in ${retryRegistrationMs / 1000}s`,
+      );
+      if (!stopped) retry = setTimeout(() => (attempt = register()), retryRegistrationMs).unref();
+    }
+  };
+  attempt = register();
+
+  return {
+    id,
+    async deregister() {
+      stopped = true;
+      clearTimeout(retry);
+      await attempt; // An attempt in flight may still succeed: deregister what it registers.
+      if (!registered) return;
+      try {
+        await consul.agent.service.deregister(id);
+        logger.info({ serviceId: id }, 'Deregistered from Consul');
+      } catch (error) {
+        logger.warn({ err: error, serviceId: id }, 'Could not deregister from Consul; its health check will expire it');
+      }
+    },
+  };
+}

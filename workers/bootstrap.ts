@@ -1,0 +1,176 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { loadConfig, type Config } from '../config';
+import { registerService, type RegisteredServiceName, type ServiceRegistration } from '../discovery/registration';
+import { createLogger, type Logger } from '../logging';
+import { migrateDatabase } from '../prisma/cli';
+import { redactUrl, type DatabaseName } from '../prisma/databases';
+
+/**
+ * What one worker process is: its task queue, its database, its activities (and workflows), and, for the supplier
+ * and the carrier, a small HTTP API. `runWorker` does the rest, the same way for every process.
+ */
+export interface WorkerProcess<Db extends { $disconnect(): Promise<void> }> {
+  service: string;
+  taskQueue: string;
+  database: {
+    name: DatabaseName;
+    connect(url: string): Db;
+    /** Apply pending migrations at start; false where another process owns the schema. */
+    migrate: boolean;
+  };
+  activities(db: Db, config: Config): object;
+  workflowsPath?: string;
+  http?: {
+    port(config: Config): number;
+    app(db: Db, logger: Logger): { fetch: (request: Request) => Response | Promise<Response> };
+    /** The name other services find it under in Consul. */
+    registerAs: RegisteredServiceName;
+  };
+  /** One-off start-up work once the database and Temporal answer: seeding, search attributes. */
+  prepare?(context: { db: Db; connection: NativeConnection; config: Config; logger: Logger }): Promise<void>;
+}
+
+const temporalRetryMs = 3_000;
+
+/** Starts the process and runs it until SIGINT or SIGTERM, then stops it cleanly and exits 0. */
+export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: WorkerProcess<Db>): Promise<never> {
+  const config = loadConfig();
+  const logger = createLogger(spec.service, config.logLevel);
+  const stop = stopSignal(logger);
+  try {
+    const url = config.databases[spec.database.name];
+    if (spec.database.migrate) {
+      await migrateDatabase(spec.database.name, url);
+      logger.info({ database: redactUrl(url) }, `Migrated the ${spec.database.name} database`);
+    }
+    const db = spec.database.connect(url);
+    const connection = await connectToTemporal(config, logger, stop);
+    if (!connection) return await exit(logger, 0, () => db.$disconnect());
+
+    await spec.prepare?.({ db, connection, config, logger });
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: spec.taskQueue,
+      activities: spec.activities(db, config),
+      ...(spec.workflowsPath ? { workflowsPath: spec.workflowsPath } : {}),
+      // On shutdown, tasks in flight get this long to finish; after that they are cancelled and Temporal retries them.
+      shutdownGraceTime: '10s',
+    });
+
+    const server = spec.http
+      ? await listen(spec.http.app(db, logger), spec.http.port(config), config, logger)
+      : undefined;
+    const registration: ServiceRegistration | undefined =
+      server && spec.http && config.consulAddress
+        ? registerService({
+            consulAddress: config.consulAddress,
+            name: spec.http.registerAs,
+            host: config.services.host,
+            port: server.port,
+            logger,
+          })
+        : undefined;
+
+    const running = worker.run();
+    logger.info({ taskQueue: spec.taskQueue, namespace: config.temporal.namespace }, 'Worker polling');
+    void stop.signalled.then(() => {
+      // Temporal's runtime also reacts to SIGINT/SIGTERM; whichever comes first starts the drain.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    });
+    await running;
+    logger.info('Worker drained');
+
+    return await exit(logger, 0, async () => {
+      await registration?.deregister();
+      await server?.close();
+      await db.$disconnect();
+      await connection.close();
+    });
+  } catch (error) {
+    logger.fatal({ err: error }, `${spec.service} failed`);
+    return exit(logger, 1);
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a second one while stopping exits at once. */
+function stopSignal(logger: Logger) {
+  let stopping = false;
+  let resolve!: () => void;
+  const signalled = new Promise<void>((done) => (resolve = done));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info(`${signal}: shutting down; tasks in flight finish or go back to Temporal`);
+    resolve();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { signalled };
+}
+
+/** Temporal may come up after the worker (or restart under it): keep trying, and say so, until it answers. */
+async function connectToTemporal(
+  config: Config,
+  logger: Logger,
+  stop: ReturnType<typeof stopSignal>,
+): Promise<NativeConnection | undefined> {
+  const address = config.temporal.address;
+  for (;;) {
+    try {
+      const connection = await NativeConnection.connect({ address });
+      logger.info({ address }, 'Connected to Temporal');
+      return connection;
+    } catch (error) {
+      logger.warn(
+        { address, reason: error instanceof Error ? error.message : String(error) },
+        `Temporal is not reachable at ${address}; retrying in ${temporalRetryMs / 1000}s`,
+      );
+    }
+    const stopped = await Promise.race([
+      stop.signalled.then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), temporalRetryMs)),
+    ]);
+    if (stopped) return undefined;
+  }
+}
+
+/** Serves the HTTP API; port 0 picks a free one, and the log says which. */
+async function listen(
+  app: { fetch: (request: Request) => Response | Promise<Response> },
+  port: number,
+  config: Config,
+  logger: Logger,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const host = config.services.host;
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const started: ServerType = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(started));
+    started.once('error', reject);
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  logger.info({ url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}` }, 'HTTP API listening');
+  return {
+    port: actualPort,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections would hold close() open; the worker has drained, so end them.
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }),
+  };
+}
+
+async function exit(logger: Logger, code: number, cleanUp?: () => Promise<void>): Promise<never> {
+  try {
+    await cleanUp?.();
+  } catch (error) {
+    logger.error({ err: error }, 'Clean-up failed');
+  }
+  logger.flush();
+  process.exit(code);
+}

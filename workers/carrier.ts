@@ -1,0 +1,14 @@
+/** The carrier service: deliveries on task queue `carrier`, and its HTTP API (`CARRIER_PORT`). */
+import { createCarrierActivities } from '../activities/carrier/activities';
+import { createCarrierApi } from '../activities/carrier/http';
+import { taskQueues } from '../contracts/temporal';
+import { connectCarrier } from '../prisma/clients';
+import { runWorker } from './bootstrap';
+
+void runWorker({
+  service: 'carrier',
+  taskQueue: taskQueues.carrier,
+  database: { name: 'carrier', connect: connectCarrier, migrate: true },
+  activities: (db, config) => createCarrierActivities(db, { carrierName: config.services.carrier.name }),
+  http: { port: (config) => config.services.carrier.port, app: createCarrierApi, registerAs: 'carrier' },
+});

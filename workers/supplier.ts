@@ -1,0 +1,21 @@
+/** The supplier service: stock reservations on task queue `supplier`, and its HTTP API (`SUPPLIER_PORT`). */
+import { createSupplierActivities } from '../activities/supplier/activities';
+import { createSupplierApi } from '../activities/supplier/http';
+import { seedStock } from '../activities/supplier/stock';
+import { seedCatalog } from '../config/seed-catalog';
+import { taskQueues } from '../contracts/temporal';
+import { connectSupplier } from '../prisma/clients';
+import { runWorker } from './bootstrap';
+
+void runWorker({
+  service: 'supplier',
+  taskQueue: taskQueues.supplier,
+  database: { name: 'supplier', connect: connectSupplier, migrate: true },
+  activities: (db, config) => createSupplierActivities(db, { supplierName: config.services.supplier.name }),
+  http: { port: (config) => config.services.supplier.port, app: createSupplierApi, registerAs: 'supplier' },
+  async prepare({ db, config, logger }) {
+    if (config.seedCatalog && (await seedStock(db, seedCatalog))) {
+      logger.info('Seeded the stock of the first-start catalog');
+    }
+  },
+});
