@@ -30,6 +30,7 @@ const supplierFaults = {
   reserveFailuresLeft: 0,
   reserveAttempts: 0,
   confirmDelayMs: 0,
+  confirmStarted: () => undefined as void,
 };
 
 let env: TestWorkflowEnvironment;
@@ -56,6 +57,7 @@ beforeAll(async () => {
       return supplier.reserveStock(input);
     },
     async confirmSale(input) {
+      supplierFaults.confirmStarted();
       await new Promise((resolve) => setTimeout(resolve, supplierFaults.confirmDelayMs));
       return supplier.confirmSale(input);
     },
@@ -86,6 +88,7 @@ beforeEach(() => {
   supplierFaults.reserveFailuresLeft = 0;
   supplierFaults.reserveAttempts = 0;
   supplierFaults.confirmDelayMs = 0;
+  supplierFaults.confirmStarted = () => undefined;
 });
 
 async function stock(sku: string, available: number) {
@@ -288,10 +291,10 @@ describe('the purchase saga', () => {
   it('ignores a cancel signal once confirmation has begun, and refuses a cancellation update', async () => {
     await stock('LATE-1', 3);
     supplierFaults.confirmDelayMs = 1500;
+    const confirming = new Promise<void>((resolve) => (supplierFaults.confirmStarted = resolve));
     const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'LATE-1', quantity: 1 }] });
     // The window is 0: confirmation starts at once and the slow confirmSale keeps the workflow open meanwhile.
-    await waitForStatus(handle, 'RESERVE_DELIVERED');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await confirming;
     await handle.signal(cancelSignal, { reason: 'too late' });
     const refusal = await handle
       .executeUpdate(requestCancellationUpdate, { args: [{ reason: 'too late' }] })
