@@ -48,7 +48,7 @@ export function portAnswers(host: string, port: number): Promise<boolean> {
  */
 export function startTemporalDevServer(
   cli: string,
-  options: { address: string; uiPort: number; namespace: string; dbFile: string; logLevel?: string },
+  options: { address: string; uiPort: number; namespace: string; dbFile: string; logLevel?: string; pipeOutput?: boolean },
 ): ChildProcess {
   const { host, port } = hostAndPort(options.address);
   fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
@@ -69,7 +69,7 @@ export function startTemporalDevServer(
   ];
   if (options.namespace !== 'default') args.push('--namespace', options.namespace);
   // Own process group: a Ctrl-C reaches the supervisor, which stops Temporal last.
-  return spawn(cli, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  return spawn(cli, args, { stdio: options.pipeOutput ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'], detached: true });
 }
 
 export function devServerOptions(config: Config) {

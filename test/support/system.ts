@@ -84,9 +84,12 @@ export async function startSystem(options: { env?: Record<string, string> } = {}
       namespace: 'default',
       dbFile: path.join(dataDir, 'temporal.db'),
       logLevel: 'error',
+      pipeOutput: true,
     });
     remember('temporal', temporal);
-    await waitForPort('127.0.0.1', temporalPort);
+    await waitForPort('127.0.0.1', temporalPort).catch((error) => {
+      throw new Error(`${error.message}. Temporal said:\n${logs.filter((line) => line.startsWith('[temporal]')).join('\n')}`);
+    });
   };
 
   const startService = (name: ServiceName, extraEnv: Record<string, string> = {}) => {
