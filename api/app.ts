@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import type { Client } from '@temporalio/client';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -22,6 +21,7 @@ import { bearerSecurityScheme } from './openapi';
 import { createPurchaseService } from './purchases/service';
 import { authRoutes } from './routes/auth';
 import { deliveryRoutes } from './routes/deliveries';
+import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
 import { inventoryRoutes } from './routes/inventory';
 import { productRoutes } from './routes/products';
@@ -118,7 +118,7 @@ export function createApp(deps: GatewayDeps) {
         'Durable purchase sagas on Temporal. Errors are always {"error": {"code", "message", "details"?}}.',
     },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Purchase gateway API' }));
+  app.route('/', docsRoutes());
 
   app.onError(handleError(logger));
   app.notFound(handleNotFound);

@@ -70,7 +70,7 @@ async function main() {
   } else {
     const cli = await ensureTemporalCli();
     const options = devServerOptions(config);
-    const temporal = startTemporalDevServer(cli, { ...options, logLevel: 'error' });
+    const temporal = startTemporalDevServer(cli, { ...options, logLevel: 'error', pipeOutput: true });
     running.push(track('temporal', temporal));
     temporal.once('exit', (code) => {
       if (!stopping) {

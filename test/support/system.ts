@@ -179,12 +179,21 @@ export async function startSystem(options: { env?: Record<string, string> } = {}
     return last;
   }
 
-  try {
+  async function startAll() {
     await startTemporal();
     for (const name of Object.keys(serviceEntries) as ServiceName[]) startService(name);
     await waitUntil('the gateway being ready', answers(`${baseUrl}/ready`));
     await waitUntil('the supplier answering', answers(`${urls.supplier}/health`));
     await waitUntil('the carrier answering', answers(`${urls.carrier}/health`));
+  }
+
+  async function stopAll() {
+    for (const name of Object.keys(serviceEntries)) await stopProcess(name);
+    await stopProcess('temporal');
+  }
+
+  try {
+    await startAll();
   } catch (error) {
     for (const name of processes.keys()) await stopProcess(name, 'SIGKILL');
     throw error;
@@ -205,9 +214,13 @@ export async function startSystem(options: { env?: Record<string, string> } = {}
     startTemporal,
     startService,
     stopProcess,
+    /** Stops every process, Temporal last, and starts them all again on the same state files. */
+    async restart() {
+      await stopAll();
+      await startAll();
+    },
     async stop() {
-      for (const name of ['gateway', 'orchestrator', 'supplier', 'carrier']) await stopProcess(name);
-      for (const name of processes.keys()) await stopProcess(name);
+      await stopAll();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

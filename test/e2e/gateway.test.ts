@@ -224,6 +224,21 @@ describe('a purchase through the gateway', () => {
     expect(listed.stdout).toContain(`purchase-${id}`);
   });
 
+  it('completes a purchase held in its window across a restart of every process, Temporal included', async () => {
+    await product('E2E-RESTART', 5);
+    const buyer = await system.newUser();
+    const { body } = await buy(buyer.token, [{ sku: 'E2E-RESTART', quantity: 2 }]);
+    const id = body.purchase.id;
+    await system.waitForPurchase(buyer.token, id, ['RESERVE_DELIVERED']);
+
+    await system.restart();
+    const login = await system.api('POST', '/auth/login', { body: { email: buyer.email, password: buyer.password } });
+    admin = await system.adminToken();
+    const done = await system.waitForPurchase(login.body.token, id, ['COMPLETED', 'FAILED', 'CANCELLED']);
+    expect(done.status).toBe('COMPLETED');
+    expect(await inventory('E2E-RESTART')).toMatchObject({ available: 3, reserved: 0 });
+  });
+
   it('shows each purchase on the supplier and carrier task queues in its history', async () => {
     await product('E2E-HISTORY', 5);
     const buyer = await system.newUser();
@@ -255,5 +270,37 @@ describe('a purchase through the gateway', () => {
         'recordPurchase@purchases',
       ]),
     );
+  });
+});
+
+describe('the API documentation page', () => {
+  it('renders every contract route in Swagger UI in a real browser, with no asset from outside', async () => {
+    const { launchBrowser } = await import('../support/browser');
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const requested: string[] = [];
+      page.on('request', (request) => requested.push(request.url()));
+      await page.goto(`${system.urls.gateway}/docs`);
+      await page.waitForSelector('.opblock-summary-path', { timeout: 30_000 });
+      const operations = await page.$$eval('.opblock-summary', (blocks) =>
+        blocks.map((block) => block.textContent?.replace(/\s+/g, ' ').trim() ?? ''),
+      );
+      for (const [method, path] of [
+        ['POST', '/auth/register'],
+        ['POST', '/auth/login'],
+        ['GET', '/products'],
+        ['PUT', '/inventory/{sku}'],
+        ['GET', '/deliveries/{id}'],
+        ['POST', '/purchases'],
+        ['POST', '/purchases/{id}/cancel'],
+        ['GET', '/ready'],
+      ]) {
+        expect(operations.some((text) => text.startsWith(method) && text.includes(path))).toBe(true);
+      }
+      expect(requested.filter((url) => !url.startsWith(system.urls.gateway))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
