@@ -1,4 +1,7 @@
-/** Three suites: unit (pure functions), integration (real Temporal, real SQLite), e2e (real processes over HTTP). */
+/**
+ * Suites: unit (pure functions), integration (real Temporal, real SQLite), e2e (real processes over HTTP), fault (the
+ * system under injected faults), and hostile (property-based attacks on the gateway's input and auth).
+ */
 const transform = {
   '^.+\\.(t|j)sx?$': [
     '@swc/jest',
@@ -17,7 +20,7 @@ const project = (name, timeout) => ({
 });
 
 module.exports = {
-  projects: [project('unit', 5), project('integration', 60), project('e2e', 120)],
+  projects: [project('unit', 5), project('integration', 60), project('e2e', 120), project('fault', 300), project('hostile', 60)],
   globalSetup: '<rootDir>/test/global-setup.ts',
   testTimeout: 120_000,
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],

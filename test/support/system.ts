@@ -36,7 +36,9 @@ export interface ApiAnswer<T = any> {
  * The whole system as `npm start` runs it, each service a real process, on free ports and a throw-away data folder:
  * a real Temporal dev server, the gateway, the orchestrator, the supplier and the carrier.
  */
-export async function startSystem(options: { env?: Record<string, string> } = {}) {
+export async function startSystem(
+  options: { env?: Record<string, string>; entries?: Partial<Record<ServiceName, string>> } = {},
+) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'purchase-system-'));
   const [temporalPort, uiPort, gatewayPort, supplierPort, carrierPort] = await Promise.all(
     Array.from({ length: 5 }, freePort),
@@ -92,13 +94,21 @@ export async function startSystem(options: { env?: Record<string, string> } = {}
     });
   };
 
-  const startService = (name: ServiceName, extraEnv: Record<string, string> = {}) => {
-    const child = spawn(process.execPath, [tsxCli, path.join(projectRoot, serviceEntries[name])], {
+  /**
+   * Starts a service process. `instance` names a further instance (e.g. 'supplier#2'; give it its own port through
+   * `env`); `entry` runs another entry file in its place (a test double of a worker).
+   */
+  const startService = (
+    name: ServiceName,
+    options: { instance?: string; env?: Record<string, string>; entry?: string } = {},
+  ) => {
+    const entry = path.join(projectRoot, options.entry ?? serviceEntries[name]);
+    const child = spawn(process.execPath, [tsxCli, entry], {
       cwd: projectRoot,
-      env: { ...env, ...extraEnv },
+      env: { ...env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    remember(name, child);
+    remember(options.instance ?? name, child);
     return child;
   };
 
@@ -181,14 +191,14 @@ export async function startSystem(options: { env?: Record<string, string> } = {}
 
   async function startAll() {
     await startTemporal();
-    for (const name of Object.keys(serviceEntries) as ServiceName[]) startService(name);
+    for (const name of Object.keys(serviceEntries) as ServiceName[]) startService(name, { entry: options.entries?.[name] });
     await waitUntil('the gateway being ready', answers(`${baseUrl}/ready`));
     await waitUntil('the supplier answering', answers(`${urls.supplier}/health`));
     await waitUntil('the carrier answering', answers(`${urls.carrier}/health`));
   }
 
   async function stopAll() {
-    for (const name of Object.keys(serviceEntries)) await stopProcess(name);
+    for (const name of processes.keys()) if (name !== 'temporal') await stopProcess(name);
     await stopProcess('temporal');
   }
 
@@ -214,6 +224,9 @@ export async function startSystem(options: { env?: Record<string, string> } = {}
     startTemporal,
     startService,
     stopProcess,
+    /** Names of the processes running now (instances included). */
+    runningProcesses: () =>
+      [...processes].filter(([, child]) => child.exitCode === null && child.signalCode === null).map(([name]) => name),
     /** Stops every process, Temporal last, and starts them all again on the same state files. */
     async restart() {
       await stopAll();

@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { loadConfig } from '../config';
+import type { RunningSystem, ServiceName } from '../test/support/system';
+
+export interface InjectedFault {
+  /** Milliseconds since the run started. */
+  at: number;
+  fault: string;
+  detail: string;
+}
+
+export type Fault =
+  | { kind: 'kill-worker'; service: Exclude<ServiceName, 'gateway'>; downMs: number }
+  | { kind: 'restart-temporal'; downMs: number }
+  | { kind: 'database-away'; database: 'supplier' | 'carrier' | 'store'; awayMs: number }
+  | { kind: 'second-instance'; service: Exclude<ServiceName, 'gateway'> }
+  | { kind: 'kill-one-of-two'; service: Exclude<ServiceName, 'gateway'> };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const portVariable: Record<string, string | undefined> = { supplier: 'SUPPLIER_PORT', carrier: 'CARRIER_PORT' };
+
+/** Injects faults into a running system, each at its time, and remembers what it did. */
+export function createFaultInjector(system: RunningSystem, startedAt: number) {
+  const injected: InjectedFault[] = [];
+  const note = (fault: string, detail: string) => injected.push({ at: Date.now() - startedAt, fault, detail });
+
+  const secondInstance = (service: string) => `${service}#2`;
+
+  async function inject(fault: Fault): Promise<void> {
+    switch (fault.kind) {
+      case 'kill-worker': {
+        await system.stopProcess(fault.service, 'SIGKILL');
+        note('kill -9', `${fault.service}, restarted after ${fault.downMs} ms`);
+        await sleep(fault.downMs);
+        system.startService(fault.service);
+        return;
+      }
+      case 'restart-temporal': {
+        await system.stopProcess('temporal', 'SIGTERM');
+        note('stop Temporal', `dev server down ${fault.downMs} ms, restarted on the same state file`);
+        await sleep(fault.downMs);
+        await system.startTemporal();
+        return;
+      }
+      case 'database-away': {
+        note('database away', `${fault.database} database locked for ${fault.awayMs} ms`);
+        await holdDatabase(system, fault.database, fault.awayMs);
+        return;
+      }
+      case 'second-instance': {
+        const port = portVariable[fault.service];
+        system.startService(fault.service, {
+          instance: secondInstance(fault.service),
+          env: port ? { [port]: '0' } : {},
+        });
+        note('second instance', `${fault.service}#2 polls the same task queue`);
+        return;
+      }
+      case 'kill-one-of-two': {
+        await system.stopProcess(secondInstance(fault.service), 'SIGKILL');
+        note('kill -9', `${fault.service}#2, one of two instances`);
+        return;
+      }
+    }
+  }
+
+  /** Runs the schedule: each fault at its offset from the start. */
+  async function run(schedule: { atMs: number; fault: Fault }[]) {
+    await Promise.all(
+      schedule.map(async ({ atMs, fault }) => {
+        await sleep(Math.max(0, startedAt + atMs - Date.now()));
+        await inject(fault);
+      }),
+    );
+  }
+
+  return { run, inject, injected };
+}
+
+/**
+ * Makes a database stop answering for a while. For an SQLite file, another process holds an exclusive lock on it:
+ * every query waits on the lock until activities time out and Temporal retries them.
+ */
+async function holdDatabase(system: RunningSystem, database: 'supplier' | 'carrier' | 'store', awayMs: number) {
+  const url = databaseUrl(system, database);
+  if (!url.startsWith('file:')) throw new Error(`database-away is implemented for SQLite files, not ${url}`);
+  const file = url.slice('file:'.length);
+  const script = `
+    const db = require('better-sqlite3')(process.argv[1], { timeout: 30000 });
+    db.exec('BEGIN EXCLUSIVE');
+    setTimeout(() => { db.exec('COMMIT'); db.close(); }, Number(process.argv[2]));
+  `;
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script, file, String(awayMs)], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the database lock exited with ${code}`))));
+  });
+}
+
+/** The URL a service of the running system uses, as its own configuration resolves it. */
+export function databaseUrl(system: RunningSystem, database: 'supplier' | 'carrier' | 'store'): string {
+  return loadConfig(system.env).databases[database];
+}

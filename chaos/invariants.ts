@@ -1,0 +1,178 @@
+import type { Client } from '@temporalio/client';
+import { finalPurchaseStatuses, type Purchase } from '../contracts/purchase';
+import { purchaseWorkflowId } from '../contracts/temporal';
+import type { CarrierDb, StoreDb, SupplierDb } from '../prisma/clients';
+import { expectedOutcome, type PlannedPurchase } from './load';
+
+export interface InvariantResult {
+  name: string;
+  held: boolean;
+  figures: string;
+  /** What broke it, when it did not hold (a few examples). */
+  violations: string[];
+}
+
+export interface InvariantInput {
+  plan: PlannedPurchase[];
+  /** Stock each SKU started with. */
+  initialStock: Map<string, number>;
+  /** The lowest `available` and `reserved` seen per SKU while the run went on. */
+  lowestSeen: Map<string, { available: number; reserved: number }>;
+  store: StoreDb;
+  supplier: SupplierDb;
+  carrier: CarrierDb;
+  temporal: Client;
+}
+
+const sample = (items: string[]) => items.slice(0, 5);
+
+function result(name: string, violations: string[], figures: string): InvariantResult {
+  return { name, held: violations.length === 0, figures, violations: sample(violations) };
+}
+
+/** Checks, after a run, every promise the system makes about purchases and stock. Reads only; changes nothing. */
+export async function checkInvariants(input: InvariantInput): Promise<InvariantResult[]> {
+  const { plan, store, supplier, carrier, temporal } = input;
+  const accepted = plan.filter((purchase) => purchase.id);
+  const records = await store.purchase.findMany();
+  const recordById = new Map(records.map((record) => [record.id, record]));
+  const results: InvariantResult[] = [];
+
+  // 1. None stuck, none lost, and the gateway's record agrees with the workflow.
+  {
+    const violations: string[] = [];
+    let final = 0;
+    for (const purchase of accepted) {
+      const record = recordById.get(purchase.id!);
+      if (!record) {
+        violations.push(`${purchase.id}: accepted but no record`);
+        continue;
+      }
+      if (!finalPurchaseStatuses.includes(record.status as Purchase['status'])) {
+        violations.push(`${purchase.id}: stuck in ${record.status}`);
+        continue;
+      }
+      final += 1;
+      const handle = temporal.workflow.getHandle(purchaseWorkflowId(purchase.id!));
+      const outcome: Purchase = await handle.result().catch((error: Error) => ({ status: `workflow ${error.message}` }) as never);
+      if (outcome.status !== record.status) {
+        violations.push(`${purchase.id}: record ${record.status}, workflow ${outcome.status}`);
+      }
+    }
+    const extra = records.length - accepted.length;
+    if (extra !== 0) violations.push(`${extra} purchase records beyond the ${accepted.length} accepted (a retry made a second purchase?)`);
+    const keys = new Set(records.map((record) => record.idempotencyKey));
+    for (const purchase of plan.filter((candidate) => !candidate.id)) {
+      if (keys.has(purchase.key)) violations.push(`${purchase.key}: never accepted, yet a record exists`);
+    }
+    results.push(
+      result(
+        'every purchase ends COMPLETED, FAILED or CANCELLED; record matches workflow',
+        violations,
+        `${final}/${accepted.length} final, ${records.length} records, ${plan.length - accepted.length} never accepted`,
+      ),
+    );
+  }
+
+  // 2. Infrastructure faults never turn into FAILED: each purchase ends as its kind says.
+  {
+    const violations: string[] = [];
+    const counts: Record<string, number> = {};
+    for (const purchase of accepted) {
+      const record = recordById.get(purchase.id!);
+      if (!record) continue;
+      counts[record.status] = (counts[record.status] ?? 0) + 1;
+      const failure = record.failure as { code?: string } | null;
+      const expected = expectedOutcome[purchase.kind];
+      if (record.status !== expected) violations.push(`${purchase.id} (${purchase.kind}): ${record.status} ${failure?.code ?? ''}`);
+      else if (purchase.kind === 'refuse' && failure?.code !== 'UNSERVED_COUNTRY') {
+        violations.push(`${purchase.id}: failed with ${failure?.code}, not UNSERVED_COUNTRY`);
+      }
+    }
+    results.push(
+      result(
+        'infrastructure faults never turn into FAILED',
+        violations,
+        Object.entries(counts)
+          .map(([status, count]) => `${count} ${status}`)
+          .join(', '),
+      ),
+    );
+  }
+
+  // 3. Stock is conserved: initial = available + sold, nothing left reserved, never negative on the way.
+  {
+    const violations: string[] = [];
+    const sold = new Map<string, number>();
+    for (const purchase of accepted) {
+      if (recordById.get(purchase.id!)?.status === 'COMPLETED') {
+        sold.set(purchase.sku, (sold.get(purchase.sku) ?? 0) + purchase.quantity);
+      }
+    }
+    const figures: string[] = [];
+    for (const [sku, initial] of input.initialStock) {
+      const row = await supplier.inventory.findUnique({ where: { sku } });
+      const available = row?.available ?? NaN;
+      const reserved = row?.reserved ?? NaN;
+      const soldUnits = sold.get(sku) ?? 0;
+      figures.push(`${sku}: ${initial} = ${available} + ${soldUnits} sold, ${reserved} reserved`);
+      if (initial !== available + soldUnits) violations.push(`${sku}: ${initial} ≠ ${available} available + ${soldUnits} sold`);
+      if (reserved !== 0) violations.push(`${sku}: ${reserved} still reserved`);
+      const lowest = input.lowestSeen.get(sku);
+      if (lowest && (lowest.available < 0 || lowest.reserved < 0)) {
+        violations.push(`${sku}: went negative on the way (available ${lowest.available}, reserved ${lowest.reserved})`);
+      }
+    }
+    results.push(result('stock is conserved and never negative', violations, figures.join('; ')));
+  }
+
+  // 4. At most one live delivery per purchase, none for a FAILED or CANCELLED one.
+  {
+    const violations: string[] = [];
+    const deliveries = await carrier.delivery.findMany();
+    const live = new Map<string, number>();
+    for (const delivery of deliveries) {
+      if (delivery.status !== 'CANCELLED') live.set(delivery.purchaseId, (live.get(delivery.purchaseId) ?? 0) + 1);
+    }
+    let dispatched = 0;
+    for (const purchase of accepted) {
+      const status = recordById.get(purchase.id!)?.status;
+      const count = live.get(purchase.id!) ?? 0;
+      if (count > 1) violations.push(`${purchase.id}: ${count} live deliveries`);
+      if ((status === 'FAILED' || status === 'CANCELLED') && count > 0) violations.push(`${purchase.id}: ${status} with a live delivery`);
+      if (status === 'COMPLETED') {
+        if (count === 1) dispatched += 1;
+        else violations.push(`${purchase.id}: COMPLETED with ${count} live deliveries`);
+      }
+    }
+    for (const purchaseId of live.keys()) {
+      if (!recordById.has(purchaseId)) violations.push(`delivery for unknown purchase ${purchaseId}`);
+    }
+    results.push(
+      result(
+        'at most one live delivery per purchase, none for FAILED or CANCELLED',
+        violations,
+        `${deliveries.length} deliveries, ${dispatched} dispatched for completed purchases`,
+      ),
+    );
+  }
+
+  // 5. No reservation without a purchase: orders end SOLD exactly for completed purchases, nothing held.
+  {
+    const violations: string[] = [];
+    const orders = await supplier.supplierOrder.findMany();
+    for (const order of orders) {
+      const status = recordById.get(order.purchaseId)?.status;
+      if (!status) violations.push(`order ${order.id} (${order.status}) for unknown purchase ${order.purchaseId}`);
+      else if (order.status === 'RESERVED') violations.push(`order for ${order.purchaseId} still RESERVED (${status})`);
+      else if ((order.status === 'SOLD') !== (status === 'COMPLETED')) {
+        violations.push(`order for ${order.purchaseId} is ${order.status} while the purchase is ${status}`);
+      }
+    }
+    const soldOrders = orders.filter((order) => order.status === 'SOLD').length;
+    results.push(
+      result('no reservation without a purchase', violations, `${orders.length} supplier orders, ${soldOrders} sold`),
+    );
+  }
+  return results;
+}

@@ -1,0 +1,188 @@
+import { Client, Connection } from '@temporalio/client';
+import { finalPurchaseStatuses } from '../contracts/purchase';
+import { connectCarrier, connectStore, connectSupplier } from '../prisma/clients';
+import { startSystem, type RunningSystem, type ServiceName } from '../test/support/system';
+import { createFaultInjector, databaseUrl, type Fault, type InjectedFault } from './faults';
+import { checkInvariants, type InvariantResult } from './invariants';
+import { planPurchases, sendPurchases, type PlannedPurchase } from './load';
+
+export interface ChaosOptions {
+  purchases: number;
+  /** How long purchases are sent and faults injected, in milliseconds. */
+  durationMs: number;
+  /** Inject one fault of each kind (default); off to watch a run with no faults but the test doubles'. */
+  fixedFaults?: boolean;
+  /** Faults beyond the fixed set: drawn at random over the duration. */
+  extraFaults: number;
+  seed: number;
+  /** How long the run may take to settle after the last fault. */
+  settleMs: number;
+  /** Entry files that replace a service (test doubles). */
+  entries?: Partial<Record<ServiceName, string>>;
+  log?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  options: ChaosOptions;
+  faults: InjectedFault[];
+  invariants: InvariantResult[];
+  plan: PlannedPurchase[];
+  elapsedMs: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const stockPerSku = 1000;
+const skus = ['CHAOS-A', 'CHAOS-B', 'CHAOS-C'];
+
+/** A small seeded generator (mulberry32): the same seed gives the same purchases and fault times. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Every kind of fault once, spread over the run, plus `extraFaults` drawn at random. */
+export function faultSchedule(durationMs: number, fixedFaults: boolean, extraFaults: number, random: () => number) {
+  const at = (fraction: number) => Math.round(durationMs * fraction);
+  const fixed: { atMs: number; fault: Fault }[] = [
+    { atMs: 0, fault: { kind: 'second-instance', service: 'supplier' } },
+    { atMs: 0, fault: { kind: 'second-instance', service: 'carrier' } },
+    { atMs: 0, fault: { kind: 'second-instance', service: 'orchestrator' } },
+    { atMs: at(0.1), fault: { kind: 'kill-worker', service: 'supplier', downMs: 2000 } },
+    { atMs: at(0.2), fault: { kind: 'kill-worker', service: 'carrier', downMs: 2000 } },
+    { atMs: at(0.3), fault: { kind: 'database-away', database: 'supplier', awayMs: 4000 } },
+    { atMs: at(0.45), fault: { kind: 'restart-temporal', downMs: 3000 } },
+    { atMs: at(0.65), fault: { kind: 'kill-worker', service: 'orchestrator', downMs: 2000 } },
+    { atMs: at(0.75), fault: { kind: 'database-away', database: 'carrier', awayMs: 4000 } },
+    { atMs: at(0.9), fault: { kind: 'kill-one-of-two', service: 'supplier' } },
+    { atMs: at(0.9), fault: { kind: 'kill-one-of-two', service: 'carrier' } },
+    { atMs: at(0.9), fault: { kind: 'kill-one-of-two', service: 'orchestrator' } },
+  ];
+  const schedule = fixedFaults ? fixed : [];
+  const extras: Fault[] = [
+    { kind: 'kill-worker', service: 'supplier', downMs: 1500 },
+    { kind: 'kill-worker', service: 'carrier', downMs: 1500 },
+    { kind: 'kill-worker', service: 'orchestrator', downMs: 1500 },
+    { kind: 'database-away', database: 'supplier', awayMs: 3000 },
+    { kind: 'database-away', database: 'carrier', awayMs: 3000 },
+    { kind: 'database-away', database: 'store', awayMs: 3000 },
+  ];
+  for (let index = 0; index < extraFaults; index += 1) {
+    // Extras land between the fixed faults' recoveries, each at a random moment.
+    schedule.push({ atMs: at(0.05 + random() * 0.8), fault: extras[Math.floor(random() * extras.length)] });
+  }
+  return schedule.sort((a, b) => a.atMs - b.atMs);
+}
+
+async function setUp(system: RunningSystem) {
+  const admin = await system.adminToken();
+  for (const sku of skus) {
+    const answer = await system.api('POST', '/products', {
+      token: admin,
+      body: { sku, name: `Chaos ${sku}`, priceCents: 500, stock: stockPerSku },
+    });
+    if (answer.status !== 201) throw new Error(`could not create ${sku}: ${answer.status}`);
+  }
+  const buyers = await Promise.all(Array.from({ length: 4 }, () => system.newUser('chaos')));
+  return buyers.map((buyer) => buyer.token);
+}
+
+/** Watches the supplier's stock while the run goes on, keeping the lowest figures seen. */
+function watchStock(system: RunningSystem, lowest: Map<string, { available: number; reserved: number }>) {
+  let watching = true;
+  const done = (async () => {
+    while (watching) {
+      const answer = await fetch(`${system.urls.supplier}/inventory`).catch(() => undefined);
+      const body = answer?.ok ? ((await answer.json()) as { items: { sku: string; available: number; reserved: number }[] }) : undefined;
+      for (const item of body?.items ?? []) {
+        const seen = lowest.get(item.sku) ?? { available: Infinity, reserved: Infinity };
+        lowest.set(item.sku, {
+          available: Math.min(seen.available, item.available),
+          reserved: Math.min(seen.reserved, item.reserved),
+        });
+      }
+      await sleep(500);
+    }
+  })();
+  return async () => {
+    watching = false;
+    await done;
+  };
+}
+
+/**
+ * One chaos run: the real processes, purchases sent through the gateway while workers are killed, Temporal restarts
+ * and databases stop answering; then every invariant is checked on what the databases and Temporal hold.
+ */
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const log = options.log ?? (() => undefined);
+  const random = seededRandom(options.seed);
+  const started = Date.now();
+  log(`starting the system (Temporal, gateway, orchestrator, supplier, carrier)…`);
+  const system = await startSystem({ entries: options.entries, env: { LOG_LEVEL: 'error' } });
+  let temporalClient: Client | undefined;
+  let connection: Connection | undefined;
+  const temporal = () => {
+    if (!temporalClient) throw new Error('not connected yet');
+    return temporalClient;
+  };
+  try {
+    const tokens = await setUp(system);
+    connection = await Connection.connect({ address: system.temporalAddress });
+    temporalClient = new Client({ connection });
+
+    const load = {
+      purchases: options.purchases,
+      spreadMs: options.durationMs * 0.8,
+      skus,
+      buyers: tokens.length,
+      giveUpAfterMs: options.durationMs + 60_000,
+      random,
+    };
+    const plan = planPurchases(load, `chaos-${options.seed}-${started}`);
+    const lowestSeen = new Map<string, { available: number; reserved: number }>();
+    const stopWatching = watchStock(system, lowestSeen);
+    const runStart = Date.now();
+    const injector = createFaultInjector(system, runStart);
+    log(`sending ${plan.length} purchases over ${Math.round(options.durationMs / 1000)} s while injecting faults…`);
+    await Promise.all([
+      injector.run(faultSchedule(options.durationMs, options.fixedFaults ?? true, options.extraFaults, random)),
+      sendPurchases(system, temporal, plan, tokens, load),
+    ]);
+
+    const store = connectStore(databaseUrl(system, 'store'));
+    const supplier = connectSupplier(databaseUrl(system, 'supplier'));
+    const carrier = connectCarrier(databaseUrl(system, 'carrier'));
+    try {
+      log('waiting for every purchase to settle…');
+      const ids = plan.flatMap((purchase) => (purchase.id ? [purchase.id] : []));
+      const deadline = Date.now() + options.settleMs;
+      while (Date.now() < deadline) {
+        const settled = await store.purchase.count({ where: { id: { in: ids }, status: { in: [...finalPurchaseStatuses] } } });
+        if (settled === ids.length) break;
+        await sleep(1000);
+      }
+      await stopWatching();
+      const invariants = await checkInvariants({
+        plan,
+        initialStock: new Map(skus.map((sku) => [sku, stockPerSku])),
+        lowestSeen,
+        store,
+        supplier,
+        carrier,
+        temporal: temporalClient,
+      });
+      return { options, faults: injector.injected, invariants, plan, elapsedMs: Date.now() - started };
+    } finally {
+      await Promise.all([store.$disconnect(), supplier.$disconnect(), carrier.$disconnect()]);
+    }
+  } finally {
+    await connection?.close().catch(() => undefined);
+    await system.stop();
+  }
+}
