@@ -11,6 +11,7 @@ import { SagaSettings } from '../contracts/temporal';
 import { createServiceLocator } from '../discovery/locator';
 import type { Logger } from '../logging';
 import type { StoreDb } from '../prisma/clients';
+import { createLoginThrottle } from './auth/login-throttle';
 import { createSessionStore } from './auth/sessions';
 import type { AppEnv } from './context';
 import { errorResponse } from './errors';
@@ -24,13 +25,14 @@ import { deliveryRoutes } from './routes/deliveries';
 import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
 import { inventoryRoutes } from './routes/inventory';
+import { orderRoutes } from './routes/orders';
 import { productRoutes } from './routes/products';
 import { purchaseRoutes } from './routes/purchases';
 import { createServicesClient, type ServicesClient } from './services-client';
 
 export type GatewayConfig = Pick<
   Config,
-  'rateLimitPerMinute' | 'corsOrigins' | 'sessionTtlMs' | 'purchase' | 'consulAddress' | 'services'
+  'rateLimitPerMinute' | 'loginThrottle' | 'corsOrigins' | 'sessionTtlMs' | 'purchase' | 'consulAddress' | 'services'
 >;
 
 export interface GatewayDeps {
@@ -72,6 +74,7 @@ export function createApp(deps: GatewayDeps) {
   const services = deps.services ?? createServicesClient(createServiceLocator(config));
   const sessions = createSessionStore(store, config.sessionTtlMs);
   const auth = createAuthMiddleware(sessions);
+  const loginThrottle = createLoginThrottle(config.loginThrottle);
   const purchases = createPurchaseService({ store, temporal, settings: SagaSettings.parse(config.purchase), temporalTimeoutMs });
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -98,10 +101,11 @@ export function createApp(deps: GatewayDeps) {
   );
 
   app.route('/', healthRoutes({ store, temporal, timeoutMs: Math.min(temporalTimeoutMs, 3_000) }));
-  app.route('/', authRoutes({ store, sessions, auth }));
+  app.route('/', authRoutes({ store, sessions, auth, loginThrottle }));
   app.route('/', productRoutes({ store, services, auth }));
   app.route('/', inventoryRoutes({ services, auth }));
   app.route('/', deliveryRoutes({ services, auth }));
+  app.route('/', orderRoutes({ services, auth }));
   app.route('/', purchaseRoutes({ purchases, auth }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', bearerSecurityScheme, {

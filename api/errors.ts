@@ -23,11 +23,33 @@ export const httpStatusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   SERVICE_UNAVAILABLE: 503,
 };
 
+/** A 429: the client may try again after `retryAfterSeconds`, which the answer carries as `Retry-After`. */
+export class ThrottledError extends CodedError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('RATE_LIMITED', message);
+    this.name = 'ThrottledError';
+  }
+}
+
+/**
+ * A 503 whose cause (an address, a socket error, a status from a service) belongs in the log, not in the answer:
+ * the client reads only `message`, the error handler logs the cause with the request id.
+ */
+export function unavailable(message: string, cause: unknown): CodedError {
+  const error = new CodedError('SERVICE_UNAVAILABLE', message);
+  error.cause = cause;
+  return error;
+}
+
 export function errorBody(code: ErrorCode, message: string, details?: unknown): ErrorBody {
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }
 
 /** Answers with the contract's error shape and the status its code maps to. */
 export function errorResponse(c: Context, error: CodedError): Response {
+  if (error instanceof ThrottledError) c.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   return c.json(errorBody(error.code, error.message, error.details), httpStatusByCode[error.code]);
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { Delivery, StockLevel } from '../contracts/catalog';
+import { Delivery, StockLevel, SupplierOrder } from '../contracts/catalog';
 import { CodedError } from '../contracts/errors';
 import type { ServiceLocator, ServiceName } from '../discovery/locator';
+import { unavailable } from './errors';
 
 /** The gateway's calls to the supplier's and the carrier's HTTP APIs; it never opens their databases. */
 export interface ServicesClient {
@@ -9,10 +10,12 @@ export interface ServicesClient {
   getStock(sku: string): Promise<StockLevel>;
   setStock(sku: string, available: number): Promise<StockLevel>;
   getDelivery(id: string): Promise<Delivery>;
+  getSupplierOrder(purchaseId: string): Promise<SupplierOrder>;
 }
 
 const StockList = z.object({ items: z.array(StockLevel) });
 const DeliveryAnswer = z.object({ delivery: Delivery });
+const SupplierOrderAnswer = z.object({ order: SupplierOrder });
 
 export function createServicesClient(locator: ServiceLocator, options: { timeoutMs?: number } = {}): ServicesClient {
   const timeoutMs = options.timeoutMs ?? 5_000;
@@ -23,7 +26,14 @@ export function createServicesClient(locator: ServiceLocator, options: { timeout
     schema: z.ZodType<T>,
     init: { method?: string; body?: unknown } = {},
   ): Promise<T> {
-    const baseUrl = await locator.baseUrl(service);
+    // Addresses, socket errors and the owner's status stay in the cause (logged with the request id), never in the
+    // message a client reads.
+    let baseUrl: string;
+    try {
+      baseUrl = await locator.baseUrl(service);
+    } catch (error) {
+      throw unavailable(`The ${service} service cannot be located; try again`, error);
+    }
     let response: Response;
     try {
       response = await fetch(new URL(path, baseUrl), {
@@ -33,18 +43,19 @@ export function createServicesClient(locator: ServiceLocator, options: { timeout
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      throw new CodedError('SERVICE_UNAVAILABLE', `The ${service} service is unreachable (${describe(error)})`);
+      const reason = error instanceof Error && error.name === 'TimeoutError' ? 'did not answer in time' : 'is unreachable';
+      throw unavailable(`The ${service} service ${reason}; try again`, error);
     }
     if (response.status === 404) {
       const message = await errorMessage(response);
-      throw new CodedError('NOT_FOUND', message ?? `The ${service} service has no ${path}`);
+      throw new CodedError('NOT_FOUND', message ?? `The ${service} service has no such resource`);
     }
     if (!response.ok) {
-      throw new CodedError('SERVICE_UNAVAILABLE', `The ${service} service answered ${response.status} to ${path}`);
+      throw unavailable(`The ${service} service failed to answer; try again`, new Error(`${init.method ?? 'GET'} ${path}: ${response.status}`));
     }
     const parsed = schema.safeParse(await response.json().catch(() => undefined));
     if (!parsed.success) {
-      throw new CodedError('SERVICE_UNAVAILABLE', `The ${service} service answered ${path} in an unexpected shape`);
+      throw unavailable(`The ${service} service answered in an unexpected shape`, parsed.error);
     }
     return parsed.data;
   }
@@ -56,13 +67,9 @@ export function createServicesClient(locator: ServiceLocator, options: { timeout
     setStock: (sku, available) => call('supplier', inventoryPath(sku), StockLevel, { method: 'PUT', body: { available } }),
     getDelivery: async (id) =>
       (await call('carrier', `/deliveries/${encodeURIComponent(id)}`, DeliveryAnswer)).delivery,
+    getSupplierOrder: async (purchaseId) =>
+      (await call('supplier', `/orders/${encodeURIComponent(purchaseId)}`, SupplierOrderAnswer)).order,
   };
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
-  return cause ?? (error instanceof Error ? error.message : String(error));
 }
 
 /** The owner's own message for a 404, when it answered in the contract's error shape. */

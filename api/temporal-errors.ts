@@ -3,7 +3,7 @@ import {
   ServiceError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
-import { CodedError } from '../contracts/errors';
+import { unavailable } from './errors';
 
 // gRPC status codes that mean "the server is not answering", not "the server said no".
 const UNAVAILABLE = 14;
@@ -24,7 +24,7 @@ export function isTemporalUnavailable(error: unknown): boolean {
 /** Rethrows a Temporal outage as the contract's 503; anything else unchanged. */
 export function rethrowTemporalUnavailable(error: unknown): never {
   if (isTemporalUnavailable(error)) {
-    throw new CodedError('SERVICE_UNAVAILABLE', 'The workflow service is unavailable; try again shortly');
+    throw unavailable('The workflow service is unavailable; try again shortly', error);
   }
   throw error;
 }

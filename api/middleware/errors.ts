@@ -4,7 +4,7 @@ import type { ZodError } from 'zod';
 import { CodedError, type ErrorCode } from '../../contracts/errors';
 import type { Logger } from '../../logging';
 import type { AppEnv } from '../context';
-import { errorResponse } from '../errors';
+import { errorResponse, httpStatusByCode } from '../errors';
 import { isTemporalUnavailable } from '../temporal-errors';
 
 export interface FieldError {
@@ -54,7 +54,16 @@ const codeByHttpStatus: Partial<Record<number, ErrorCode>> = {
 /** Turns anything thrown into the contract's error shape; the unexpected is logged, never shown. */
 export function handleError(logger: Logger): ErrorHandler<AppEnv> {
   return (error, c) => {
-    if (error instanceof CodedError) return errorResponse(c, error);
+    if (error instanceof CodedError) {
+      // A refusal of ours is the client's business; a dependency's failure is the operator's: log its cause.
+      if (httpStatusByCode[error.code] >= 500) {
+        logger.warn(
+          { requestId: c.get('requestId'), code: error.code, err: error.cause ?? error, method: c.req.method, path: c.req.path },
+          error.message,
+        );
+      }
+      return errorResponse(c, error);
+    }
     if (error instanceof HTTPException) {
       // The route's media-type gate: the contract counts a body of another type as an invalid body (400).
       if (error.status === 415) return errorResponse(c, notJson);
@@ -66,7 +75,7 @@ export function handleError(logger: Logger): ErrorHandler<AppEnv> {
       }
     }
     if (isTemporalUnavailable(error)) {
-      logger.warn({ requestId: c.get('requestId'), err: error }, 'Temporal is unreachable');
+      logger.warn({ requestId: c.get('requestId'), err: error, method: c.req.method, path: c.req.path }, 'Temporal is unreachable');
       return errorResponse(c, new CodedError('SERVICE_UNAVAILABLE', 'The workflow service is unavailable; try again'));
     }
     logger.error({ requestId: c.get('requestId'), err: error, method: c.req.method, path: c.req.path }, 'Unhandled error');

@@ -39,6 +39,9 @@ export interface PurchaseService {
   cancel(user: User, purchaseId: string, reason?: string): Promise<Purchase>;
 }
 
+/** The store keeps amounts in 32-bit integer columns (Prisma `Int`, on every engine): a larger total is refused. */
+const maxTotalCents = 2 ** 31 - 1;
+
 // The contract declares the update's argument optional; the client's overloads want a required one. Same wire format.
 export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseService {
   const { store, temporal, settings, temporalTimeoutMs } = deps;
@@ -64,6 +67,11 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
     }
     // Prices come from the catalog, never from the client.
     const quote = quotePurchase(await catalogPrices(request.items.map((item) => item.sku)), request.items, request.voucher);
+    if (quote.subtotalCents > maxTotalCents) {
+      throw new CodedError('VALIDATION_FAILED', 'The purchase is too large', [
+        { path: 'items', message: `the total may be at most ${(maxTotalCents / 100).toFixed(2)}; split the purchase` },
+      ]);
+    }
     const id = crypto.randomUUID();
     const createdAt = new Date();
     try {

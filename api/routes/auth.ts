@@ -2,14 +2,21 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { LoginRequest, LoginResponse, RegisterRequest, User } from '../../contracts/auth';
 import type { StoreDb } from '../../prisma/clients';
 import { authenticate, registerUser } from '../auth/accounts';
+import type { LoginThrottle } from '../auth/login-throttle';
 import type { SessionStore } from '../auth/sessions';
+import { clientAddress } from '../client-address';
 import { currentSession, currentUser, type AuthMiddleware } from '../middleware/auth';
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from '../openapi';
 
 const UserAnswer = z.object({ user: User });
 
-export function authRoutes(deps: { store: StoreDb; sessions: SessionStore; auth: AuthMiddleware }) {
-  const { store, sessions, auth } = deps;
+export function authRoutes(deps: {
+  store: StoreDb;
+  sessions: SessionStore;
+  auth: AuthMiddleware;
+  loginThrottle: LoginThrottle;
+}) {
+  const { store, sessions, auth, loginThrottle } = deps;
   const router = createRouter();
 
   router.openapi(
@@ -35,7 +42,7 @@ export function authRoutes(deps: { store: StoreDb; sessions: SessionStore; auth:
       method: 'post',
       path: '/auth/login',
       tags: ['auth'],
-      summary: 'Sign in and receive a bearer session token',
+      summary: 'Sign in and receive a bearer session token (failed logins are throttled per account and per client: 429)',
       request: { body: jsonBody(LoginRequest) },
       responses: {
         200: jsonContent(LoginResponse, 'A session token, its expiry and the user'),
@@ -43,7 +50,8 @@ export function authRoutes(deps: { store: StoreDb; sessions: SessionStore; auth:
       },
     }),
     async (c) => {
-      const user = await authenticate(store, c.req.valid('json'));
+      const credentials = c.req.valid('json');
+      const user = await loginThrottle.attempt(credentials.email, clientAddress(c), () => authenticate(store, credentials));
       const session = await sessions.create(user.id);
       return c.json({ token: session.token, expiresAt: session.expiresAt.toISOString(), user }, 200);
     },

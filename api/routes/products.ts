@@ -3,6 +3,7 @@ import { CreateProductRequest, Product, UpdateProductRequest } from '../../contr
 import { CodedError } from '../../contracts/errors';
 import { Sku } from '../../contracts/purchase';
 import type { StoreDb } from '../../prisma/clients';
+import { unavailable } from '../errors';
 import type { AuthMiddleware } from '../middleware/auth';
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from '../openapi';
 import type { ServicesClient } from '../services-client';
@@ -93,7 +94,7 @@ export function productRoutes(deps: { store: StoreDb; services: ServicesClient; 
         // A product the supplier does not stock could be sold but never reserved: take it back.
         await store.product.deleteMany({ where: { id: row.id } });
         if (error instanceof CodedError && error.code === 'SERVICE_UNAVAILABLE') throw error;
-        throw new CodedError('SERVICE_UNAVAILABLE', `The supplier did not take the stock for ${row.sku}; try again`);
+        throw unavailable(`The supplier did not take the stock for ${row.sku}; try again`, error);
       }
     },
   );

@@ -37,7 +37,7 @@ export interface Gateway {
 
 export async function startGateway(
   env: Record<string, string> = {},
-  overrides: Partial<Omit<GatewayDeps, 'config' | 'store' | 'temporal' | 'logger'>> = {},
+  overrides: Partial<Omit<GatewayDeps, 'config' | 'store'>> = {},
 ): Promise<Gateway> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-'));
   const file = path.join(dir, 'store.db');
@@ -50,23 +50,24 @@ export async function startGateway(
   });
   const store = connectStore(`file:${file}`);
   await seedCatalogIfEmpty(store);
-  // A real client on a lazy connection to a port where no Temporal listens: routes that need it answer 503.
-  const connection = Connection.lazy({ address: '127.0.0.1:9' });
-  const temporal = new Client({ connection });
+  // Unless the test brings its own: a real client on a lazy connection to a port where no Temporal listens, so that
+  // routes that need it answer 503.
+  const connection = overrides.temporal ? undefined : Connection.lazy({ address: '127.0.0.1:9' });
+  const temporal = overrides.temporal ?? new Client({ connection });
   const app = createApp({
     config,
     store,
-    temporal,
     logger: pino({ level: 'silent' }),
     temporalTimeoutMs: 500,
     ...overrides,
+    temporal,
   });
   return {
     app,
     store,
     request: async (path, init, bindings) => (await app.request(path, init, bindings)) as unknown as JsonResponse,
     async close() {
-      await connection.close();
+      await connection?.close();
       await store.$disconnect();
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -65,6 +65,35 @@ describe('making a purchase', () => {
     expect(response.status).toBe(400);
   });
 
+  it('refuses unknown fields inside items, address and voucher instead of dropping them', async () => {
+    const user = await signIn(gateway);
+    const sneaky = [
+      { ...order, items: [{ sku: 'SKU-1', quantity: 2, unitPriceCents: 1 }] },
+      { ...order, address: { ...order.address, instructions: 'leave at door' } },
+      { ...order, voucher: { code: 'WELCOME10', percent: 100 } },
+    ];
+    const paths = [];
+    for (const body of sneaky) {
+      const response = await gateway.request('/purchases', { method: 'POST', ...json(body, user.headers) });
+      expect(response.status).toBe(400);
+      paths.push((await response.json()).error.details[0].path);
+    }
+    expect(paths).toEqual(['items.0', 'address', 'voucher']);
+  });
+
+  it('refuses a purchase whose total outgrows the store’s amounts, before starting anything', async () => {
+    const user = await signIn(gateway);
+    await gateway.store.product.create({ data: { id: crypto.randomUUID(), sku: 'GOLD-1', name: 'Gold', priceCents: 100_000_000 } });
+    const response = await gateway.request('/purchases', {
+      method: 'POST',
+      ...json({ ...order, items: [{ sku: 'GOLD-1', quantity: 22 }] }, user.headers),
+    });
+    expect(response.status).toBe(400);
+    const { error } = await response.json();
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'items', message: expect.stringMatching(/at most/) }] });
+    expect(await gateway.store.purchase.count({ where: { userId: user.user.id } })).toBe(0);
+  });
+
   it('refuses an Idempotency-Key longer than 200 characters', async () => {
     const user = await signIn(gateway);
     const response = await gateway.request('/purchases', {
