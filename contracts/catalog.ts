@@ -33,7 +33,11 @@ export type StockLevel = z.infer<typeof StockLevel>;
 export const SetStockRequest = z.object({ available: z.number().int().min(0).max(1_000_000) }).strict();
 export type SetStockRequest = z.infer<typeof SetStockRequest>;
 
-/** The carrier's own record of a delivery, as its HTTP API serves it. */
+/** One status a delivery has had, and when it got it. */
+export const DeliveryEvent = z.object({ status: DeliveryStatus, at: z.string() });
+export type DeliveryEvent = z.infer<typeof DeliveryEvent>;
+
+/** The carrier's own record of a delivery, as its HTTP API serves it; `history` lists its statuses, oldest first. */
 export const Delivery = z.object({
   id: z.string(),
   purchaseId: z.string(),
@@ -42,7 +46,21 @@ export const Delivery = z.object({
   trackingNumber: z.string(),
   estimatedDate: z.string(),
   country: z.string(),
+  history: z.array(DeliveryEvent),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 export type Delivery = z.infer<typeof Delivery>;
+
+/** The supplier's order for a purchase, as its HTTP API serves it. RELEASED with no items is a tombstone. */
+export const SupplierOrder = z.object({
+  id: z.string(),
+  purchaseId: z.string(),
+  status: z.enum(['RESERVED', 'RELEASED', 'SOLD']),
+  supplier: z.object({ name: z.string(), leadTimeDays: z.number().int().nullable() }),
+  expectedShipDate: z.string().nullable(),
+  items: z.array(z.object({ sku: z.string(), quantity: z.number().int() })),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type SupplierOrder = z.infer<typeof SupplierOrder>;

@@ -46,17 +46,18 @@ export type Address = z.infer<typeof Address>;
 export const Voucher = z.object({ code: text(64) });
 export type Voucher = z.infer<typeof Voucher>;
 
+/** Strict down to its leaves: an unknown field anywhere (a price, a `__proto__`) is a 400, never silently dropped. */
 export const PurchaseRequest = z
   .object({
     items: z
-      .array(ItemRequest)
+      .array(ItemRequest.strict())
       .min(1)
       .max(50)
       .refine((items) => new Set(items.map((item) => item.sku)).size === items.length, {
         message: 'each SKU may appear once; raise its quantity instead',
       }),
-    address: Address,
-    voucher: Voucher.optional(),
+    address: Address.strict(),
+    voucher: Voucher.strict().optional(),
   })
   .strict();
 export type PurchaseRequest = z.infer<typeof PurchaseRequest>;

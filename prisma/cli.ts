@@ -1,18 +1,29 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { type DatabaseName, redactUrl } from './databases';
+import type { DatabaseName } from './databases';
+import { engineOf, type Engine } from './engines';
+import { ensureSchema } from './schemas';
 
 const prismaEntry = require.resolve('prisma/build/index.js');
+const preload = path.join(__dirname, 'cli-preload.js');
+
+/** A URL of the engine's scheme for commands that never connect (generate, migrate diff): it only picks the engine. */
+export const offlineUrl: Record<Engine, string> = {
+  sqlite: 'file::memory:',
+  postgresql: 'postgresql://offline@127.0.0.1:1/offline',
+  mysql: 'mysql://offline@127.0.0.1:1/offline',
+};
 
 /**
- * Runs the Prisma CLI against one database. The engine variables only need to name an existing file:
- * with the JS engine Prisma never loads them, but without them it tries to download native engines.
+ * Runs the Prisma CLI against one database; the URL's scheme picks the engine (its rendered schema, its migrations).
+ * The engine variables only need to name an existing file: with the JS engine Prisma never loads them, but without
+ * them it tries to download native engines.
  */
 export function runPrisma(database: DatabaseName, args: string[], url: string, stdio: 'inherit' | 'pipe' = 'pipe') {
   const configFile = path.join(__dirname, database, 'prisma.config.ts');
-  const placeholderEngine = path.join(__dirname, database, 'schema.prisma');
+  const placeholderEngine = ensureSchema(database, engineOf(url));
   return new Promise<{ code: number; output: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [prismaEntry, ...args, '--config', configFile], {
+    const child = spawn(process.execPath, ['--require', preload, prismaEntry, ...args, '--config', configFile], {
       env: {
         ...process.env,
         PRISMA_DATASOURCE_URL: url,
@@ -32,15 +43,4 @@ export function runPrisma(database: DatabaseName, args: string[], url: string, s
   });
 }
 
-export class MigrationError extends Error {
-  readonly code = 'MIGRATION_FAILED';
-}
-
-/** Applies pending migrations; a bad or unreachable URL fails with the service and the URL, password hidden. */
-export async function migrateDatabase(database: DatabaseName, url: string): Promise<void> {
-  const { code, output } = await runPrisma(database, ['migrate', 'deploy'], url);
-  if (code !== 0) {
-    const reason = output.trim().split('\n').slice(-6).join('\n');
-    throw new MigrationError(`Could not migrate the ${database} database at ${redactUrl(url)}:\n${reason}`);
-  }
-}
+export { migrateDatabase, migrationStatus, MigrationError } from './migrations';

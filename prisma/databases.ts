@@ -1,34 +1,98 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
-import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { engineOf } from './engines';
+
+export { redactUrl, UnsupportedDatabaseUrlError, engineOf, type Engine } from './engines';
 
 /** The three databases; each belongs to exactly one service. */
 export const databaseNames = ['store', 'supplier', 'carrier'] as const;
 export type DatabaseName = (typeof databaseNames)[number];
 
-/** The database URL with any password masked, for logs and start-up errors. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/:[^:@/]*@/, ':***@');
+const pgNameOid = 19;
+const pgTextOid = 25;
+
+/**
+ * A pg client that reports columns of PostgreSQL's internal `name` type (OID 19) as `text` (OID 25).
+ *
+ * Why: `@prisma/adapter-pg` 6.19 maps every result column's type OID to a Prisma column type and has no mapping for
+ * `name`, which the JS schema engine's own introspection queries return (`migrate deploy` and `migrate status` fail
+ * with "Column type 'name' could not be deserialized from the database": prisma/prisma#27403). A `name` value is
+ * plain text on the wire, so relabelling the column is all the fix needs. Our own queries never return `name`.
+ */
+class NameAsTextClient extends pg.Client {
+  // pg's query() has many overloads (promise, callback, submittable); relabel the fields on whichever comes back.
+  query(...args: unknown[]): any {
+    const last = args[args.length - 1];
+    if (typeof last === 'function') {
+      const callback = last as (error: unknown, result: unknown) => void;
+      args[args.length - 1] = (error: unknown, result: unknown) => callback(error, relabelNameColumns(result));
+      return (super.query as (...a: unknown[]) => unknown)(...args);
+    }
+    const result = (super.query as (...a: unknown[]) => unknown)(...args);
+    if (result && typeof (result as Promise<unknown>).then === 'function') {
+      return (result as Promise<unknown>).then(relabelNameColumns);
+    }
+    return result;
   }
 }
 
-export class UnsupportedDatabaseUrlError extends Error {
-  readonly code = 'UNSUPPORTED_DATABASE_URL';
+function relabelNameColumns(result: unknown): unknown {
+  const results = Array.isArray(result) ? result : [result];
+  for (const one of results) {
+    for (const field of (one as { fields?: { dataTypeID: number }[] } | undefined)?.fields ?? []) {
+      if (field.dataTypeID === pgNameOid) field.dataTypeID = pgTextOid;
+    }
+  }
+  return result;
 }
 
-/** A driver adapter for the URL's engine: Prisma runs on JS drivers here, with no native engine. */
-export function adapterFor(url: string): SqlMigrationAwareDriverAdapterFactory {
-  if (url.startsWith('file:')) {
-    const file = url.slice('file:'.length);
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    // SQLite serialises writers; several worker processes share a file, so wait for the lock instead of failing.
-    return new PrismaBetterSQLite3({ url: file, timeout: 15_000 });
+/**
+ * A driver adapter for the URL's engine: Prisma runs on JS drivers here, with no native engine. The SQLite and
+ * PostgreSQL adapters are migration-aware (the JS schema engine runs `migrate` through them); the MariaDB adapter
+ * serves queries only, and MySQL migrations run through postgrator (prisma/migrations.ts).
+ */
+export function adapterFor(
+  url: string,
+  options: { shortLived?: boolean } = {},
+): SqlMigrationAwareDriverAdapterFactory | SqlDriverAdapterFactory {
+  switch (engineOf(url)) {
+    case 'sqlite': {
+      const file = url.slice('file:'.length);
+      if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      // SQLite serialises writers; several worker processes share a file, so wait for the lock instead of failing.
+      return new PrismaBetterSQLite3({ url: file, timeout: 15_000 });
+    }
+    case 'postgresql':
+      return new PrismaPg({
+        connectionString: url,
+        Client: NameAsTextClient,
+        connectionTimeoutMillis: 10_000,
+        // The Prisma CLI runs as a process of its own: close idle connections at once so that it exits when done
+        // (the migration engine never disposes of its adapter, and pg keeps idle connections for 10 s by default).
+        ...(options.shortLived ? { idleTimeoutMillis: 50, allowExitOnIdle: true } : {}),
+      });
+    case 'mysql':
+      return new PrismaMariaDb(mariadbUrl(url));
   }
-  throw new UnsupportedDatabaseUrlError(`Unsupported database URL ${redactUrl(url)}: expected file:<path>`);
+}
+
+/** The mariadb driver's own scheme, with a connect timeout unless the URL sets one. */
+export function mariadbUrl(url: string): string {
+  const parsed = new URL(url.replace(/^mysql:/i, 'mariadb:'));
+  if (!parsed.searchParams.has('connectTimeout')) parsed.searchParams.set('connectTimeout', '10000');
+  return parsed.toString();
+}
+
+/** The migration-aware adapter the Prisma CLI needs; MySQL has none here (its migrations run through postgrator). */
+export function migrationAdapterFor(url: string): SqlMigrationAwareDriverAdapterFactory {
+  const adapter = adapterFor(url, { shortLived: true });
+  if (!('connectToShadowDb' in adapter)) {
+    throw new Error(`Prisma's migration engine cannot run on ${engineOf(url)} here; use npm run prisma -- <db> migrate …`);
+  }
+  return adapter;
 }

@@ -1,22 +1,24 @@
-import path from 'node:path';
 import { defineConfig } from 'prisma/config';
-import { adapterFor, type DatabaseName } from './databases';
+import { migrationAdapterFor, type DatabaseName } from './databases';
+import { engineOf } from './engines';
+import { migrationsPath, schemaPath } from './schemas';
 
 /**
- * Prisma CLI configuration for one database. The JS schema engine runs migrations through the same driver
- * adapter the services use, so no native engine is needed; `prisma/cli.ts` sets the URL.
+ * Prisma CLI configuration for one database. The engine comes from the URL that `prisma/cli.ts` hands over
+ * (PRISMA_DATASOURCE_URL): its rendered schema and its own migrations folder. The JS schema engine runs migrations
+ * through the same driver adapter the services use, so no native engine is needed.
  */
 export function databaseConfig(database: DatabaseName) {
-  const folder = path.join(__dirname, database);
+  const url = process.env.PRISMA_DATASOURCE_URL;
+  if (!url) throw new Error('PRISMA_DATASOURCE_URL is not set; run Prisma through `npm run prisma`');
+  const engine = engineOf(url);
   return defineConfig({
     experimental: { adapter: true },
     engine: 'js',
-    schema: path.join(folder, 'schema.prisma'),
-    migrations: { path: path.join(folder, 'migrations') },
+    schema: schemaPath(database, engine),
+    migrations: { path: migrationsPath(database, engine) },
     async adapter() {
-      const url = process.env.PRISMA_DATASOURCE_URL;
-      if (!url) throw new Error('PRISMA_DATASOURCE_URL is not set; run Prisma through `npm run prisma`');
-      return adapterFor(url);
+      return migrationAdapterFor(url);
     },
   });
 }

@@ -1,15 +1,23 @@
 /**
- * Write transactions that behave under SQLite's locking when several processes share one database file.
+ * Write transactions, and the little SQL that differs per engine. What holds each invariant:
  *
- * The better-sqlite3 adapter opens transactions with a plain (deferred) `BEGIN`. A deferred transaction that reads
- * first holds a read lock; when it then tries to write while another process is committing, SQLite reports
- * SQLITE_BUSY at once (waiting could deadlock) instead of honouring the busy timeout. A transaction whose first
- * statement writes waits for the lock like `BEGIN IMMEDIATE` would. So every write transaction opens with a write
- * that changes nothing, and its reads and checks run under the write lock.
+ * - PostgreSQL (READ COMMITTED) and MySQL/MariaDB (InnoDB, REPEATABLE READ): row locks. A conditional UPDATE
+ *   (`… WHERE available >= quantity`) locks the row it changes; a concurrent one waits for that transaction to end and
+ *   re-checks its condition on the committed row (PostgreSQL re-evaluates the WHERE on the new row version; InnoDB's
+ *   UPDATE reads the latest committed row, not the transaction's snapshot). So check-and-write is one atomic step
+ *   and no update is lost. A unique key (purchaseId) makes a second insert wait for the first and then fail (P2002).
+ *   No extra lock statement is needed, and none is taken.
+ * - SQLite: one writer at a time for the whole file. The better-sqlite3 adapter opens transactions with a plain
+ *   (deferred) `BEGIN`; a deferred transaction that reads first holds a read lock, and when it then tries to write
+ *   while another process is committing SQLite reports SQLITE_BUSY at once instead of honouring the busy timeout.
+ *   A transaction whose first statement writes waits for the lock like `BEGIN IMMEDIATE` would, so every write
+ *   transaction opens with a write that changes nothing, and its reads and checks run under the write lock.
  */
+import { engineOfClient } from './clients';
+import type { Engine } from './engines';
 
 interface RawExecutor {
-  $executeRawUnsafe(query: string): Promise<number>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }
 
 interface TransactionalClient<Tx extends RawExecutor> {
@@ -17,25 +25,58 @@ interface TransactionalClient<Tx extends RawExecutor> {
 }
 
 /**
- * Generous limits: under contention a transaction may wait for the file lock (the adapter's busy timeout) before it
+ * Generous limits: under contention a transaction may wait for a lock (SQLite's busy timeout, a row lock) before it
  * starts its work. A transaction that still runs out is an infrastructure fault, retried by Temporal.
  */
 const transactionLimits = { maxWait: 20_000, timeout: 30_000 };
 
-/** Runs `work` in one transaction that holds the database's write lock from its first statement. */
+/** Runs `work` in one write transaction; on SQLite it holds the database's write lock from its first statement. */
 export function writeTransaction<Tx extends RawExecutor, R>(
   db: TransactionalClient<Tx>,
   lockTable: string,
-  work: (tx: Tx) => Promise<R>,
+  work: (tx: Tx, engine: Engine) => Promise<R>,
 ): Promise<R> {
+  const engine = engineOfClient(db);
   return db.$transaction(async (tx) => {
-    // A no-op UPDATE takes the write lock, and so the busy timeout applies, before any read.
-    await tx.$executeRawUnsafe(`UPDATE "${lockTable}" SET "updatedAt" = "updatedAt" WHERE 1 = 0`);
-    return work(tx);
+    if (engine === 'sqlite') {
+      // A no-op UPDATE takes the write lock, and so the busy timeout applies, before any read.
+      await tx.$executeRawUnsafe(`UPDATE ${quoted(engine, lockTable)} SET "updatedAt" = "updatedAt" WHERE 1 = 0`);
+    }
+    return work(tx, engine);
   }, transactionLimits);
 }
 
-/** A unique constraint refused an insert: another worker wrote the same key first. */
+/** An identifier quoted for the engine: backticks on MySQL (double quotes are string literals there by default). */
+export function quoted(engine: Engine, identifier: string): string {
+  return engine === 'mysql' ? `\`${identifier}\`` : `"${identifier}"`;
+}
+
+/**
+ * Inserts a row unless one with the same key exists, without failing and without aborting the transaction (on
+ * PostgreSQL a failed insert aborts the whole transaction, so catching P2002 inside it is no option). A concurrent
+ * insert of the same key waits for the other transaction and then does nothing.
+ */
+export async function insertIfAbsent(
+  tx: RawExecutor,
+  engine: Engine,
+  table: string,
+  key: string,
+  values: Record<string, string | number>,
+): Promise<void> {
+  const columns = [...Object.keys(values), 'updatedAt'];
+  const list = columns.map((column) => quoted(engine, column)).join(', ');
+  const params = Object.values(values);
+  const placeholders = params.map((_, index) => (engine === 'postgresql' ? `$${index + 1}` : '?'));
+  const now = engine === 'mysql' ? 'CURRENT_TIMESTAMP(3)' : 'CURRENT_TIMESTAMP';
+  const row = `(${[...placeholders, now].join(', ')})`;
+  const sql =
+    engine === 'mysql'
+      ? `INSERT INTO ${quoted(engine, table)} (${list}) VALUES ${row} ON DUPLICATE KEY UPDATE ${quoted(engine, key)} = ${quoted(engine, key)}`
+      : `INSERT INTO ${quoted(engine, table)} (${list}) VALUES ${row} ON CONFLICT (${quoted(engine, key)}) DO NOTHING`;
+  await tx.$executeRawUnsafe(sql, ...params);
+}
+
+/** A unique constraint refused an insert: another worker wrote the same key first. P2002 on every engine. */
 export function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
 }

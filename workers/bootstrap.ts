@@ -45,7 +45,7 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
       await migrateDatabase(spec.database.name, url);
       logger.info({ database: redactUrl(url) }, `Migrated the ${spec.database.name} database`);
     }
-    const db = spec.database.connect(url);
+    const db = await openDatabase(spec, url);
     const connection = await connectToTemporal(config, logger, stop);
     if (!connection) return await exit(logger, 0, () => db.$disconnect());
 
@@ -90,9 +90,30 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
       await connection.close();
     });
   } catch (error) {
-    logger.fatal({ err: error }, `${spec.service} failed`);
+    // A bad or unreachable database URL says which service and which URL (password hidden) in the message itself.
+    const reason = error instanceof Error ? error.message : String(error);
+    logger.fatal({ err: error }, `${spec.service} failed: ${reason}`);
     return exit(logger, 1);
   }
+}
+
+/** Connects and asks the database one question, so a bad URL stops start-up here rather than in a first activity. */
+async function openDatabase<Db extends { $disconnect(): Promise<void> }>(spec: WorkerProcess<Db>, url: string) {
+  const fail = (reason: string) =>
+    new Error(`The ${spec.service} service cannot use its ${spec.database.name} database at ${redactUrl(url)}: ${reason}`);
+  let db: Db;
+  try {
+    db = spec.database.connect(url);
+  } catch (error) {
+    throw fail(error instanceof Error ? error.message : String(error));
+  }
+  try {
+    await (db as unknown as { $queryRawUnsafe(sql: string): Promise<unknown> }).$queryRawUnsafe('SELECT 1');
+  } catch (error) {
+    await db.$disconnect().catch(() => undefined);
+    throw fail(error instanceof Error ? error.message.trim().split('\n').slice(-1)[0] : String(error));
+  }
+  return db;
 }
 
 /** Resolves on the first SIGINT or SIGTERM; a second one while stopping exits at once. */

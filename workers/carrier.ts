@@ -1,6 +1,7 @@
 /** The carrier service: deliveries on task queue `carrier`, and its HTTP API (`CARRIER_PORT`). */
 import { createCarrierActivities } from '../activities/carrier/activities';
 import { createCarrierApi } from '../activities/carrier/http';
+import { loadConfig } from '../config';
 import { taskQueues } from '../contracts/temporal';
 import { connectCarrier } from '../prisma/clients';
 import { runWorker } from './bootstrap';
@@ -9,6 +10,14 @@ void runWorker({
   service: 'carrier',
   taskQueue: taskQueues.carrier,
   database: { name: 'carrier', connect: connectCarrier, migrate: true },
-  activities: (db, config) => createCarrierActivities(db, { carrierName: config.services.carrier.name }),
-  http: { port: (config) => config.services.carrier.port, app: createCarrierApi, registerAs: 'carrier' },
+  activities: (db, config) =>
+    createCarrierActivities(db, {
+      carrierName: config.services.carrier.name,
+      dailyCapacity: config.services.carrier.dailyCapacity,
+    }),
+  http: {
+    port: (config) => config.services.carrier.port,
+    app: (db, logger) => createCarrierApi(db, logger, { dailyCapacity: loadConfig().services.carrier.dailyCapacity }),
+    registerAs: 'carrier',
+  },
 });

@@ -1,6 +1,7 @@
 /** The supplier service: stock reservations on task queue `supplier`, and its HTTP API (`SUPPLIER_PORT`). */
 import { createSupplierActivities } from '../activities/supplier/activities';
 import { createSupplierApi } from '../activities/supplier/http';
+import { ensureSupplier } from '../activities/supplier/orders';
 import { seedStock } from '../activities/supplier/stock';
 import { seedCatalog } from '../config/seed-catalog';
 import { taskQueues } from '../contracts/temporal';
@@ -11,9 +12,15 @@ void runWorker({
   service: 'supplier',
   taskQueue: taskQueues.supplier,
   database: { name: 'supplier', connect: connectSupplier, migrate: true },
-  activities: (db, config) => createSupplierActivities(db, { supplierName: config.services.supplier.name }),
+  activities: (db, config) =>
+    createSupplierActivities(db, {
+      supplierName: config.services.supplier.name,
+      leadTimeDays: config.services.supplier.leadTimeDays,
+    }),
   http: { port: (config) => config.services.supplier.port, app: createSupplierApi, registerAs: 'supplier' },
   async prepare({ db, config, logger }) {
+    const { name, leadTimeDays } = config.services.supplier;
+    await ensureSupplier(db, { name, leadTimeDays });
     if (config.seedCatalog && (await seedStock(db, seedCatalog))) {
       logger.info('Seeded the stock of the first-start catalog');
     }

@@ -4,26 +4,70 @@ import { loadConfig } from '../../config';
 import type { CarrierActivities } from '../../contracts/activities';
 import type { DeliveryStatus } from '../../contracts/purchase';
 import type { CarrierDb } from '../../prisma/clients';
-import { isUniqueViolation, writeTransaction } from '../../prisma/transactions';
-import { estimatedDeliveryDate, newTrackingNumber, servedCountries, servesCountry } from './booking';
+import type { Prisma } from '../../prisma/carrier/generated/client';
+import type { Engine } from '../../prisma/engines';
+import { insertIfAbsent, isUniqueViolation, writeTransaction } from '../../prisma/transactions';
+import { estimatedDeliveryDate, newTrackingNumber, nextBusinessDay, servedCountries, servesCountry } from './booking';
 import { deliveryRef } from './deliveries';
 
+type CarrierTx = Prisma.TransactionClient;
+
+/** How far ahead a booking looks for a day with room before it gives up (and Temporal retries it later). */
+const bookingHorizonDays = 60;
+
 /**
- * The carrier's activities, each one transaction on the carrier's database, keyed by purchase id.
+ * The carrier's activities, each one transaction on the carrier's database, keyed by purchase id. The same code runs
+ * on SQLite, PostgreSQL and MySQL; prisma/transactions.ts says what each engine locks.
  *
  * Invariants and what holds them:
- * - At most one delivery per purchase: Delivery.purchaseId is unique; a second run finds the delivery and returns it.
+ * - At most one delivery per purchase: Delivery.purchaseId is a unique key; a second run finds the delivery and
+ *   returns it, and a racing run's insert fails (P2002), rolling back the day slot it took.
+ * - A day never takes more than its capacity: a booking takes a slot only through the conditional update
+ *   `booked < capacity` on the day's row (row lock on PostgreSQL and MySQL, the write lock on SQLite); when it matches
+ *   nothing the day is full and the booking moves to the next business day. Days are tried in date order, so
+ *   concurrent bookings lock day rows in one order and cannot deadlock.
  * - A cancelled purchase never gets a live delivery: a cancel that comes first leaves a CANCELLED tombstone, which a
  *   late or retried schedule finds and returns instead of booking.
- * - A delivery changes status only through a conditional update from SCHEDULED, so two runs cannot both move it.
+ * - A delivery changes status only through a conditional update from SCHEDULED (row lock), so two runs cannot both
+ *   move it; only the run that moved it writes the history event and, on cancel, gives the day's slot back.
  */
-export function createCarrierActivities(db: CarrierDb, options: { carrierName?: string } = {}): CarrierActivities {
-  const carrierName = options.carrierName ?? loadConfig().services.carrier.name;
+export function createCarrierActivities(
+  db: CarrierDb,
+  options: { carrierName?: string; dailyCapacity?: number; now?: () => Date } = {},
+): CarrierActivities {
+  const config = options.carrierName === undefined || options.dailyCapacity === undefined ? loadConfig() : undefined;
+  const carrierName = options.carrierName ?? config!.services.carrier.name;
+  const dailyCapacity = options.dailyCapacity ?? config!.services.carrier.dailyCapacity;
+  const now = options.now ?? (() => new Date());
+
+  /** Takes a slot on the earliest business day with room, from the promised date on; answers that day. */
+  async function bookEarliestDay(tx: CarrierTx, engine: Engine): Promise<string> {
+    let date = estimatedDeliveryDate(now());
+    for (let tried = 0; tried < bookingHorizonDays; tried += 1, date = nextBusinessDay(date)) {
+      await insertIfAbsent(tx, engine, 'DeliveryDay', 'date', { date, booked: 0 });
+      const { count } = await tx.deliveryDay.updateMany({
+        where: { date, booked: { lt: dailyCapacity } },
+        data: { booked: { increment: 1 } },
+      });
+      if (count === 1) return date;
+    }
+    // Not a business refusal: capacity frees up as deliveries are cancelled or days pass, so Temporal retries.
+    throw ApplicationFailure.retryable(
+      `${carrierName} is fully booked for the next ${bookingHorizonDays} business days`,
+      'DELIVERY_CAPACITY_EXHAUSTED',
+    );
+  }
+
+  /** Appends a status to the delivery's history; runs only in the transaction that changed the status. */
+  async function recordEvent(tx: CarrierTx, deliveryId: string, status: DeliveryStatus) {
+    const sequence = (await tx.deliveryEvent.count({ where: { deliveryId } })) + 1;
+    await tx.deliveryEvent.create({ data: { deliveryId, sequence, status, at: now() } });
+  }
 
   return {
     async scheduleDelivery({ purchaseId, address }) {
       try {
-        return await writeTransaction(db, 'Delivery', async (tx) => {
+        return await writeTransaction(db, 'Delivery', async (tx, engine) => {
           const existing = await tx.delivery.findUnique({ where: { purchaseId } });
           if (existing) return deliveryRef(existing);
 
@@ -34,6 +78,7 @@ export function createCarrierActivities(db: CarrierDb, options: { carrierName?: 
               'UNSERVED_COUNTRY',
             );
           }
+          const estimatedDate = await bookEarliestDay(tx, engine);
           const delivery = await tx.delivery.create({
             data: {
               id: randomUUID(),
@@ -41,9 +86,10 @@ export function createCarrierActivities(db: CarrierDb, options: { carrierName?: 
               status: 'SCHEDULED' satisfies DeliveryStatus,
               carrier: carrierName,
               trackingNumber: newTrackingNumber(),
-              estimatedDate: estimatedDeliveryDate(new Date()),
+              estimatedDate,
               country,
               address: { ...address, country },
+              events: { create: { sequence: 1, status: 'SCHEDULED' satisfies DeliveryStatus, at: now() } },
             },
           });
           return deliveryRef(delivery);
@@ -58,33 +104,50 @@ export function createCarrierActivities(db: CarrierDb, options: { carrierName?: 
     },
 
     async cancelDelivery({ purchaseId }) {
-      // A unique violation (a booking committed concurrently, on a database that does not serialise writers) is left
-      // to Temporal's retry: the next attempt finds that delivery and cancels it.
+      // A unique violation (a booking committed concurrently, on PostgreSQL or MySQL, which do not serialise
+      // writers) is left to Temporal's retry: the next attempt finds that delivery and cancels it.
       await writeTransaction(db, 'Delivery', async (tx) => {
         const cancelled = await tx.delivery.updateMany({
           where: { purchaseId, status: 'SCHEDULED' satisfies DeliveryStatus },
           data: { status: 'CANCELLED' satisfies DeliveryStatus },
         });
-        if (cancelled.count === 1) return;
+        const existing = await tx.delivery.findUnique({ where: { purchaseId } });
+        if (cancelled.count === 1 && existing) {
+          await recordEvent(tx, existing.id, 'CANCELLED');
+          // The slot goes back to its day (never below zero), so a later booking can have it.
+          if (existing.estimatedDate) {
+            await tx.deliveryDay.updateMany({
+              where: { date: existing.estimatedDate, booked: { gt: 0 } },
+              data: { booked: { decrement: 1 } },
+            });
+          }
+          return;
+        }
         // Already CANCELLED: nothing to do. DISPATCHED: left alone, and the saga never gets here, because it
         // dispatches only after the purchase is confirmed, and a confirmed purchase is never compensated.
-        const existing = await tx.delivery.findUnique({ where: { purchaseId } });
         if (existing) return;
         // Nothing booked yet: a tombstone with no tracking number, date or address, so that a late schedule
         // finds it and books nothing.
         await tx.delivery.create({
-          data: { id: randomUUID(), purchaseId, status: 'CANCELLED' satisfies DeliveryStatus, carrier: carrierName },
+          data: {
+            id: randomUUID(),
+            purchaseId,
+            status: 'CANCELLED' satisfies DeliveryStatus,
+            carrier: carrierName,
+            events: { create: { sequence: 1, status: 'CANCELLED' satisfies DeliveryStatus, at: now() } },
+          },
         });
       });
     },
 
     async dispatchDelivery({ purchaseId }) {
       return writeTransaction(db, 'Delivery', async (tx) => {
-        await tx.delivery.updateMany({
+        const dispatched = await tx.delivery.updateMany({
           where: { purchaseId, status: 'SCHEDULED' satisfies DeliveryStatus },
           data: { status: 'DISPATCHED' satisfies DeliveryStatus },
         });
         const delivery = await tx.delivery.findUnique({ where: { purchaseId } });
+        if (dispatched.count === 1 && delivery) await recordEvent(tx, delivery.id, 'DISPATCHED');
         if (delivery?.status === 'DISPATCHED') return deliveryRef(delivery);
         // The saga dispatches only what it scheduled and never cancelled: reaching this is a bug, not a business case.
         throw ApplicationFailure.nonRetryable(

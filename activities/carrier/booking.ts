@@ -27,3 +27,11 @@ export function estimatedDeliveryDate(from: Date, businessDays = 2): string {
   }
   return date.toISOString().slice(0, 10);
 }
+
+/** The business day after `date` (YYYY-MM-DD), skipping weekends: where a booking goes when a day is full. */
+export function nextBusinessDay(date: string): string {
+  const next = new Date(`${date}T00:00:00Z`);
+  do next.setUTCDate(next.getUTCDate() + 1);
+  while (next.getUTCDay() === 0 || next.getUTCDay() === 6);
+  return next.toISOString().slice(0, 10);
+}

@@ -6,26 +6,47 @@ import { loadConfig } from '../../config';
 import type { SupplierDb } from '../../prisma/clients';
 import type { Prisma } from '../../prisma/supplier/generated/client';
 import { isUniqueViolation, writeTransaction } from '../../prisma/transactions';
-import type { SupplierOrderStatus } from './orders';
+import { ensureSupplier, expectedShipDate, type SupplierInfo, type SupplierOrderStatus } from './orders';
 
 /**
  * The supplier's activities. Each runs as one transaction on the supplier's database and is keyed by purchase id,
  * so Temporal may run it again (at-least-once delivery, a retry after a timeout) and nothing changes the second time.
+ * The same code runs on SQLite, PostgreSQL and MySQL; prisma/transactions.ts says what each engine locks.
  *
- * Invariants and what holds them:
- * - No oversell, no negative stock: a reservation decrements `available` only through the conditional update
- *   `available >= quantity`; the database checks and writes in one statement, so racing purchases cannot both win.
- * - No double reservation: SupplierOrder.purchaseId is unique, and the order is written in the same transaction as
- *   the stock it holds; a second run finds the order and returns it.
- * - No double release or sale: an order leaves RESERVED through a conditional status update, and only the run that
- *   made that move touches the stock.
+ * Invariants and what holds them, on every engine:
+ * - No oversell, no negative stock, no lost update: a reservation decrements `available` only through the
+ *   conditional update `available >= quantity`, one UPDATE statement that checks and writes under the row's lock
+ *   (PostgreSQL and MySQL: row lock, the waiting updater re-checks the committed row; SQLite: the file's write lock).
+ *   Increments and decrements are computed by the database (`available = available - n`), never read-modify-write.
+ * - No double reservation: SupplierOrder.purchaseId is a unique key, and the order is written in the same transaction
+ *   as the stock it holds; a second run finds the order and returns it, and a racing run's insert fails (P2002), which
+ *   rolls back its own reservation with its transaction.
+ * - No double release or sale: an order leaves RESERVED only through a conditional status update (row lock), and only
+ *   the run that made that move touches the stock.
  * - All or nothing: a refusal throws inside the transaction, which rolls back every item already reserved.
+ * - No deadlock between multi-item purchases: SKUs are reserved in sorted order, so row locks are taken in one order.
  */
-export function createSupplierActivities(db: SupplierDb, options: { supplierName?: string } = {}): SupplierActivities {
-  const supplierName = options.supplierName ?? loadConfig().services.supplier.name;
+export function createSupplierActivities(
+  db: SupplierDb,
+  options: { supplierName?: string; leadTimeDays?: number; now?: () => Date } = {},
+): SupplierActivities {
+  const config = options.supplierName === undefined || options.leadTimeDays === undefined ? loadConfig() : undefined;
+  const supplierName = options.supplierName ?? config!.services.supplier.name;
+  const leadTimeDays = options.leadTimeDays ?? config?.services.supplier.leadTimeDays ?? 1;
+  const now = options.now ?? (() => new Date());
+  // The supplier's own record, written once per process (and again after a failure).
+  let supplierRecord: Promise<SupplierInfo> | undefined;
+  const supplier = () => {
+    supplierRecord ??= ensureSupplier(db, { name: supplierName, leadTimeDays }).catch((error: unknown) => {
+      supplierRecord = undefined;
+      throw error;
+    });
+    return supplierRecord;
+  };
 
   return {
     async reserveStock({ purchaseId, items }) {
+      const { id: supplierId } = await supplier();
       try {
         return await writeTransaction(db, 'Inventory', async (tx) => {
           // A RELEASED order here is a tombstone: the release came first, so this late run reserves nothing.
@@ -33,7 +54,7 @@ export function createSupplierActivities(db: SupplierDb, options: { supplierName
           if (existing) return orderRef(existing);
 
           const wanted = quantitiesBySku(items);
-          for (const [sku, quantity] of wanted) {
+          for (const [sku, quantity] of [...wanted].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
             const { count } = await tx.inventory.updateMany({
               where: { sku, available: { gte: quantity } },
               data: { available: { decrement: quantity }, reserved: { increment: quantity } },
@@ -46,6 +67,8 @@ export function createSupplierActivities(db: SupplierDb, options: { supplierName
               purchaseId,
               status: 'RESERVED' satisfies SupplierOrderStatus,
               supplierName,
+              supplierId,
+              expectedShipDate: expectedShipDate(now(), leadTimeDays),
               items: { create: [...wanted].map(([sku, quantity]) => ({ sku, quantity })) },
             },
           });
@@ -62,8 +85,9 @@ export function createSupplierActivities(db: SupplierDb, options: { supplierName
     },
 
     async releaseReservation({ purchaseId }) {
-      // A unique violation (a reservation committed concurrently, on a database that does not serialise writers)
-      // is left to Temporal's retry: the next attempt finds that order and releases it.
+      const { id: supplierId } = await supplier();
+      // A unique violation (a reservation committed concurrently, on PostgreSQL or MySQL, which do not serialise
+      // writers) is left to Temporal's retry: the next attempt finds that order and releases it.
       await writeTransaction(db, 'Inventory', async (tx) => {
         const released = await tx.supplierOrder.updateMany({
           where: { purchaseId, status: 'RESERVED' satisfies SupplierOrderStatus },
@@ -83,7 +107,13 @@ export function createSupplierActivities(db: SupplierDb, options: { supplierName
         const existing = await tx.supplierOrder.findUnique({ where: { purchaseId } });
         if (existing) return;
         await tx.supplierOrder.create({
-          data: { id: randomUUID(), purchaseId, status: 'RELEASED' satisfies SupplierOrderStatus, supplierName },
+          data: {
+            id: randomUUID(),
+            purchaseId,
+            status: 'RELEASED' satisfies SupplierOrderStatus,
+            supplierName,
+            supplierId,
+          },
         });
       });
     },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createCarrierActivities } from '../../activities/carrier/activities';
 import { createStoreActivities } from '../../activities/store/activities';
 import { createSupplierActivities } from '../../activities/supplier/activities';
@@ -19,7 +19,9 @@ import {
   taskQueues,
   type PurchaseWorkflowInput,
 } from '../../contracts/temporal';
+import { connectSupplier, type SupplierDb } from '../../prisma/clients';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
+import { describeEachEngine, type Engine } from '../support/engines';
 import { createTemporalTestEnvironment } from '../support/temporal-env';
 
 const lisbon: Address = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
@@ -39,14 +41,25 @@ let workers: Worker[];
 let running: Promise<void>[];
 let bundle: WorkflowBundleWithSourceMap;
 
+let secondSupplierDb: SupplierDb | undefined;
+let secondConnection: NativeConnection | undefined;
+
 beforeAll(async () => {
-  [env, dbs, bundle] = await Promise.all([
+  [env, bundle] = await Promise.all([
     createTemporalTestEnvironment(),
-    createTestDatabases(),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger() }),
   ]);
-  const supplier = createSupplierActivities(dbs.supplier);
-  const flakySupplier: SupplierActivities = {
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** The three owners' workers on one engine's fresh databases; the supplier runs two workers, as in production. */
+async function startWorkers(engine: Engine) {
+  dbs = await createTestDatabases(engine);
+  /** Both supplier workers misbehave alike when a test says so, whichever one Temporal hands a task. */
+  const flaky = (supplier: SupplierActivities): SupplierActivities => ({
     ...supplier,
     async reserveStock(input) {
       supplierFaults.reserveAttempts += 1;
@@ -61,7 +74,14 @@ beforeAll(async () => {
       await new Promise((resolve) => setTimeout(resolve, supplierFaults.confirmDelayMs));
       return supplier.confirmSale(input);
     },
-  };
+  });
+  const flakySupplier = flaky(createSupplierActivities(dbs.supplier, { supplierName: 'Test Supply', leadTimeDays: 1 }));
+  // The second supplier worker has a connection pool of its own on the server engines. On SQLite it shares the first
+  // one's client: better-sqlite3 waits for the file lock synchronously, which would block this one event loop.
+  secondSupplierDb = engine === 'sqlite' ? undefined : connectSupplier(dbs.urls.supplier);
+  const secondSupplier = flaky(
+    createSupplierActivities(secondSupplierDb ?? dbs.supplier, { supplierName: 'Test Supply', leadTimeDays: 1 }),
+  );
   const connection = env.nativeConnection;
   workers = await Promise.all([
     Worker.create({
@@ -71,18 +91,29 @@ beforeAll(async () => {
       activities: createStoreActivities(dbs.store),
     }),
     Worker.create({ connection, taskQueue: taskQueues.supplier, activities: flakySupplier }),
-    Worker.create({ connection, taskQueue: taskQueues.carrier, activities: createCarrierActivities(dbs.carrier) }),
+    // Its own connection: one connection may hold only one worker per task queue.
+    NativeConnection.connect({ address: env.address }).then((own) => {
+      secondConnection = own;
+      return Worker.create({ connection: own, taskQueue: taskQueues.supplier, activities: secondSupplier });
+    }),
+    Worker.create({
+      connection,
+      taskQueue: taskQueues.carrier,
+      activities: createCarrierActivities(dbs.carrier, { carrierName: 'Test Parcel', dailyCapacity: 1000 }),
+    }),
   ]);
   running = workers.map((worker) => worker.run());
   await dbs.store.user.create({ data: { id: 'customer-1', email: 'ada@example.com', passwordHash: 'x' } });
-});
+}
 
-afterAll(async () => {
+async function stopWorkers() {
   workers?.forEach((worker) => worker.shutdown());
   await Promise.allSettled(running ?? []);
-  await env?.teardown();
+  await secondSupplierDb?.$disconnect();
+  await secondConnection?.close();
   await dbs?.drop();
-});
+}
+
 
 beforeEach(() => {
   supplierFaults.reserveFailuresLeft = 0;
@@ -171,168 +202,188 @@ async function liveDeliveries(purchaseId: string) {
   return dbs.carrier.delivery.count({ where: { purchaseId, status: { not: 'CANCELLED' } } });
 }
 
-describe('the purchase saga', () => {
-  it('reserves, schedules, confirms and completes, leaving the sold units out of stock', async () => {
-    await stock('HAPPY-1', 10);
-    const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'HAPPY-1', quantity: 2 }] });
-    const result: Purchase = await handle.result();
+describeEachEngine('the purchase saga on real workers', (engine) => {
+  beforeAll(() => startWorkers(engine));
+  afterAll(() => stopWorkers());
 
-    expect(result.status).toBe('COMPLETED');
-    expect(result.history.map((entry) => entry.status)).toEqual([
-      'RECEIVED',
-      'ORDER_REQUESTED',
-      'RESERVE_DELIVERED',
-      'COMPLETED',
-    ]);
-    expect(result.supplier?.orderId).toBeTruthy();
-    expect(result.delivery).toMatchObject({ status: 'DISPATCHED' });
-    expect(result.delivery?.trackingNumber).toBeTruthy();
-    expect(result.delivery?.estimatedDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(await stockOf('HAPPY-1')).toEqual({ available: 8, reserved: 0 });
+  describe('the purchase saga', () => {
+    it('reserves, schedules, confirms and completes, leaving the sold units out of stock', async () => {
+      await stock('HAPPY-1', 10);
+      const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'HAPPY-1', quantity: 2 }] });
+      const result: Purchase = await handle.result();
 
-    const record = await recordOf(purchaseId);
-    expect(record.status).toBe('COMPLETED');
-    expect(record.delivery).toMatchObject({ status: 'DISPATCHED' });
-    expect((record.history as unknown[]).length).toBe(4);
+      expect(result.status).toBe('COMPLETED');
+      expect(result.history.map((entry) => entry.status)).toEqual([
+        'RECEIVED',
+        'ORDER_REQUESTED',
+        'RESERVE_DELIVERED',
+        'COMPLETED',
+      ]);
+      expect(result.supplier?.orderId).toBeTruthy();
+      expect(result.delivery).toMatchObject({ status: 'DISPATCHED' });
+      expect(result.delivery?.trackingNumber).toBeTruthy();
+      expect(result.delivery?.estimatedDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(await stockOf('HAPPY-1')).toEqual({ available: 8, reserved: 0 });
 
-    const description = await handle.describe();
-    expect(description.typedSearchAttributes.get(searchAttributes.purchaseStatus)).toBe('COMPLETED');
-    expect(description.typedSearchAttributes.get(searchAttributes.customerId)).toBe('customer-1');
-    expect(await description.memo).toMatchObject({ status: 'COMPLETED' });
-  });
+      const record = await recordOf(purchaseId);
+      expect(record.status).toBe('COMPLETED');
+      expect(record.delivery).toMatchObject({ status: 'DISPATCHED' });
+      expect((record.history as unknown[]).length).toBe(4);
 
-  it('holds in RESERVE_DELIVERED for the window until a confirm signal ends it early', async () => {
-    await stock('WINDOW-1', 5);
-    const { handle } = await startPurchase({ items: [{ sku: 'WINDOW-1', quantity: 1 }], cancelWindow: '1h' });
-    const held = await waitForStatus(handle, 'RESERVE_DELIVERED');
-    expect(held.delivery).toMatchObject({ status: 'SCHEDULED' });
-    expect(await stockOf('WINDOW-1')).toEqual({ available: 4, reserved: 1 });
-
-    await handle.signal(confirmSignal);
-    const result: Purchase = await handle.result();
-    expect(result.status).toBe('COMPLETED');
-    expect(await stockOf('WINDOW-1')).toEqual({ available: 4, reserved: 0 });
-  });
-
-  it('fails with OUT_OF_STOCK straight from RECEIVED and leaves the stock as it was', async () => {
-    await stock('SCARCE-1', 1);
-    const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'SCARCE-1', quantity: 3 }] });
-    const result: Purchase = await handle.result();
-
-    expect(result.status).toBe('FAILED');
-    expect(result.failure).toMatchObject({ code: 'OUT_OF_STOCK' });
-    expect(result.history.map((entry) => entry.status)).toEqual(['RECEIVED', 'FAILED']);
-    expect(await stockOf('SCARCE-1')).toEqual({ available: 1, reserved: 0 });
-    expect((await recordOf(purchaseId)).failure).toMatchObject({ code: 'OUT_OF_STOCK' });
-  });
-
-  it('fails with UNKNOWN_SKU when the supplier does not carry the item', async () => {
-    const { handle } = await startPurchase({ items: [{ sku: 'NOBODY-SELLS-THIS', quantity: 1 }] });
-    const result: Purchase = await handle.result();
-    expect(result.status).toBe('FAILED');
-    expect(result.failure).toMatchObject({ code: 'UNKNOWN_SKU' });
-  });
-
-  it('fails with INVALID_VOUCHER found while pricing, without asking the supplier', async () => {
-    await stock('VOUCHER-1', 5);
-    const { handle } = await startPurchase({
-      items: [{ sku: 'VOUCHER-1', quantity: 1 }],
-      refusal: { code: 'INVALID_VOUCHER', message: 'Voucher NOPE does not exist' },
+      const description = await handle.describe();
+      expect(description.typedSearchAttributes.get(searchAttributes.purchaseStatus)).toBe('COMPLETED');
+      expect(description.typedSearchAttributes.get(searchAttributes.customerId)).toBe('customer-1');
+      expect(await description.memo).toMatchObject({ status: 'COMPLETED' });
     });
-    const result: Purchase = await handle.result();
-    expect(result.status).toBe('FAILED');
-    expect(result.failure).toEqual({ code: 'INVALID_VOUCHER', message: 'Voucher NOPE does not exist' });
-    expect(supplierFaults.reserveAttempts).toBe(0);
-    expect(await stockOf('VOUCHER-1')).toEqual({ available: 5, reserved: 0 });
-  });
 
-  it('releases the reservation when the carrier refuses the address', async () => {
-    await stock('ABROAD-1', 6);
-    const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'ABROAD-1', quantity: 2 }], address: toronto });
-    const result: Purchase = await handle.result();
+    it('holds in RESERVE_DELIVERED for the window until a confirm signal ends it early', async () => {
+      await stock('WINDOW-1', 5);
+      const { handle } = await startPurchase({ items: [{ sku: 'WINDOW-1', quantity: 1 }], cancelWindow: '1h' });
+      const held = await waitForStatus(handle, 'RESERVE_DELIVERED');
+      expect(held.delivery).toMatchObject({ status: 'SCHEDULED' });
+      expect(await stockOf('WINDOW-1')).toEqual({ available: 4, reserved: 1 });
 
-    expect(result.status).toBe('FAILED');
-    expect(result.failure).toMatchObject({ code: 'UNSERVED_COUNTRY' });
-    expect(result.history.map((entry) => entry.status)).toEqual([
-      'RECEIVED',
-      'ORDER_REQUESTED',
-      'COMPENSATING',
-      'FAILED',
-    ]);
-    expect(await stockOf('ABROAD-1')).toEqual({ available: 6, reserved: 0 });
-    expect(await liveDeliveries(purchaseId)).toBe(0);
-  });
-
-  it('cancels inside the window: the delivery is cancelled, then the reservation released', async () => {
-    await stock('CANCEL-1', 4);
-    const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'CANCEL-1', quantity: 3 }], cancelWindow: '1h' });
-    await waitForStatus(handle, 'RESERVE_DELIVERED');
-    await handle.signal(cancelSignal, { reason: 'changed my mind' });
-    const result: Purchase = await handle.result();
-
-    expect(result.status).toBe('CANCELLED');
-    expect(result.failure).toEqual({ code: 'CANCELLED', message: 'changed my mind' });
-    expect(result.delivery).toMatchObject({ status: 'CANCELLED' });
-    expect(await stockOf('CANCEL-1')).toEqual({ available: 4, reserved: 0 });
-    expect(await liveDeliveries(purchaseId)).toBe(0);
-    expect((await recordOf(purchaseId)).status).toBe('CANCELLED');
-  });
-
-  it('answers a cancellation update with the compensating purchase', async () => {
-    await stock('CANCEL-2', 4);
-    const { handle } = await startPurchase({ items: [{ sku: 'CANCEL-2', quantity: 1 }], cancelWindow: '1h' });
-    await waitForStatus(handle, 'RESERVE_DELIVERED');
-    const accepted = await handle.executeUpdate(requestCancellationUpdate, { args: [{ reason: 'wrong size' }] });
-    expect(['COMPENSATING', 'CANCELLED']).toContain(accepted.status);
-    expect((await handle.result()).status).toBe('CANCELLED');
-    expect(await stockOf('CANCEL-2')).toEqual({ available: 4, reserved: 0 });
-  });
-
-  it('ignores a cancel signal once confirmation has begun, and refuses a cancellation update', async () => {
-    await stock('LATE-1', 3);
-    supplierFaults.confirmDelayMs = 1500;
-    const confirming = new Promise<void>((resolve) => (supplierFaults.confirmStarted = resolve));
-    const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'LATE-1', quantity: 1 }] });
-    // The window is 0: confirmation starts at once and the slow confirmSale keeps the workflow open meanwhile.
-    await confirming;
-    await handle.signal(cancelSignal, { reason: 'too late' });
-    const refusal = await handle
-      .executeUpdate(requestCancellationUpdate, { args: [{ reason: 'too late' }] })
-      .catch((error: unknown) => error);
-    expect(refusal).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect((refusal as WorkflowUpdateFailedError).cause).toBeInstanceOf(ApplicationFailure);
-    expect(((refusal as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('NOT_CANCELLABLE');
-
-    const result: Purchase = await handle.result();
-    expect(result.status).toBe('COMPLETED');
-    expect(await stockOf('LATE-1')).toEqual({ available: 2, reserved: 0 });
-    expect(await liveDeliveries(purchaseId)).toBe(1);
-  });
-
-  it('retries an activity that fails twice, and completes instead of failing', async () => {
-    await stock('FLAKY-1', 5);
-    supplierFaults.reserveFailuresLeft = 2;
-    const { handle } = await startPurchase({ items: [{ sku: 'FLAKY-1', quantity: 1 }] });
-    const result: Purchase = await handle.result();
-
-    expect(result.status).toBe('COMPLETED');
-    expect(supplierFaults.reserveAttempts).toBe(3);
-    expect(await stockOf('FLAKY-1')).toEqual({ available: 4, reserved: 0 });
-  });
-
-  it('answers the status query with the purchase resource', async () => {
-    await stock('QUERY-1', 5);
-    const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'QUERY-1', quantity: 2 }], cancelWindow: '1h' });
-    const state = await waitForStatus(handle, 'RESERVE_DELIVERED');
-    expect(state).toMatchObject({
-      id: purchaseId,
-      workflowId: purchaseWorkflowId(purchaseId),
-      customerId: 'customer-1',
-      items: [{ sku: 'QUERY-1', quantity: 2, unitPriceCents: 1000 }],
-      totalCents: 2000,
+      await handle.signal(confirmSignal);
+      const result: Purchase = await handle.result();
+      expect(result.status).toBe('COMPLETED');
+      expect(await stockOf('WINDOW-1')).toEqual({ available: 4, reserved: 0 });
     });
-    await handle.signal(cancelSignal, {});
-    expect((await handle.result()).status).toBe('CANCELLED');
+
+    it('fails with OUT_OF_STOCK straight from RECEIVED and leaves the stock as it was', async () => {
+      await stock('SCARCE-1', 1);
+      const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'SCARCE-1', quantity: 3 }] });
+      const result: Purchase = await handle.result();
+
+      expect(result.status).toBe('FAILED');
+      expect(result.failure).toMatchObject({ code: 'OUT_OF_STOCK' });
+      expect(result.history.map((entry) => entry.status)).toEqual(['RECEIVED', 'FAILED']);
+      expect(await stockOf('SCARCE-1')).toEqual({ available: 1, reserved: 0 });
+      expect((await recordOf(purchaseId)).failure).toMatchObject({ code: 'OUT_OF_STOCK' });
+    });
+
+    it('fails with UNKNOWN_SKU when the supplier does not carry the item', async () => {
+      const { handle } = await startPurchase({ items: [{ sku: 'NOBODY-SELLS-THIS', quantity: 1 }] });
+      const result: Purchase = await handle.result();
+      expect(result.status).toBe('FAILED');
+      expect(result.failure).toMatchObject({ code: 'UNKNOWN_SKU' });
+    });
+
+    it('fails with INVALID_VOUCHER found while pricing, without asking the supplier', async () => {
+      await stock('VOUCHER-1', 5);
+      const { handle } = await startPurchase({
+        items: [{ sku: 'VOUCHER-1', quantity: 1 }],
+        refusal: { code: 'INVALID_VOUCHER', message: 'Voucher NOPE does not exist' },
+      });
+      const result: Purchase = await handle.result();
+      expect(result.status).toBe('FAILED');
+      expect(result.failure).toEqual({ code: 'INVALID_VOUCHER', message: 'Voucher NOPE does not exist' });
+      expect(supplierFaults.reserveAttempts).toBe(0);
+      expect(await stockOf('VOUCHER-1')).toEqual({ available: 5, reserved: 0 });
+    });
+
+    it('releases the reservation when the carrier refuses the address', async () => {
+      await stock('ABROAD-1', 6);
+      const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'ABROAD-1', quantity: 2 }], address: toronto });
+      const result: Purchase = await handle.result();
+
+      expect(result.status).toBe('FAILED');
+      expect(result.failure).toMatchObject({ code: 'UNSERVED_COUNTRY' });
+      expect(result.history.map((entry) => entry.status)).toEqual([
+        'RECEIVED',
+        'ORDER_REQUESTED',
+        'COMPENSATING',
+        'FAILED',
+      ]);
+      expect(await stockOf('ABROAD-1')).toEqual({ available: 6, reserved: 0 });
+      expect(await liveDeliveries(purchaseId)).toBe(0);
+    });
+
+    it('cancels inside the window: the delivery is cancelled, then the reservation released', async () => {
+      await stock('CANCEL-1', 4);
+      const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'CANCEL-1', quantity: 3 }], cancelWindow: '1h' });
+      await waitForStatus(handle, 'RESERVE_DELIVERED');
+      await handle.signal(cancelSignal, { reason: 'changed my mind' });
+      const result: Purchase = await handle.result();
+
+      expect(result.status).toBe('CANCELLED');
+      expect(result.failure).toEqual({ code: 'CANCELLED', message: 'changed my mind' });
+      expect(result.delivery).toMatchObject({ status: 'CANCELLED' });
+      expect(await stockOf('CANCEL-1')).toEqual({ available: 4, reserved: 0 });
+      expect(await liveDeliveries(purchaseId)).toBe(0);
+      expect((await recordOf(purchaseId)).status).toBe('CANCELLED');
+    });
+
+    it('answers a cancellation update with the compensating purchase', async () => {
+      await stock('CANCEL-2', 4);
+      const { handle } = await startPurchase({ items: [{ sku: 'CANCEL-2', quantity: 1 }], cancelWindow: '1h' });
+      await waitForStatus(handle, 'RESERVE_DELIVERED');
+      const accepted = await handle.executeUpdate(requestCancellationUpdate, { args: [{ reason: 'wrong size' }] });
+      expect(['COMPENSATING', 'CANCELLED']).toContain(accepted.status);
+      expect((await handle.result()).status).toBe('CANCELLED');
+      expect(await stockOf('CANCEL-2')).toEqual({ available: 4, reserved: 0 });
+    });
+
+    it('ignores a cancel signal once confirmation has begun, and refuses a cancellation update', async () => {
+      await stock('LATE-1', 3);
+      supplierFaults.confirmDelayMs = 1500;
+      const confirming = new Promise<void>((resolve) => (supplierFaults.confirmStarted = resolve));
+      const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'LATE-1', quantity: 1 }] });
+      // The window is 0: confirmation starts at once and the slow confirmSale keeps the workflow open meanwhile.
+      await confirming;
+      await handle.signal(cancelSignal, { reason: 'too late' });
+      const refusal = await handle
+        .executeUpdate(requestCancellationUpdate, { args: [{ reason: 'too late' }] })
+        .catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((refusal as WorkflowUpdateFailedError).cause).toBeInstanceOf(ApplicationFailure);
+      expect(((refusal as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('NOT_CANCELLABLE');
+
+      const result: Purchase = await handle.result();
+      expect(result.status).toBe('COMPLETED');
+      expect(await stockOf('LATE-1')).toEqual({ available: 2, reserved: 0 });
+      expect(await liveDeliveries(purchaseId)).toBe(1);
+    });
+
+    it('retries an activity that fails twice, and completes instead of failing', async () => {
+      await stock('FLAKY-1', 5);
+      supplierFaults.reserveFailuresLeft = 2;
+      const { handle } = await startPurchase({ items: [{ sku: 'FLAKY-1', quantity: 1 }] });
+      const result: Purchase = await handle.result();
+
+      expect(result.status).toBe('COMPLETED');
+      expect(supplierFaults.reserveAttempts).toBe(3);
+      expect(await stockOf('FLAKY-1')).toEqual({ available: 4, reserved: 0 });
+    });
+
+    it('answers the status query with the purchase resource', async () => {
+      await stock('QUERY-1', 5);
+      const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'QUERY-1', quantity: 2 }], cancelWindow: '1h' });
+      const state = await waitForStatus(handle, 'RESERVE_DELIVERED');
+      expect(state).toMatchObject({
+        id: purchaseId,
+        workflowId: purchaseWorkflowId(purchaseId),
+        customerId: 'customer-1',
+        items: [{ sku: 'QUERY-1', quantity: 2, unitPriceCents: 1000 }],
+        totalCents: 2000,
+      });
+      await handle.signal(cancelSignal, {});
+      expect((await handle.result()).status).toBe('CANCELLED');
+    });
+
+    it('never oversells when 20 purchases race for 5 units through two supplier workers: stock ends exact', async () => {
+      await stock('RACE-1', 5);
+      const purchases = await Promise.all(
+        Array.from({ length: 20 }, () => startPurchase({ items: [{ sku: 'RACE-1', quantity: 1 }] })),
+      );
+      const results: Purchase[] = await Promise.all(purchases.map(({ handle }) => handle.result()));
+
+      expect(results.filter((result) => result.status === 'COMPLETED')).toHaveLength(5);
+      const refused = results.filter((result) => result.status === 'FAILED');
+      expect(refused).toHaveLength(15);
+      for (const result of refused) expect(result.failure?.code).toBe('OUT_OF_STOCK');
+      expect(await stockOf('RACE-1')).toEqual({ available: 0, reserved: 0 });
+      expect(await dbs.supplier.supplierOrder.count({ where: { status: 'SOLD', items: { some: { sku: 'RACE-1' } } } })).toBe(5);
+    });
   });
 });
 

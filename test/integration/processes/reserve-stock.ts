@@ -1,7 +1,8 @@
 /**
- * A stand-in for a second supplier worker process: runs reservations on the same SQLite file as the test and prints
- * each outcome as JSON. Two in-process Prisma clients cannot imitate this: better-sqlite3 waits for the file lock
- * synchronously, which would block the very event loop the lock holder needs to finish.
+ * A stand-in for a second supplier worker process: runs reservations on the same database as the test (a SQLite file,
+ * or a PostgreSQL or MariaDB database) and prints each outcome as JSON. On SQLite two in-process Prisma clients
+ * cannot imitate this: better-sqlite3 waits for the file lock synchronously, which would block the very event loop
+ * the lock holder needs to finish.
  *
  * argv[2]: JSON {url, startAt, requests: [{purchaseId, items}]}; all requests start together at `startAt` (epoch ms).
  */
@@ -19,7 +20,7 @@ async function main() {
     requests: { purchaseId: string; items: ItemRequest[] }[];
   };
   const db = connectSupplier(url);
-  const supplier = createSupplierActivities(db, { supplierName: 'Test Supply' });
+  const supplier = createSupplierActivities(db, { supplierName: 'Test Supply', leadTimeDays: 1 });
   await db.$connect();
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
   const outcomes = await Promise.all(
