@@ -1,5 +1,5 @@
 /**
- * Suites: unit (pure functions), integration (real Temporal, real SQLite), e2e (real processes over HTTP), fault (the
+ * Suites: unit (pure functions), integration (real Temporal, real databases), e2e (real processes over HTTP), fault (the
  * system under injected faults), and hostile (property-based attacks on the gateway's input and auth).
  */
 const transform = {
@@ -8,8 +8,8 @@ const transform = {
     { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
   ],
 };
-// @oslojs ships ES modules only; jest's CommonJS runtime needs them transformed.
-const transformIgnorePatterns = ['/node_modules/(?!@oslojs/)'];
+// @oslojs and postgrator ship ES modules only; jest's CommonJS runtime needs them transformed.
+const transformIgnorePatterns = ['/node_modules/(?!(@oslojs|postgrator)/)'];
 const project = (name, timeout) => ({
   displayName: name,
   testEnvironment: 'node',
