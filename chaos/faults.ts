@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../config';
+import type { DatabaseName } from '../prisma/databases';
 import type { RunningSystem, ServiceName } from '../test/support/system';
+import type { TcpProxy } from './tcp-proxy';
 
 export interface InjectedFault {
   /** Milliseconds since the run started. */
@@ -12,7 +14,7 @@ export interface InjectedFault {
 export type Fault =
   | { kind: 'kill-worker'; service: Exclude<ServiceName, 'gateway'>; downMs: number }
   | { kind: 'restart-temporal'; downMs: number }
-  | { kind: 'database-away'; database: 'supplier' | 'carrier' | 'store'; awayMs: number }
+  | { kind: 'database-away'; database: DatabaseName; awayMs: number }
   | { kind: 'second-instance'; service: Exclude<ServiceName, 'gateway'> }
   | { kind: 'kill-one-of-two'; service: Exclude<ServiceName, 'gateway'> };
 
@@ -20,7 +22,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const portVariable: Record<string, string | undefined> = { supplier: 'SUPPLIER_PORT', carrier: 'CARRIER_PORT' };
 
 /** Injects faults into a running system, each at its time, and remembers what it did. */
-export function createFaultInjector(system: RunningSystem, startedAt: number) {
+export function createFaultInjector(
+  system: RunningSystem,
+  startedAt: number,
+  proxies: Partial<Record<DatabaseName, TcpProxy>> = {},
+) {
   const injected: InjectedFault[] = [];
   const note = (fault: string, detail: string) => injected.push({ at: Date.now() - startedAt, fault, detail });
 
@@ -43,8 +49,14 @@ export function createFaultInjector(system: RunningSystem, startedAt: number) {
         return;
       }
       case 'database-away': {
-        note('database away', `${fault.database} database locked for ${fault.awayMs} ms`);
-        await holdDatabase(system, fault.database, fault.awayMs);
+        const proxy = proxies[fault.database];
+        if (proxy) {
+          note('database away', `${fault.database} database stops answering for ${fault.awayMs} ms`);
+          await proxy.pause(fault.awayMs);
+        } else {
+          note('database away', `${fault.database} database locked for ${fault.awayMs} ms`);
+          await holdSqliteFile(system, fault.database, fault.awayMs);
+        }
         return;
       }
       case 'second-instance': {
@@ -78,12 +90,13 @@ export function createFaultInjector(system: RunningSystem, startedAt: number) {
 }
 
 /**
- * Makes a database stop answering for a while. For an SQLite file, another process holds an exclusive lock on it:
- * every query waits on the lock until activities time out and Temporal retries them.
+ * Makes an SQLite database stop answering for a while: another process holds an exclusive lock on the file, so every
+ * query waits on the lock until activities time out and Temporal retries them. (A server database goes through a
+ * TCP proxy that pauses instead.)
  */
-async function holdDatabase(system: RunningSystem, database: 'supplier' | 'carrier' | 'store', awayMs: number) {
+async function holdSqliteFile(system: RunningSystem, database: DatabaseName, awayMs: number) {
   const url = databaseUrl(system, database);
-  if (!url.startsWith('file:')) throw new Error(`database-away is implemented for SQLite files, not ${url}`);
+  if (!url.startsWith('file:')) throw new Error(`no proxy in front of ${database}'s database, and it is not SQLite`);
   const file = url.slice('file:'.length);
   const script = `
     const db = require('better-sqlite3')(process.argv[1], { timeout: 30000 });
@@ -98,6 +111,6 @@ async function holdDatabase(system: RunningSystem, database: 'supplier' | 'carri
 }
 
 /** The URL a service of the running system uses, as its own configuration resolves it. */
-export function databaseUrl(system: RunningSystem, database: 'supplier' | 'carrier' | 'store'): string {
+export function databaseUrl(system: RunningSystem, database: DatabaseName): string {
   return loadConfig(system.env).databases[database];
 }

@@ -14,6 +14,8 @@ export interface InvariantResult {
 
 export interface InvariantInput {
   plan: PlannedPurchase[];
+  /** The run's buyers: only their purchases are this run's. */
+  buyerIds: string[];
   /** Stock each SKU started with. */
   initialStock: Map<string, number>;
   /** The lowest `available` and `reserved` seen per SKU while the run went on. */
@@ -34,8 +36,11 @@ function result(name: string, violations: string[], figures: string): InvariantR
 export async function checkInvariants(input: InvariantInput): Promise<InvariantResult[]> {
   const { plan, store, supplier, carrier, temporal } = input;
   const accepted = plan.filter((purchase) => purchase.id);
-  const records = await store.purchase.findMany();
+  const records = await store.purchase.findMany({ where: { userId: { in: input.buyerIds } } });
   const recordById = new Map(records.map((record) => [record.id, record]));
+  // Owners' rows are this run's when they belong to its purchases, or to no purchase at all (a leak).
+  const known = new Set((await store.purchase.findMany({ select: { id: true } })).map((record) => record.id));
+  const ofThisRun = (purchaseId: string) => recordById.has(purchaseId) || !known.has(purchaseId);
   const results: InvariantResult[] = [];
 
   // 1. None stuck, none lost, and the gateway's record agrees with the workflow.
@@ -129,7 +134,7 @@ export async function checkInvariants(input: InvariantInput): Promise<InvariantR
   // 4. At most one live delivery per purchase, none for a FAILED or CANCELLED one.
   {
     const violations: string[] = [];
-    const deliveries = await carrier.delivery.findMany();
+    const deliveries = (await carrier.delivery.findMany()).filter((delivery) => ofThisRun(delivery.purchaseId));
     const live = new Map<string, number>();
     for (const delivery of deliveries) {
       if (delivery.status !== 'CANCELLED') live.set(delivery.purchaseId, (live.get(delivery.purchaseId) ?? 0) + 1);
@@ -160,7 +165,7 @@ export async function checkInvariants(input: InvariantInput): Promise<InvariantR
   // 5. No reservation without a purchase: orders end SOLD exactly for completed purchases, nothing held.
   {
     const violations: string[] = [];
-    const orders = await supplier.supplierOrder.findMany();
+    const orders = (await supplier.supplierOrder.findMany()).filter((order) => ofThisRun(order.purchaseId));
     for (const order of orders) {
       const status = recordById.get(order.purchaseId)?.status;
       if (!status) violations.push(`order ${order.id} (${order.status}) for unknown purchase ${order.purchaseId}`);

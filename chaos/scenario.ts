@@ -1,10 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { finalPurchaseStatuses } from '../contracts/purchase';
 import { connectCarrier, connectStore, connectSupplier } from '../prisma/clients';
+import type { DatabaseName } from '../prisma/databases';
 import { startSystem, type RunningSystem, type ServiceName } from '../test/support/system';
 import { createFaultInjector, databaseUrl, type Fault, type InjectedFault } from './faults';
 import { checkInvariants, type InvariantResult } from './invariants';
 import { planPurchases, sendPurchases, type PlannedPurchase } from './load';
+import { startTcpProxy, throughProxy, type TcpProxy } from './tcp-proxy';
 
 export interface ChaosOptions {
   purchases: number;
@@ -17,6 +19,11 @@ export interface ChaosOptions {
   seed: number;
   /** How long the run may take to settle after the last fault. */
   settleMs: number;
+  /**
+   * Server databases to run on (PostgreSQL, MySQL), by service; each is reached through a TCP proxy that the
+   * database-away fault pauses. Without them every service runs on its embedded SQLite file.
+   */
+  databaseUrls?: Partial<Record<DatabaseName, string>>;
   /** Entry files that replace a service (test doubles). */
   entries?: Partial<Record<ServiceName, string>>;
   log?: (line: string) => void;
@@ -30,9 +37,13 @@ export interface ChaosReport {
   elapsedMs: number;
 }
 
+const urlVariables: Record<DatabaseName, string> = {
+  store: 'DATABASE_URL',
+  supplier: 'SUPPLIER_DATABASE_URL',
+  carrier: 'CARRIER_DATABASE_URL',
+};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const stockPerSku = 1000;
-const skus = ['CHAOS-A', 'CHAOS-B', 'CHAOS-C'];
 
 /** A small seeded generator (mulberry32): the same seed gives the same purchases and fault times. */
 export function seededRandom(seed: number): () => number {
@@ -79,7 +90,8 @@ export function faultSchedule(durationMs: number, fixedFaults: boolean, extraFau
   return schedule.sort((a, b) => a.atMs - b.atMs);
 }
 
-async function setUp(system: RunningSystem) {
+/** Products and buyers of this run's own, so a run may share databases with earlier ones. */
+async function setUp(system: RunningSystem, skus: string[]) {
   const admin = await system.adminToken();
   for (const sku of skus) {
     const answer = await system.api('POST', '/products', {
@@ -89,7 +101,7 @@ async function setUp(system: RunningSystem) {
     if (answer.status !== 201) throw new Error(`could not create ${sku}: ${answer.status}`);
   }
   const buyers = await Promise.all(Array.from({ length: 4 }, () => system.newUser('chaos')));
-  return buyers.map((buyer) => buyer.token);
+  return { tokens: buyers.map((buyer) => buyer.token), buyerIds: buyers.map((buyer) => buyer.user.id as string) };
 }
 
 /** Watches the supplier's stock while the run goes on, keeping the lowest figures seen. */
@@ -124,7 +136,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const random = seededRandom(options.seed);
   const started = Date.now();
   log(`starting the system (Temporal, gateway, orchestrator, supplier, carrier)…`);
-  const system = await startSystem({ entries: options.entries, env: { LOG_LEVEL: 'error' } });
+  const proxies: Partial<Record<DatabaseName, TcpProxy>> = {};
+  const env: Record<string, string> = { LOG_LEVEL: 'error' };
+  for (const [database, url] of Object.entries(options.databaseUrls ?? {}) as [DatabaseName, string][]) {
+    const parsed = new URL(url);
+    const proxy = await startTcpProxy({ host: parsed.hostname, port: Number(parsed.port) });
+    proxies[database] = proxy;
+    env[urlVariables[database]] = throughProxy(url, proxy);
+  }
+  const system = await startSystem({ entries: options.entries, env }).catch(async (error) => {
+    await Promise.all(Object.values(proxies).map((proxy) => proxy.close()));
+    throw error;
+  });
   let temporalClient: Client | undefined;
   let connection: Connection | undefined;
   const temporal = () => {
@@ -132,7 +155,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     return temporalClient;
   };
   try {
-    const tokens = await setUp(system);
+    const skus = ['A', 'B', 'C'].map((letter) => `CHAOS-${started.toString(36).toUpperCase()}-${letter}`);
+    const { tokens, buyerIds } = await setUp(system, skus);
     connection = await Connection.connect({ address: system.temporalAddress });
     temporalClient = new Client({ connection });
 
@@ -148,7 +172,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const lowestSeen = new Map<string, { available: number; reserved: number }>();
     const stopWatching = watchStock(system, lowestSeen);
     const runStart = Date.now();
-    const injector = createFaultInjector(system, runStart);
+    const injector = createFaultInjector(system, runStart, proxies);
     log(`sending ${plan.length} purchases over ${Math.round(options.durationMs / 1000)} s while injecting faults…`);
     await Promise.all([
       injector.run(faultSchedule(options.durationMs, options.fixedFaults ?? true, options.extraFaults, random)),
@@ -170,6 +194,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       await stopWatching();
       const invariants = await checkInvariants({
         plan,
+        buyerIds,
         initialStock: new Map(skus.map((sku) => [sku, stockPerSku])),
         lowestSeen,
         store,
@@ -184,5 +209,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   } finally {
     await connection?.close().catch(() => undefined);
     await system.stop();
+    await Promise.all(Object.values(proxies).map((proxy) => proxy.close()));
   }
 }

@@ -1,7 +1,8 @@
 /**
  * `npm run chaos -- [--purchases N] [--duration SECONDS] [--faults N] [--seed N]`: the long fault-injection run.
  * Starts the real processes, sends purchases while killing workers, restarting Temporal and taking databases away,
- * then prints the faults injected and the invariants checked. Exits non-zero when an invariant broke.
+ * then prints the faults injected and the invariants checked. Exits non-zero when an invariant broke. With
+ * DATABASE_URL, SUPPLIER_DATABASE_URL or CARRIER_DATABASE_URL set, those services run on that server database.
  */
 import { parseArgs } from 'node:util';
 import { formatReport } from '../chaos/report';
@@ -24,12 +25,21 @@ async function main() {
     return value;
   };
   process.env.TEMPORAL_CLI = await ensureTemporalCli();
+  // Server databases named as for npm start are used (through a proxy the faults can pause); else SQLite files.
+  const databaseUrls = Object.fromEntries(
+    Object.entries({
+      store: process.env.DATABASE_URL,
+      supplier: process.env.SUPPLIER_DATABASE_URL,
+      carrier: process.env.CARRIER_DATABASE_URL,
+    }).filter(([, url]) => url),
+  );
   const report = await runChaos({
     purchases: number('purchases'),
     durationMs: number('duration') * 1000,
     extraFaults: number('faults'),
     seed: number('seed'),
     settleMs: number('settle') * 1000,
+    databaseUrls,
     log: (line) => console.log(`[chaos] ${line}`),
   });
   console.log(`\n${formatReport(report)}`);
