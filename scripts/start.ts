@@ -10,7 +10,9 @@ import { loadConfig, projectRoot } from '../config';
 import { ensureTemporalCli } from './temporal-cli';
 import { devServerOptions, hostAndPort, portAnswers, startTemporalDevServer, waitForPort } from './temporal-dev-server';
 
-const tsxCli = require.resolve('tsx/cli');
+// The service runs in this one process (tsx as a loader, not its CLI, which would wrap it in a second one): a signal
+// or a kill -9 reaches the service itself.
+const tsxLoader = ['--import', 'tsx'];
 const services = [
   { name: 'gateway', entry: 'api/main.ts' },
   { name: 'orchestrator', entry: 'workers/orchestrator.ts' },
@@ -84,7 +86,7 @@ async function main() {
 
   for (const service of services) {
     // Own process group: Ctrl-C reaches only this supervisor, which then stops each child in order.
-    const child = spawn(process.execPath, [tsxCli, path.join(projectRoot, service.entry)], {
+    const child = spawn(process.execPath, [...tsxLoader, path.join(projectRoot, service.entry)], {
       cwd: projectRoot,
       env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],

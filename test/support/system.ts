@@ -6,7 +6,9 @@ import path from 'node:path';
 import { projectRoot } from '../../config';
 import { startTemporalDevServer, waitForPort } from '../../scripts/temporal-dev-server';
 
-const tsxCli = require.resolve('tsx/cli');
+// The service runs in this one process (tsx as a loader, not its CLI, which would wrap it in a second one): a signal
+// or a kill -9 reaches the service itself.
+const tsxLoader = ['--import', 'tsx'];
 export const serviceEntries = {
   gateway: 'api/main.ts',
   orchestrator: 'workers/orchestrator.ts',
@@ -103,7 +105,7 @@ export async function startSystem(
     options: { instance?: string; env?: Record<string, string>; entry?: string } = {},
   ) => {
     const entry = path.join(projectRoot, options.entry ?? serviceEntries[name]);
-    const child = spawn(process.execPath, [tsxCli, entry], {
+    const child = spawn(process.execPath, [...tsxLoader, entry], {
       cwd: projectRoot,
       env: { ...env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
