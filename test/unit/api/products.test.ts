@@ -1,5 +1,4 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startStubServices, type StubServices } from '../../support/stub-services';
 import { json, signIn, startGateway, type Gateway } from './gateway-harness';
 
 describe('with the supplier and the carrier unreachable', () => {
@@ -90,42 +89,16 @@ describe('with the supplier and the carrier unreachable', () => {
 });
 
 describe('with a supplier answering over HTTP', () => {
-  // A stand-in for the supplier's HTTP API: just its inventory routes, kept in memory.
-  const stock = new Map<string, { available: number; reserved: number }>([['SKU-1', { available: 7, reserved: 2 }]]);
-  const supplier = http.createServer((req, res) => {
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    const sku = decodeURIComponent(req.url?.match(/^\/inventory\/(.+)$/)?.[1] ?? '');
-    if (req.method === 'GET' && req.url === '/inventory') {
-      return send(200, { items: [...stock].map(([key, level]) => ({ sku: key, ...level })) });
-    }
-    if (req.method === 'GET' && sku) {
-      const level = stock.get(sku);
-      return level ? send(200, { sku, ...level }) : send(404, { error: { code: 'NOT_FOUND', message: `No stock for ${sku}` } });
-    }
-    if (req.method === 'PUT' && sku) {
-      let raw = '';
-      req.on('data', (chunk) => (raw += chunk));
-      req.on('end', () => {
-        const level = { available: JSON.parse(raw).available as number, reserved: stock.get(sku)?.reserved ?? 0 };
-        stock.set(sku, level);
-        send(200, { sku, ...level });
-      });
-      return;
-    }
-    send(404, { error: { code: 'NOT_FOUND', message: 'no route' } });
-  });
+  let supplier: StubServices;
   let gateway: Gateway;
   beforeAll(async () => {
-    await new Promise<void>((resolve) => supplier.listen(0, '127.0.0.1', resolve));
-    const { port } = supplier.address() as AddressInfo;
-    gateway = await startGateway({ SUPPLIER_URL: `http://127.0.0.1:${port}` });
+    // An in-memory stand-in for the supplier's inventory routes.
+    supplier = await startStubServices({ 'SKU-1': { available: 7, reserved: 2 } });
+    gateway = await startGateway({ SUPPLIER_URL: supplier.url });
   });
   afterAll(async () => {
     await gateway.close();
-    await new Promise((resolve) => supplier.close(resolve));
+    await supplier.close();
   });
 
   it('lists available stock from one inventory call, 0 where the supplier has none', async () => {
@@ -143,7 +116,7 @@ describe('with a supplier answering over HTTP', () => {
     });
     expect(response.status).toBe(201);
     expect((await response.json()).product).toEqual({ id: expect.any(String), sku: 'MUG-1', name: 'Mug', priceCents: 900, available: 12 });
-    expect(stock.get('MUG-1')).toEqual({ available: 12, reserved: 0 });
+    expect(supplier.stock.get('MUG-1')).toEqual({ available: 12, reserved: 0 });
   });
 
   it('proxies inventory reads and writes, passing a 404 through', async () => {
