@@ -1,4 +1,4 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { ErrorBody } from '../contracts/errors';
 import type { AppEnv } from './context';
 import { validationHook } from './middleware/errors';
@@ -45,3 +45,12 @@ export const jsonContent = <T>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
+
+/**
+ * An id that the gateway puts into an owner's URL: no "/", and no leading "." that could make "." or ".." walk the
+ * owner's paths.
+ */
+export const ownerResourceId = z
+  .string()
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-"');

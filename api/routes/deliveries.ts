@@ -1,16 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { Delivery } from '../../contracts/catalog';
 import type { AuthMiddleware } from '../middleware/auth';
-import { bearerSecurity, createRouter, errorResponses, jsonContent } from '../openapi';
+import { bearerSecurity, createRouter, errorResponses, jsonContent, ownerResourceId } from '../openapi';
 import type { ServicesClient } from '../services-client';
 
-// The id goes into the carrier's URL: no "/", and no leading "." that could make "." or ".." walk its paths.
-const DeliveryParam = z.object({
-  id: z
-    .string()
-    .max(100)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-"'),
-});
+const DeliveryParam = z.object({ id: ownerResourceId });
 
 /** The carrier's record of a delivery, behind the gateway's ADMIN check. */
 export function deliveryRoutes(deps: { services: ServicesClient; auth: AuthMiddleware }) {

@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { SupplierOrder } from '../../contracts/catalog';
 import type { AuthMiddleware } from '../middleware/auth';
-import { bearerSecurity, createRouter, errorResponses, jsonContent } from '../openapi';
+import { bearerSecurity, createRouter, errorResponses, jsonContent, ownerResourceId } from '../openapi';
 import type { ServicesClient } from '../services-client';
 
-const PurchaseParam = z.object({ purchaseId: z.string().trim().min(1).max(200) });
+const PurchaseParam = z.object({ purchaseId: ownerResourceId });
 
 /** The supplier's order for a purchase (items, supplier, expected ship date), behind the gateway's ADMIN check. */
 export function orderRoutes(deps: { services: ServicesClient; auth: AuthMiddleware }) {
