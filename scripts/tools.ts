@@ -104,7 +104,8 @@ export const tools = {
     version: '0.8.0',
     binaries: ['kubeconform'],
     versionArgs: ['-v'],
-    looksRight: (output) => /\d+\.\d+\.\d+/.test(output),
+    // A build from Go modules calls itself "development".
+    looksRight: (output) => /\d+\.\d+\.\d+|development/.test(output),
     buildMinutes: 'under 1',
     source: { kind: 'go-install', packages: ['github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0'] },
   },
