@@ -8,6 +8,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config';
 import { CodedError } from '../contracts/errors';
 import { SagaSettings } from '../contracts/temporal';
+import type { TemporalProblem } from '../config/temporal-diagnosis';
 import { createServiceLocator } from '../discovery/locator';
 import type { Logger } from '../logging';
 import type { StoreDb } from '../prisma/clients';
@@ -43,6 +44,8 @@ export interface GatewayDeps {
   logger: Logger;
   /** The supplier's and carrier's HTTP APIs; by default found through Consul or the configured URLs. */
   services?: ServicesClient;
+  /** Why Temporal cannot be used right now (as the gateway's watcher last saw it), for `/ready`. */
+  temporalProblem?: () => TemporalProblem | undefined;
   /** How long a Temporal call may take before the answer is 503 (default 10 s). */
   temporalTimeoutMs?: number;
   /** Largest accepted request body in bytes (default 64 KiB). */
@@ -100,7 +103,7 @@ export function createApp(deps: GatewayDeps) {
     }),
   );
 
-  app.route('/', healthRoutes({ store, temporal, timeoutMs: Math.min(temporalTimeoutMs, 3_000) }));
+  app.route('/', healthRoutes({ store, temporal, temporalProblem: deps.temporalProblem, timeoutMs: Math.min(temporalTimeoutMs, 3_000) }));
   app.route('/', authRoutes({ store, sessions, auth, loginThrottle }));
   app.route('/', productRoutes({ store, services, auth }));
   app.route('/', inventoryRoutes({ services, auth }));

@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { createLogger, type Logger } from '../logging';
 import { migrateDatabase } from '../prisma/cli';
@@ -9,19 +8,7 @@ import { redactUrl } from '../prisma/databases';
 import { createApp } from './app';
 import { ensureAdmin } from './auth/accounts';
 import { seedCatalogIfEmpty } from './catalog-seed';
-
-/** Waits for Temporal, saying so every few seconds: the gateway may well start before the server does. */
-async function connectTemporal(address: string, logger: Logger, stopping: () => boolean): Promise<Connection> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await Connection.connect({ address, connectTimeout: '5s' });
-    } catch (error) {
-      if (stopping()) throw error;
-      logger.warn({ address, attempt, err: error }, `Temporal is not reachable at ${address} yet; retrying in 2s`);
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-    }
-  }
-}
+import { createTemporalLink } from './temporal-link';
 
 async function main() {
   const config = loadConfig();
@@ -52,11 +39,9 @@ async function main() {
     logger.info({ email: admin.email }, 'Admin user ensured');
   }
 
-  const connection = await connectTemporal(config.temporal.address, logger, () => stopping);
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  logger.info({ address: config.temporal.address, namespace: config.temporal.namespace }, 'Connected to Temporal');
-
-  const app = createApp({ config, store, temporal, logger });
+  // Listen before Temporal answers: /health and an honest /ready (503, with the reason) during an outage.
+  const link = createTemporalLink(config.temporal, logger);
+  const app = createApp({ config, store, temporal: link.client, temporalProblem: link.problem, logger });
   const server = serve({ fetch: app.fetch, port: config.gateway.port }, (info) => {
     logger.info({ port: info.port }, `Gateway listening on http://127.0.0.1:${info.port} (docs at /docs)`);
   }) as Server;
@@ -66,7 +51,7 @@ async function main() {
     // A second signal, or requests that will not finish, must not keep the process alive.
     setTimeout(() => process.exit(0), 10_000).unref();
     server.close(async () => {
-      await Promise.allSettled([connection.close(), store.$disconnect()]);
+      await Promise.allSettled([link.close(), store.$disconnect()]);
       logger.info('Gateway stopped');
       process.exit(0);
     });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import ms from 'ms';
 import { z } from 'zod';
+import { loadTemporalConnection, type TemporalConnectionSettings } from './temporal';
 
 /** The repository root: embedded SQLite files and the Temporal state live under `<root>/.data` by default. */
 export const projectRoot = path.resolve(__dirname, '..');
@@ -22,8 +23,6 @@ const envSchema = z.object({
   DATABASE_URL: optionalString,
   SUPPLIER_DATABASE_URL: optionalString,
   CARRIER_DATABASE_URL: optionalString,
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_PORT: port.default(8233),
   SUPPLIER_URL: z.string().url().default('http://127.0.0.1:3001'),
   CARRIER_URL: z.string().url().default('http://127.0.0.1:3002'),
@@ -66,6 +65,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new ConfigError(`Invalid environment: ${problems.join('; ')}`);
   }
   const values = parsed.data;
+  let temporal: TemporalConnectionSettings;
+  try {
+    temporal = loadTemporalConnection(env);
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
   const dataDir = path.resolve(projectRoot, values.DATA_DIR);
   const sqliteUrl = (name: string) => `file:${path.join(dataDir, `${name}.db`)}`;
   return {
@@ -76,11 +81,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       supplier: values.SUPPLIER_DATABASE_URL ?? sqliteUrl('supplier'),
       carrier: values.CARRIER_DATABASE_URL ?? sqliteUrl('carrier'),
     },
-    temporal: {
-      address: values.TEMPORAL_ADDRESS,
-      namespace: values.TEMPORAL_NAMESPACE,
-      uiPort: values.TEMPORAL_UI_PORT,
-    },
+    // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key and profiles: read as the Temporal CLI reads them.
+    temporal: { ...temporal, uiPort: values.TEMPORAL_UI_PORT },
     services: {
       supplier: {
         port: values.SUPPLIER_PORT,

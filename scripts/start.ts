@@ -6,7 +6,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import { Connection } from '@temporalio/client';
 import { loadConfig, projectRoot } from '../config';
+import { connectionOptions, tlsEnabled, type TemporalConnectionSettings } from '../config/temporal';
+import { explainTemporalFailure } from '../config/temporal-diagnosis';
 import { ensureTemporalCli } from './temporal-cli';
 import { devServerOptions, hostAndPort, portAnswers, startTemporalDevServer, waitForPort } from './temporal-dev-server';
 
@@ -51,6 +54,28 @@ async function stopAll(running: Running[]) {
   }
 }
 
+/** Says what the services are waiting for until the named Temporal server answers, each new reason once. */
+async function reportTemporal(settings: TemporalConnectionSettings, stopping: () => boolean) {
+  let last: string | undefined;
+  while (!stopping()) {
+    try {
+      const connection = await Connection.connect({ ...connectionOptions(settings), connectTimeout: '5s' });
+      try {
+        await connection.workflowService.describeNamespace({ namespace: settings.namespace });
+      } finally {
+        await connection.close();
+      }
+      console.log(`[start] Temporal at ${settings.address} answers`);
+      return;
+    } catch (error) {
+      const problem = await explainTemporalFailure(settings, error);
+      if (problem.message !== last) console.log(`[start] waiting for Temporal: ${problem.message}`);
+      last = problem.message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+  }
+}
+
 async function main() {
   const config = loadConfig();
   const running: Running[] = [];
@@ -66,22 +91,29 @@ async function main() {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
-  const { host, port } = hostAndPort(config.temporal.address);
-  if (await portAnswers(host, port)) {
-    console.log(`[start] a Temporal server already answers on ${config.temporal.address}; using it`);
+  if (config.temporal.explicit) {
+    // A named server (TEMPORAL_ADDRESS or a profile) is never replaced by a dev server of our own.
+    const { address, namespace } = config.temporal;
+    console.log(`[start] using the Temporal server at ${address}, namespace ${namespace}${tlsEnabled(config.temporal) ? ', TLS' : ''}`);
+    void reportTemporal(config.temporal, () => stopping);
   } else {
-    const cli = await ensureTemporalCli();
-    const options = devServerOptions(config);
-    const temporal = startTemporalDevServer(cli, { ...options, logLevel: 'error', pipeOutput: true });
-    running.push(track('temporal', temporal));
-    temporal.once('exit', (code) => {
-      if (!stopping) {
-        console.error(`[start] the Temporal dev server exited (${code}); stopping`);
-        void shutdown(1);
-      }
-    });
-    await waitForPort(host, port);
-    console.log(`[start] Temporal on ${config.temporal.address}, Web UI http://127.0.0.1:${options.uiPort}`);
+    const { host, port } = hostAndPort(config.temporal.address);
+    if (await portAnswers(host, port)) {
+      console.log(`[start] a Temporal server already answers on ${config.temporal.address}; using it`);
+    } else {
+      const cli = await ensureTemporalCli();
+      const options = devServerOptions(config);
+      const temporal = startTemporalDevServer(cli, { ...options, logLevel: 'error', pipeOutput: true });
+      running.push(track('temporal', temporal));
+      temporal.once('exit', (code) => {
+        if (!stopping) {
+          console.error(`[start] the Temporal dev server exited (${code}); stopping`);
+          void shutdown(1);
+        }
+      });
+      await waitForPort(host, port);
+      console.log(`[start] Temporal on ${config.temporal.address}, Web UI http://127.0.0.1:${options.uiPort}`);
+    }
   }
 
   for (const service of services) {

@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../config';
+import { connectionOptions, describeConnection } from '../config/temporal';
+import { explainTemporalFailure } from '../config/temporal-diagnosis';
 import { registerService, type RegisteredServiceName, type ServiceRegistration } from '../discovery/registration';
 import { createLogger, type Logger } from '../logging';
 import { migrateDatabase } from '../prisma/cli';
@@ -135,23 +137,39 @@ function stopSignal(logger: Logger) {
   return { signalled };
 }
 
-/** Temporal may come up after the worker (or restart under it): keep trying, and say so, until it answers. */
+/**
+ * Temporal may come up after the worker (or restart under it): keep trying until it answers. Each distinct reason is
+ * logged once, naming the setting to check (a refused certificate, a wrong server name, a missing namespace), rather
+ * than the same generic line every few seconds.
+ */
 async function connectToTemporal(
   config: Config,
   logger: Logger,
   stop: ReturnType<typeof stopSignal>,
 ): Promise<NativeConnection | undefined> {
-  const address = config.temporal.address;
+  const settings = config.temporal;
+  let lastProblem: string | undefined;
   for (;;) {
     try {
-      const connection = await NativeConnection.connect({ address });
-      logger.info({ address }, 'Connected to Temporal');
+      const connection = await NativeConnection.connect(connectionOptions(settings));
+      try {
+        // The worker would fail later, and less clearly, on a namespace the server does not have.
+        await connection.workflowService.describeNamespace({ namespace: settings.namespace });
+      } catch (error) {
+        await connection.close().catch(() => undefined);
+        throw error;
+      }
+      logger.info(describeConnection(settings), 'Connected to Temporal');
       return connection;
     } catch (error) {
-      logger.warn(
-        { address, reason: error instanceof Error ? error.message : String(error) },
-        `Temporal is not reachable at ${address}; retrying in ${temporalRetryMs / 1000}s`,
-      );
+      const problem = await explainTemporalFailure(settings, error);
+      if (problem.message !== lastProblem) {
+        lastProblem = problem.message;
+        logger.error(
+          { ...describeConnection(settings), code: problem.code },
+          `${problem.message} (retrying every ${temporalRetryMs / 1000}s)`,
+        );
+      }
     }
     const stopped = await Promise.race([
       stop.signalled.then(() => true),

@@ -12,10 +12,11 @@ const grpcAlreadyExists = 6;
  * exists.
  */
 export async function ensureSearchAttributes(connection: NativeConnection, namespace: string, logger: Logger) {
-  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing = Object.values(searchAttributes).filter((key) => !(key.name in (customAttributes ?? {})));
-  if (missing.length === 0) return;
+  let missing: (typeof searchAttributes)[keyof typeof searchAttributes][];
   try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    missing = Object.values(searchAttributes).filter((key) => !(key.name in (customAttributes ?? {})));
+    if (missing.length === 0) return;
     await connection.operatorService.addSearchAttributes({
       namespace,
       searchAttributes: Object.fromEntries(
@@ -24,6 +25,31 @@ export async function ensureSearchAttributes(connection: NativeConnection, names
     });
     logger.info({ namespace, added: missing.map((key) => key.name) }, 'Added custom search attributes');
   } catch (error) {
-    if ((error as { code?: unknown }).code !== grpcAlreadyExists) throw error;
+    const code = (error as { code?: unknown }).code;
+    if (code === grpcAlreadyExists) return;
+    if (typeof code === 'number' && notPermitted.includes(code)) {
+      // Temporal Cloud and locked-down clusters keep this to operators: say exactly what to create, then carry on.
+      logger.warn({ namespace, attributes: Object.values(searchAttributes).map((key) => key.name) }, searchAttributesAdvice(namespace));
+      return;
+    }
+    throw error;
   }
+}
+
+// PERMISSION_DENIED, UNIMPLEMENTED, UNAUTHENTICATED: the client may not manage search attributes here.
+const notPermitted = [7, 12, 16];
+
+const cliTypes: Record<string, string> = { KEYWORD: 'Keyword', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime' };
+
+/** The commands an operator runs once per namespace when this process may not add the attributes itself. */
+export function searchAttributesAdvice(namespace: string): string {
+  const keys = Object.values(searchAttributes);
+  const cli = keys.map((key) => `--name ${key.name} --type ${cliTypes[key.type] ?? key.type}`).join(' ');
+  const cloud = keys.map((key) => `--search-attribute "${key.name}=${cliTypes[key.type] ?? key.type}"`).join(' ');
+  return (
+    `This connection may not add search attributes to namespace "${namespace}"; purchases still run, but the Web UI ` +
+    `cannot filter them until an operator creates ${keys.map((key) => key.name).join(' and ')}: ` +
+    `temporal operator search-attribute create --namespace ${namespace} ${cli} ` +
+    `(Temporal Cloud: tcld namespace search-attributes add --namespace ${namespace} ${cloud})`
+  );
 }

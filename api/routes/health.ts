@@ -1,13 +1,19 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
 import type { StoreDb } from '../../prisma/clients';
+import type { TemporalProblem } from '../../config/temporal-diagnosis';
 import { errorBody } from '../errors';
 import { createRouter, errorResponses, jsonContent } from '../openapi';
 
 const Status = z.object({ status: z.literal('ok') });
 
 /** Liveness and readiness for probes; never rate-limited. */
-export function healthRoutes(deps: { store: StoreDb; temporal: Client; timeoutMs: number }) {
+export function healthRoutes(deps: {
+  store: StoreDb;
+  temporal: Client;
+  timeoutMs: number;
+  temporalProblem?: () => TemporalProblem | undefined;
+}) {
   const { store, temporal, timeoutMs } = deps;
   const router = createRouter();
 
@@ -45,8 +51,15 @@ export function healthRoutes(deps: { store: StoreDb; temporal: Client; timeoutMs
         answers(() => temporal.withDeadline(Date.now() + timeoutMs, () => temporal.workflowService.getSystemInfo({}))),
       ]);
       if (database === 'up' && workflows === 'up') return c.json({ status: 'ok' as const }, 200);
+      // The watcher's reason names the setting to check (a refused certificate, a missing namespace…).
+      const problem = workflows === 'down' ? deps.temporalProblem?.() : undefined;
+      const reason = problem?.message ?? (workflows === 'down' ? 'Temporal does not answer' : 'The database does not answer');
       return c.json(
-        errorBody('SERVICE_UNAVAILABLE', 'Not ready: a dependency does not answer', { database, temporal: workflows }),
+        errorBody('SERVICE_UNAVAILABLE', `Not ready: ${reason}`, {
+          database,
+          temporal: workflows,
+          ...(problem ? { temporalProblem: problem.code } : {}),
+        }),
         503,
       );
     },

@@ -39,7 +39,12 @@ export interface ApiAnswer<T = any> {
  * a real Temporal dev server, the gateway, the orchestrator, the supplier and the carrier.
  */
 export async function startSystem(
-  options: { env?: Record<string, string>; entries?: Partial<Record<ServiceName, string>> } = {},
+  options: {
+    env?: Record<string, string>;
+    entries?: Partial<Record<ServiceName, string>>;
+    /** Run against the Temporal server that `env` names (TEMPORAL_ADDRESS, TLS…) instead of a dev server of its own. */
+    externalTemporal?: boolean;
+  } = {},
 ) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'purchase-system-'));
   const [temporalPort, uiPort, gatewayPort, supplierPort, carrierPort] = await Promise.all(
@@ -50,7 +55,7 @@ export async function startSystem(
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATA_DIR: dataDir,
-    TEMPORAL_ADDRESS: temporalAddress,
+    ...(options.externalTemporal ? {} : { TEMPORAL_ADDRESS: temporalAddress }),
     TEMPORAL_UI_PORT: String(uiPort),
     PORT: String(gatewayPort),
     SUPPLIER_PORT: String(supplierPort),
@@ -192,7 +197,7 @@ export async function startSystem(
   }
 
   async function startAll() {
-    await startTemporal();
+    if (!options.externalTemporal) await startTemporal();
     for (const name of Object.keys(serviceEntries) as ServiceName[]) startService(name, { entry: options.entries?.[name] });
     await waitUntil('the gateway being ready', answers(`${baseUrl}/ready`));
     await waitUntil('the supplier answering', answers(`${urls.supplier}/health`));
@@ -215,7 +220,7 @@ export async function startSystem(
     dataDir,
     env,
     urls,
-    temporalAddress,
+    temporalAddress: options.externalTemporal ? env.TEMPORAL_ADDRESS! : temporalAddress,
     admin,
     logs,
     api,
