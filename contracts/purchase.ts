@@ -86,7 +86,8 @@ export const DeliveryRef = z.object({
 export type DeliveryRef = z.infer<typeof DeliveryRef>;
 
 export const PurchaseFailure = z.object({
-  code: z.enum([...businessRefusalCodes, 'CANCELLED']),
+  /** INTERNAL: neither a refusal nor a cancel (a bug, a corrupt record); the saga compensated before failing. */
+  code: z.enum([...businessRefusalCodes, 'CANCELLED', 'INTERNAL']),
   message: z.string(),
 });
 export type PurchaseFailure = z.infer<typeof PurchaseFailure>;

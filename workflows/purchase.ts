@@ -17,13 +17,13 @@ import { businessRefusalCodes, type BusinessRefusalCode } from '../contracts/err
 import type { Purchase, PurchaseFailure, PurchaseStatus } from '../contracts/purchase';
 import {
   cancelSignal,
+  CancelSignalInput,
   confirmSignal,
   purchaseWorkflowId,
   requestCancellationUpdate,
   searchAttributes,
   statusQuery,
   taskQueues,
-  type CancelSignalInput,
   type PurchaseWorkflowInput,
 } from '../contracts/temporal';
 import { assertTransition, isFinal } from '../domain/purchase-state';
@@ -72,18 +72,34 @@ export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> 
     confirmRequested = true;
   });
   setHandler(cancelSignal, (request) => {
-    if (cancellable() || cancellation) requestCancel(request);
+    // A signal cannot be refused (the sender is gone by now): a malformed one is logged and ignored, never stored.
+    const parsed = CancelSignalInput.safeParse(request ?? {});
+    if (!parsed.success) {
+      log.warn('Cancel signal ignored: its input is not {"reason"?: string of at most 500 characters}', {
+        problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`),
+      });
+      return;
+    }
+    if (cancellable() || cancellation) requestCancel(parsed.data);
     else log.info('Cancel ignored: the purchase can no longer be cancelled', { status: state.status });
   });
   setHandler(
     requestCancellationUpdate,
     async (request: CancelSignalInput) => {
-      requestCancel(request);
+      requestCancel(CancelSignalInput.parse(request ?? {}));
       await condition(() => state.status === 'COMPENSATING' || isFinal(state.status));
       return state;
     },
     {
-      validator: (_request: CancelSignalInput) => {
+      validator: (request: CancelSignalInput) => {
+        // Refused before it enters the history: the update's caller hears why.
+        const parsed = CancelSignalInput.safeParse(request ?? {});
+        if (!parsed.success) {
+          throw ApplicationFailure.nonRetryable(
+            `Invalid cancel input: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; ')}`,
+            'VALIDATION_FAILED',
+          );
+        }
         if (!cancellable() && !cancellation) {
           throw ApplicationFailure.nonRetryable(
             `Purchase ${purchaseId} is ${committed ? 'confirmed' : state.status} and can no longer be cancelled`,
@@ -107,6 +123,32 @@ export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> 
     await store.recordPurchase.executeWithOptions({ summary: `Record ${status} in the store's database` }, [
       { purchase: state, version },
     ]);
+  };
+
+  /**
+   * Compensates after a failure that is neither a business refusal nor a cancel, and ends FAILED with code INTERNAL.
+   * The record may be what failed (PURCHASE_RECORD_MISSING): recording is attempted, never allowed to stop the undo.
+   */
+  const failInternally = async (error: unknown) => {
+    const reason = describeFailure(error);
+    log.error('Purchase failed for a reason that is not a business refusal; compensating', { reason });
+    const failure: PurchaseFailure = {
+      code: 'INTERNAL',
+      message: `The purchase could not be completed and was undone (${reason}); operators: see the workflow history`,
+    };
+    const record = async (status: PurchaseStatus, note: string) => {
+      try {
+        await moveTo(status, note);
+      } catch (recordError) {
+        log.error(`Could not record ${status}`, { reason: describeFailure(recordError) });
+      }
+    };
+    if (state.status !== 'RECEIVED' || compensations.length > 0) {
+      if (state.status !== 'COMPENSATING') await record('COMPENSATING', failure.message);
+      await compensate(compensations);
+    }
+    state.failure = failure;
+    await record('FAILED', failure.message);
   };
 
   // Registered before each step runs: a cancel may interrupt the step after its side effect happened.
@@ -145,7 +187,11 @@ export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> 
     });
   } catch (error) {
     const refusal = asBusinessRefusal(error);
-    if (!refusal && !isCancellation(error)) throw error;
+    if (!refusal && !isCancellation(error)) {
+      // Neither a refusal nor a cancel: a bug or a corrupt record. Undo what was done all the same, then fail.
+      await CancellationScope.nonCancellable(() => failInternally(error));
+      return state;
+    }
     if (refusal && state.status === 'RECEIVED' && !cancellation) {
       // Nothing was done yet: a refusal at the first step leaves nothing to undo.
       state.failure = refusal;
@@ -167,11 +213,16 @@ export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> 
 
   committed = true;
   await CancellationScope.nonCancellable(async () => {
-    await supplier.confirmSale.executeWithOptions({ summary: 'Turn the reservation into a sale' }, [{ purchaseId }]);
-    state.delivery = await carrier.dispatchDelivery.executeWithOptions({ summary: 'Dispatch the parcel' }, [
-      { purchaseId },
-    ]);
-    await moveTo('COMPLETED');
+    try {
+      await supplier.confirmSale.executeWithOptions({ summary: 'Turn the reservation into a sale' }, [{ purchaseId }]);
+      state.delivery = await carrier.dispatchDelivery.executeWithOptions({ summary: 'Dispatch the parcel' }, [
+        { purchaseId },
+      ]);
+      await moveTo('COMPLETED');
+    } catch (error) {
+      // Infrastructure faults are retried without limit, so only a non-retryable failure gets here.
+      await failInternally(error);
+    }
   });
   return state;
 }
@@ -221,6 +272,14 @@ function asBusinessRefusal(error: unknown): PurchaseFailure | undefined {
     }
   }
   return undefined;
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
+    return `${error.activityType ?? 'an activity'} failed with ${error.cause.type ?? 'an error'}: ${error.cause.message}`;
+  }
+  if (error instanceof ActivityFailure) return `${error.activityType ?? 'an activity'} failed: ${error.cause?.message ?? error.message}`;
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function describeItems(state: Purchase): string {

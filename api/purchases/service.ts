@@ -203,6 +203,9 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
           handle.executeUpdate(requestCancellationUpdate, { args: [reason === undefined ? {} : { reason }] }),
         );
       } catch (error) {
+        if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'VALIDATION_FAILED') {
+          throw new CodedError('VALIDATION_FAILED', error.cause.message);
+        }
         if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
           // NOT_CANCELLABLE from the workflow's validator, or the workflow completing before the update did.
           throw new CodedError('NOT_CANCELLABLE', error.cause.message || `Purchase ${purchaseId} can no longer be cancelled`);

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -24,6 +26,7 @@ import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { describeEachEngine, type Engine } from '../support/engines';
 import { createTemporalTestEnvironment } from '../support/temporal-env';
 
+const run = promisify(execFile);
 const lisbon: Address = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
 const toronto: Address = { ...lisbon, city: 'Toronto', postalCode: 'M5V', country: 'CA' };
 
@@ -33,7 +36,10 @@ const supplierFaults = {
   reserveAttempts: 0,
   confirmDelayMs: 0,
   confirmStarted: () => undefined as void,
+  /** A non-retryable failure that is not a business refusal (a corrupt record), thrown by confirmSale. */
+  confirmBroken: undefined as string | undefined,
 };
+const carrierFaults = { scheduleBroken: undefined as string | undefined };
 
 let env: TestWorkflowEnvironment;
 let dbs: TestDatabases;
@@ -71,6 +77,9 @@ async function startWorkers(engine: Engine) {
     },
     async confirmSale(input) {
       supplierFaults.confirmStarted();
+      if (supplierFaults.confirmBroken) {
+        throw ApplicationFailure.nonRetryable(`reservation of ${input.purchaseId} is gone (injected)`, supplierFaults.confirmBroken);
+      }
       await new Promise((resolve) => setTimeout(resolve, supplierFaults.confirmDelayMs));
       return supplier.confirmSale(input);
     },
@@ -82,6 +91,16 @@ async function startWorkers(engine: Engine) {
   const secondSupplier = flaky(
     createSupplierActivities(secondSupplierDb ?? dbs.supplier, { supplierName: 'Test Supply', leadTimeDays: 1 }),
   );
+  const carrier = createCarrierActivities(dbs.carrier, { carrierName: 'Test Parcel', dailyCapacity: 1000 });
+  const brokenCarrier: typeof carrier = {
+    ...carrier,
+    async scheduleDelivery(input) {
+      const result = await carrier.scheduleDelivery(input);
+      // After its side effect, as a bug found late would: the delivery exists and must be cancelled.
+      if (carrierFaults.scheduleBroken) throw ApplicationFailure.nonRetryable('delivery record is corrupt (injected)', carrierFaults.scheduleBroken);
+      return result;
+    },
+  };
   const connection = env.nativeConnection;
   workers = await Promise.all([
     Worker.create({
@@ -96,11 +115,7 @@ async function startWorkers(engine: Engine) {
       secondConnection = own;
       return Worker.create({ connection: own, taskQueue: taskQueues.supplier, activities: secondSupplier });
     }),
-    Worker.create({
-      connection,
-      taskQueue: taskQueues.carrier,
-      activities: createCarrierActivities(dbs.carrier, { carrierName: 'Test Parcel', dailyCapacity: 1000 }),
-    }),
+    Worker.create({ connection, taskQueue: taskQueues.carrier, activities: brokenCarrier }),
   ]);
   running = workers.map((worker) => worker.run());
   await dbs.store.user.create({ data: { id: 'customer-1', email: 'ada@example.com', passwordHash: 'x' } });
@@ -120,6 +135,8 @@ beforeEach(() => {
   supplierFaults.reserveAttempts = 0;
   supplierFaults.confirmDelayMs = 0;
   supplierFaults.confirmStarted = () => undefined;
+  supplierFaults.confirmBroken = undefined;
+  carrierFaults.scheduleBroken = undefined;
 });
 
 async function stock(sku: string, available: number) {
@@ -342,6 +359,57 @@ describeEachEngine('the purchase saga on real workers', (engine) => {
       expect(result.status).toBe('COMPLETED');
       expect(await stockOf('LATE-1')).toEqual({ available: 2, reserved: 0 });
       expect(await liveDeliveries(purchaseId)).toBe(1);
+    });
+
+    it('compensates a failure that is not a business refusal, then fails with INTERNAL', async () => {
+      await stock('BROKEN-1', 5);
+      carrierFaults.scheduleBroken = 'DELIVERY_RECORD_CORRUPT';
+      const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'BROKEN-1', quantity: 2 }] });
+      const result: Purchase = await handle.result();
+
+      expect(result.status).toBe('FAILED');
+      expect(result.failure?.code).toBe('INTERNAL');
+      expect(result.failure?.message).toMatch(/DELIVERY_RECORD_CORRUPT/);
+      expect(result.history.map((entry) => entry.status)).toEqual(['RECEIVED', 'ORDER_REQUESTED', 'COMPENSATING', 'FAILED']);
+      expect(await stockOf('BROKEN-1')).toEqual({ available: 5, reserved: 0 });
+      expect(await liveDeliveries(purchaseId)).toBe(0);
+      expect((await recordOf(purchaseId)).status).toBe('FAILED');
+    });
+
+    it('compensates a non-business failure during confirmation too: no stock held, no delivery live', async () => {
+      await stock('BROKEN-2', 5);
+      supplierFaults.confirmBroken = 'RESERVATION_MISSING';
+      const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'BROKEN-2', quantity: 1 }] });
+      const result: Purchase = await handle.result();
+
+      expect(result.status).toBe('FAILED');
+      expect(result.failure?.code).toBe('INTERNAL');
+      expect(await stockOf('BROKEN-2')).toEqual({ available: 5, reserved: 0 });
+      expect(await liveDeliveries(purchaseId)).toBe(0);
+      expect((await recordOf(purchaseId)).status).toBe('FAILED');
+    });
+
+    it('ignores a cancel signal with a malformed input from the Temporal CLI, and the update refuses one', async () => {
+      await stock('SIGNAL-1', 5);
+      const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'SIGNAL-1', quantity: 1 }], cancelWindow: '1h' });
+      await waitForStatus(handle, 'RESERVE_DELIVERED');
+      await run(process.env.TEMPORAL_CLI!, [
+        'workflow', 'signal', '--address', env.address, '--workflow-id', purchaseWorkflowId(purchaseId),
+        '--name', 'cancel', '--input', '{"reason":42}',
+      ]);
+      await expect(
+        handle.executeUpdate(requestCancellationUpdate, { args: [{ reason: 42 } as never] }),
+      ).rejects.toThrow(WorkflowUpdateFailedError);
+
+      // Neither was taken: the purchase still holds, nothing about a cancel was stored, and it completes.
+      const held = await handle.query(statusQuery);
+      expect(held.status).toBe('RESERVE_DELIVERED');
+      expect(held.failure).toBeUndefined();
+      expect(held.history.map((entry) => entry.status)).toEqual(['RECEIVED', 'ORDER_REQUESTED', 'RESERVE_DELIVERED']);
+      const events = JSON.stringify((await handle.fetchHistory()).events);
+      expect(events).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED');
+      await handle.signal(confirmSignal);
+      expect((await handle.result()).status).toBe('COMPLETED');
     });
 
     it('retries an activity that fails twice, and completes instead of failing', async () => {
