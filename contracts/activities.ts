@@ -23,6 +23,9 @@ export interface CarrierActivities {
 }
 
 export interface StoreActivities {
-  /** Writes the workflow's view of the purchase to the gateway's database; an older version never overwrites a newer. */
-  recordPurchase(input: { purchase: Purchase; version: number }): Promise<void>;
+  /**
+   * Writes the workflow's view of the purchase to the gateway's database; the saga is the record's only writer.
+   * Version 0 creates it (once: a repeat changes nothing); an older version never overwrites a newer.
+   */
+  recordPurchase(input: { purchase: Purchase; version: number; idempotencyKey?: string }): Promise<void>;
 }

@@ -27,6 +27,11 @@ export const statusQuery = defineQuery<Purchase>('status');
  * 409 without racing the confirmation.
  */
 export const requestCancellationUpdate = defineUpdate<Purchase, [CancelSignalInput]>('requestCancellation');
+/**
+ * The gateway's 202, sent with the workflow's start (update-with-start): answers once the saga has written the
+ * purchase record, so the record and the saga come into being together.
+ */
+export const purchaseRecordedUpdate = defineUpdate<Purchase, []>('purchaseRecorded');
 
 export const searchAttributes = {
   customerId: defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD),
@@ -54,5 +59,7 @@ export const PurchaseWorkflowInput = z.object({
   refusal: PurchaseFailure.optional(),
   createdAt: z.string(),
   settings: SagaSettings,
+  /** The Idempotency-Key the purchase was made with: stored with the record the saga writes. */
+  idempotencyKey: z.string().optional(),
 });
 export type PurchaseWorkflowInput = z.infer<typeof PurchaseWorkflowInput>;

@@ -19,6 +19,7 @@ import {
   cancelSignal,
   CancelSignalInput,
   confirmSignal,
+  purchaseRecordedUpdate,
   purchaseWorkflowId,
   requestCancellationUpdate,
   searchAttributes,
@@ -68,6 +69,12 @@ export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> 
   };
 
   setHandler(statusQuery, () => state);
+  // Sent with the start by the gateway (update-with-start): its 202 waits until the record exists.
+  let recorded = false;
+  setHandler(purchaseRecordedUpdate, async () => {
+    await condition(() => recorded);
+    return state;
+  });
   setHandler(confirmSignal, () => {
     confirmRequested = true;
   });
@@ -154,6 +161,15 @@ export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> 
   // Registered before each step runs: a cancel may interrupt the step after its side effect happened.
   // Every compensation is safe when its step never ran (the owner leaves a tombstone).
   const compensations: { name: string; run: () => Promise<void> }[] = [];
+
+  // The saga is the record's only writer and creates it before any step: no record without a saga (the gateway
+  // writes none, so a failed start leaves nothing behind) and no saga without a record.
+  await CancellationScope.nonCancellable(() =>
+    store.recordPurchase.executeWithOptions({ summary: "Create the purchase in the store's database" }, [
+      { purchase: state, version, ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}) },
+    ]),
+  );
+  recorded = true;
 
   try {
     if (input.refusal) throw new BusinessRefusal(input.refusal);

@@ -2,14 +2,51 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { StoreActivities } from '../../contracts/activities';
 import type { StoreDb } from '../../prisma/clients';
 import { Prisma } from '../../prisma/store/generated/client';
+import { isUniqueViolation } from '../../api/store-errors';
 
 /**
- * The orchestrator's activity on the store's database: it keeps the gateway's copy of each purchase in step with the
- * workflow, so that listing purchases is a database read.
+ * The orchestrator's activity on the store's database: the purchase record's only writer. The saga creates the
+ * record before its first step and keeps it in step with each transition, so that listing purchases is a database read.
  */
 export function createStoreActivities(db: StoreDb): StoreActivities {
   return {
-    async recordPurchase({ purchase, version }) {
+    async recordPurchase({ purchase, version, idempotencyKey }) {
+      if (version === 0) {
+        // Created once; a retried attempt, or a second saga run of the same id, finds it there and changes nothing.
+        try {
+          await db.purchase.upsert({
+            where: { id: purchase.id },
+            update: {},
+            create: {
+              id: purchase.id,
+              workflowId: purchase.workflowId,
+              userId: purchase.customerId,
+              idempotencyKey: idempotencyKey ?? null,
+              status: purchase.status,
+              items: purchase.items,
+              address: purchase.address,
+              voucherCode: purchase.voucher?.code ?? null,
+              totalCents: purchase.totalCents,
+              discountCents: purchase.discountCents,
+              history: purchase.history,
+              version: 0,
+              createdAt: new Date(purchase.createdAt),
+              updatedAt: new Date(purchase.updatedAt),
+            },
+          });
+        } catch (error) {
+          // Two attempts raced on the insert: the other one made it.
+          if (!isUniqueViolation(error)) throw error;
+          const stored = await db.purchase.findUnique({ where: { id: purchase.id }, select: { id: true } });
+          if (!stored) {
+            throw ApplicationFailure.nonRetryable(
+              `Purchase ${purchase.id}: its Idempotency-Key is already held by another purchase`,
+              'PURCHASE_RECORD_CONFLICT',
+            );
+          }
+        }
+        return;
+      }
       // Conditional on the stored version: a retried or late write of an older transition never replaces a newer
       // one, and writing the same version twice changes nothing the second time.
       const { count } = await db.purchase.updateMany({
@@ -29,7 +66,7 @@ export function createStoreActivities(db: StoreDb): StoreActivities {
       if (count === 1) return;
       const stored = await db.purchase.findUnique({ where: { id: purchase.id }, select: { version: true } });
       if (stored) return; // A newer (or the same) version is already there.
-      // The gateway writes the record before it starts the workflow: a missing one is a bug, and retrying cannot help.
+      // The saga writes version 0 before anything else: a missing record is a bug (or a deleted row), and retrying cannot help.
       throw ApplicationFailure.nonRetryable(`No purchase record ${purchase.id} to update`, 'PURCHASE_RECORD_MISSING');
     },
   };

@@ -4,11 +4,14 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WithStartWorkflowOperation,
 } from '@temporalio/client';
+import { createHash } from 'node:crypto';
 import type { User } from '../../contracts/auth';
 import { CodedError } from '../../contracts/errors';
 import type { Purchase, PurchaseRequest, PurchaseStatus } from '../../contracts/purchase';
 import {
+  purchaseRecordedUpdate,
   purchaseWorkflowId,
   purchaseWorkflowType,
   type PurchaseWorkflowInput,
@@ -20,7 +23,6 @@ import {
 import { quotePurchase } from '../../domain/pricing';
 import type { StoreDb } from '../../prisma/clients';
 import type { Purchase as PurchaseRow } from '../../prisma/store/generated/client';
-import { isUniqueViolation } from '../store-errors';
 import { rethrowTemporalUnavailable } from '../temporal-errors';
 import { purchaseFromRow } from './resource';
 
@@ -39,6 +41,44 @@ export interface PurchaseService {
   cancel(user: User, purchaseId: string, reason?: string): Promise<Purchase>;
 }
 
+/** What makes two requests the same purchase: the items asked for, the address and the voucher; never the prices. */
+function requestFingerprint(request: Pick<PurchaseRequest, 'items' | 'address'> & { voucherCode?: string | null }) {
+  const address = request.address as Record<string, unknown>;
+  return JSON.stringify({
+    items: request.items.map((item) => [item.sku, item.quantity]),
+    address: Object.keys(address).sort().map((key) => [key, address[key]]),
+    voucher: request.voucherCode ?? null,
+  });
+}
+
+/**
+ * A key reused with another body is a client bug, and answering with the first purchase would hide it: 422, as the
+ * IETF Idempotency-Key draft says, and nothing starts.
+ */
+function sameRequestOrRefuse(stored: Purchase, request: PurchaseRequest): Purchase {
+  const before = requestFingerprint({ items: stored.items, address: stored.address, voucherCode: stored.voucher?.code });
+  const now = requestFingerprint({ items: request.items, address: request.address, voucherCode: request.voucher?.code });
+  if (before !== now) {
+    throw new CodedError(
+      'IDEMPOTENCY_KEY_MISMATCH',
+      'This Idempotency-Key was used for a purchase with a different body; use a new key for a new purchase',
+      [{ path: 'Idempotency-Key', message: `already used for purchase ${stored.id}` }],
+    );
+  }
+  return stored;
+}
+
+/**
+ * The purchase id of a request with an Idempotency-Key: a stable hash of (user, key), shaped as a UUID, so a retry
+ * finds the purchase (and its workflow) without any lookup table.
+ */
+export function purchaseIdFor(userId: string, idempotencyKey: string): string {
+  const hex = createHash('sha256').update(`${userId}\u0000${idempotencyKey}`).digest('hex');
+  // RFC 9562 version 8 (custom) with the RFC variant bits.
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** The store keeps amounts in 32-bit integer columns (Prisma `Int`, on every engine): a larger total is refused. */
 const maxTotalCents = 2 ** 31 - 1;
 
@@ -55,101 +95,58 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
   const findByKey = (userId: string, idempotencyKey: string) =>
     store.purchase.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } } });
 
-  /** Inserts the purchase, or finds the one this user already made with this Idempotency-Key. */
-  const insertOrFind = async (
+  /** The saga's input, priced from the catalog (never from the client); a refusal found here fails the saga at once. */
+  const workflowInputFor = async (
+    purchaseId: string,
     user: User,
     request: PurchaseRequest,
     idempotencyKey: string | undefined,
-  ): Promise<{ row: PurchaseRow; isNew: boolean }> => {
-    if (idempotencyKey) {
-      const existing = await findByKey(user.id, idempotencyKey);
-      if (existing) return { row: existing, isNew: false };
-    }
-    // Prices come from the catalog, never from the client.
+  ): Promise<PurchaseWorkflowInput> => {
     const quote = quotePurchase(await catalogPrices(request.items.map((item) => item.sku)), request.items, request.voucher);
     if (quote.subtotalCents > maxTotalCents) {
       throw new CodedError('VALIDATION_FAILED', 'The purchase is too large', [
         { path: 'items', message: `the total may be at most ${(maxTotalCents / 100).toFixed(2)}; split the purchase` },
       ]);
     }
-    const id = crypto.randomUUID();
-    const createdAt = new Date();
-    try {
-      const row = await store.purchase.create({
-        data: {
-          id,
-          workflowId: purchaseWorkflowId(id),
-          userId: user.id,
-          idempotencyKey: idempotencyKey ?? null,
-          status: 'RECEIVED',
-          items: quote.items,
-          address: request.address,
-          voucherCode: request.voucher?.code ?? null,
-          totalCents: quote.totalCents,
-          discountCents: quote.discountCents,
-          history: [{ status: 'RECEIVED', at: createdAt.toISOString() }],
-          version: 0,
-          createdAt,
-        },
-      });
-      return { row, isNew: true };
-    } catch (error) {
-      // A concurrent request with the same key won the insert: answer with its purchase.
-      if (!idempotencyKey || !isUniqueViolation(error)) throw error;
-      const existing = await findByKey(user.id, idempotencyKey);
-      if (!existing) {
-        throw new CodedError('SERVICE_UNAVAILABLE', 'A concurrent request with this Idempotency-Key failed; retry it');
-      }
-      return { row: existing, isNew: false };
-    }
-  };
-
-  const workflowInputFor = async (row: PurchaseRow): Promise<PurchaseWorkflowInput> => {
-    const purchase = purchaseFromRow(row);
-    // The refusal is not stored; pricing the stored items again finds it (unknown SKU, invalid voucher).
-    const { refusal } = quotePurchase(
-      await catalogPrices(purchase.items.map((item) => item.sku)),
-      purchase.items,
-      purchase.voucher,
-    );
     return {
-      purchaseId: purchase.id,
-      customerId: purchase.customerId,
-      items: purchase.items,
-      address: purchase.address,
-      ...(purchase.voucher ? { voucher: purchase.voucher } : {}),
-      totalCents: purchase.totalCents,
-      discountCents: purchase.discountCents,
-      ...(refusal ? { refusal } : {}),
-      createdAt: purchase.createdAt,
+      purchaseId,
+      customerId: user.id,
+      items: quote.items,
+      address: request.address,
+      ...(request.voucher ? { voucher: request.voucher } : {}),
+      totalCents: quote.totalCents,
+      discountCents: quote.discountCents,
+      ...(quote.refusal ? { refusal: quote.refusal } : {}),
+      createdAt: new Date().toISOString(),
       settings,
+      ...(idempotencyKey ? { idempotencyKey } : {}),
     };
   };
 
-  /** Starts the saga; an already started (or finished) one is success, which is what makes a retry safe. */
-  const startWorkflow = async (row: PurchaseRow) => {
-    const input = await workflowInputFor(row);
+  /**
+   * Starts the saga and waits until it has written the purchase record, in one call (update-with-start, Temporal's
+   * "early return"). The gateway writes no record of its own, so nothing has to be undone when a start fails or its
+   * answer is lost: with USE_EXISTING, a retry of the same id joins the saga that did start and gets its record.
+   */
+  const startAndAwaitRecord = async (input: PurchaseWorkflowInput): Promise<Purchase> => {
     const description = input.items.map((item) => `${item.quantity} × ${item.sku}`).join(', ');
-    try {
-      await withinDeadline(() =>
-        temporal.workflow.start(purchaseWorkflowType, {
-          taskQueue: taskQueues.purchases,
-          workflowId: row.workflowId,
-          // A closed workflow with this id must not run again: a repeated request is the same purchase.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          args: [input],
-          typedSearchAttributes: [
-            { key: searchAttributes.customerId, value: input.customerId },
-            { key: searchAttributes.purchaseStatus, value: 'RECEIVED' },
-          ],
-          memo: { status: 'RECEIVED', summary: `${description} for ${(input.totalCents / 100).toFixed(2)}, RECEIVED` },
-          staticSummary: `Purchase of ${description}`,
-        }),
-      );
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return;
-      throw error;
-    }
+    const startWorkflowOperation = new WithStartWorkflowOperation(purchaseWorkflowType, {
+      taskQueue: taskQueues.purchases,
+      workflowId: purchaseWorkflowId(input.purchaseId),
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      // A closed workflow with this id must not run again: a repeated request is the same purchase.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      args: [input],
+      typedSearchAttributes: [
+        { key: searchAttributes.customerId, value: input.customerId },
+        { key: searchAttributes.purchaseStatus, value: 'RECEIVED' },
+      ],
+      memo: { status: 'RECEIVED', summary: `${description} for ${(input.totalCents / 100).toFixed(2)}, RECEIVED` },
+      staticSummary: `Purchase of ${description}`,
+    });
+    return withinDeadline(() =>
+      temporal.workflow.executeUpdateWithStart(purchaseRecordedUpdate, { args: [], startWorkflowOperation }),
+    );
   };
 
   const findVisible = async (user: User, purchaseId: string): Promise<PurchaseRow> => {
@@ -163,19 +160,24 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
 
   return {
     async create(user, request, idempotencyKey) {
-      const { row, isNew } = await insertOrFind(user, request, idempotencyKey);
-      // Once the saga has recorded a transition it was certainly started; before that, (re)start it, which also
-      // repairs a crash between the insert and the start.
-      if (row.version === 0 && row.status === 'RECEIVED') {
-        try {
-          await startWorkflow(row);
-        } catch (error) {
-          // No half-written purchase: without its workflow the new row would never move.
-          if (isNew) await store.purchase.deleteMany({ where: { id: row.id, version: 0 } });
-          rethrowTemporalUnavailable(error);
+      // One key, one purchase id: every retry of a request names the same purchase and the same workflow.
+      const purchaseId = idempotencyKey ? purchaseIdFor(user.id, idempotencyKey) : crypto.randomUUID();
+      const recorded =
+        (await store.purchase.findUnique({ where: { id: purchaseId } })) ??
+        (idempotencyKey ? await findByKey(user.id, idempotencyKey) : null);
+      if (recorded) return sameRequestOrRefuse(purchaseFromRow(recorded), request);
+
+      const input = await workflowInputFor(purchaseId, user, request, idempotencyKey);
+      try {
+        return sameRequestOrRefuse(await startAndAwaitRecord(input), request);
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) {
+          // The saga of this id already ran to its end, so its record is there.
+          const row = await store.purchase.findUnique({ where: { id: purchaseId } });
+          if (row) return sameRequestOrRefuse(purchaseFromRow(row), request);
         }
+        return rethrowTemporalUnavailable(error);
       }
-      return purchaseFromRow(row);
     },
 
     async list(user, filter = {}) {
