@@ -152,7 +152,7 @@ async function stockOf(sku: string) {
   return { available: row.available, reserved: row.reserved };
 }
 
-/** Writes the gateway's record, as POST /purchases does, then starts the saga. */
+/** Starts the saga as POST /purchases does; the saga writes the purchase record itself. */
 async function startPurchase(options: {
   items: ItemRequest[];
   address?: Address;
@@ -164,19 +164,6 @@ async function startPurchase(options: {
   const items = options.items.map((item) => ({ ...item, unitPriceCents: 1000 }));
   const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
   const address = options.address ?? lisbon;
-  await dbs.store.purchase.create({
-    data: {
-      id: purchaseId,
-      workflowId: purchaseWorkflowId(purchaseId),
-      userId: 'customer-1',
-      status: 'RECEIVED',
-      items,
-      address,
-      totalCents,
-      discountCents: 0,
-      history: [{ status: 'RECEIVED', at: createdAt }],
-    },
-  });
   const input: PurchaseWorkflowInput = {
     purchaseId,
     customerId: 'customer-1',

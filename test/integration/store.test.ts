@@ -124,7 +124,7 @@ describeEachEngine('the store', (engine) => {
       expect(await stored(purchase.id)).toMatchObject({ status: 'ORDER_REQUESTED', version: 1 });
     });
 
-    it('fails with a non-retryable PURCHASE_RECORD_MISSING when the gateway wrote no record', async () => {
+    it('fails with a non-retryable PURCHASE_RECORD_MISSING when the record the saga created is gone', async () => {
       const purchase = advanced(await received(), { status: 'ORDER_REQUESTED' }, '2026-11-24T10:00:01.000Z');
       const ghost = { ...purchase, id: randomUUID() };
 

@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { createCarrierActivities } from '../../activities/carrier/activities';
+import { createStoreActivities } from '../../activities/store/activities';
+import { createSupplierActivities } from '../../activities/supplier/activities';
+import { createPurchaseService, type PurchaseService } from '../../api/purchases/service';
+import type { User } from '../../contracts/auth';
+import type { Purchase, PurchaseRequest } from '../../contracts/purchase';
+import { taskQueues, type SagaSettings } from '../../contracts/temporal';
+import { createTestDatabases, type TestDatabases } from '../support/databases';
+import { describeEachEngine, type Engine } from '../support/engines';
+import { createTemporalTestEnvironment } from '../support/temporal-env';
+
+/**
+ * POST /purchases against a real Temporal and real workers: what a start whose answer never arrives leaves behind.
+ * The gateway's service is called directly, with a Temporal client that loses answers.
+ */
+const settings: SagaSettings = { cancelWindow: '0s', retryInitialInterval: '100ms', retryMaximumInterval: '500ms' };
+const lisbon = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
+
+let env: TestWorkflowEnvironment;
+let dbs: TestDatabases;
+let workers: Worker[] = [];
+let running: Promise<void>[] = [];
+
+beforeAll(async () => {
+  env = await createTemporalTestEnvironment();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** A gRPC DEADLINE_EXCEEDED as the client reports it when the server's answer did not come back in time. */
+function deadlineExceeded(): Error {
+  return Object.assign(new Error('4 DEADLINE_EXCEEDED: Deadline exceeded'), { code: 4, details: 'Deadline exceeded', metadata: {} });
+}
+
+/**
+ * A client whose workflow starts reach the server and are carried out, but whose answers are lost: the caller sees a
+ * deadline error. Records the workflow ids it started.
+ */
+function answerLost(client: Client, started: string[]): Client {
+  const starts = new Set(['start', 'signalWithStart', 'executeUpdateWithStart', 'startUpdateWithStart']);
+  const workflow = new Proxy(client.workflow, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      if (!starts.has(String(property))) return value.bind(target);
+      return async (...args: any[]) => {
+        const options = args[1] ?? {};
+        started.push(options.workflowId ?? options.startWorkflowOperation?.options?.workflowId);
+        await value.apply(target, args);
+        throw deadlineExceeded();
+      };
+    },
+  });
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === 'workflow') return workflow;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+async function startWorkers(engine: Engine) {
+  dbs = await createTestDatabases(engine);
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet() });
+  const connection = env.nativeConnection;
+  workers = await Promise.all([
+    Worker.create({ connection, taskQueue: taskQueues.purchases, workflowBundle: bundle, activities: createStoreActivities(dbs.store) }),
+    Worker.create({
+      connection,
+      taskQueue: taskQueues.supplier,
+      activities: createSupplierActivities(dbs.supplier, { supplierName: 'Test Supply', leadTimeDays: 1 }),
+    }),
+    Worker.create({
+      connection,
+      taskQueue: taskQueues.carrier,
+      activities: createCarrierActivities(dbs.carrier, { carrierName: 'Test Parcel', dailyCapacity: 1000 }),
+    }),
+  ]);
+  running = workers.map((worker) => worker.run());
+}
+
+async function stopWorkers() {
+  workers.forEach((worker) => worker.shutdown());
+  await Promise.allSettled(running);
+  await dbs?.drop();
+}
+
+function quiet() {
+  const nothing = () => undefined;
+  return { log: nothing, trace: nothing, debug: nothing, info: nothing, warn: nothing, error: nothing };
+}
+
+function serviceWith(temporal: Client): PurchaseService {
+  return createPurchaseService({ store: dbs.store, temporal, settings, temporalTimeoutMs: 10_000 });
+}
+
+async function newBuyer(): Promise<User> {
+  const id = randomUUID();
+  await dbs.store.user.create({ data: { id, email: `${id}@example.com`, passwordHash: 'x' } });
+  return { id, email: `${id}@example.com`, name: null, role: 'USER' };
+}
+
+async function product(sku: string, available: number) {
+  await dbs.store.product.create({ data: { id: randomUUID(), sku, name: sku, priceCents: 1000 } });
+  await dbs.supplier.inventory.create({ data: { sku, available, reserved: 0 } });
+}
+
+async function outcome(purchase: Purchase): Promise<Purchase> {
+  return env.client.workflow.getHandle(purchase.workflowId).result();
+}
+
+describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
+  beforeAll(() => startWorkers(engine));
+  afterAll(() => stopWorkers());
+
+  it('answers 503 to a start whose answer was lost; the retry with the same key finds the one purchase, which runs', async () => {
+    await product('AMBIGUOUS-1', 10);
+    const buyer = await newBuyer();
+    const request: PurchaseRequest = { items: [{ sku: 'AMBIGUOUS-1', quantity: 2 }], address: lisbon };
+    const started: string[] = [];
+
+    await expect(serviceWith(answerLost(env.client, started)).create(buyer, request, 'key-1')).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+    });
+    expect(started).toHaveLength(1);
+
+    const retried = await serviceWith(env.client).create(buyer, request, 'key-1');
+    // The retry joined the saga the lost start began, rather than making a second purchase.
+    expect(retried.workflowId).toBe(started[0]);
+    const done = await outcome(retried);
+    expect(done.status).toBe('COMPLETED');
+
+    const rows = await dbs.store.purchase.findMany({ where: { userId: buyer.id } });
+    expect(rows.map((row) => [row.id, row.status, row.idempotencyKey])).toEqual([[retried.id, 'COMPLETED', 'key-1']]);
+    expect(await dbs.supplier.inventory.findUniqueOrThrow({ where: { sku: 'AMBIGUOUS-1' } })).toMatchObject({
+      available: 8,
+      reserved: 0,
+    });
+  });
+
+  it('answers a key reused with another body with 422 IDEMPOTENCY_KEY_MISMATCH and starts nothing', async () => {
+    await product('REUSED-1', 10);
+    const buyer = await newBuyer();
+    const first = await serviceWith(env.client).create(buyer, { items: [{ sku: 'REUSED-1', quantity: 1 }], address: lisbon }, 'key-2');
+    await expect(
+      serviceWith(env.client).create(buyer, { items: [{ sku: 'REUSED-1', quantity: 3 }], address: lisbon }, 'key-2'),
+    ).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_MISMATCH' });
+    expect((await outcome(first)).status).toBe('COMPLETED');
+    expect(await dbs.store.purchase.count({ where: { userId: buyer.id } })).toBe(1);
+    expect(await dbs.supplier.inventory.findUniqueOrThrow({ where: { sku: 'REUSED-1' } })).toMatchObject({
+      available: 9,
+      reserved: 0,
+    });
+  });
+
+  it('writes no record when Temporal never received the start: the saga is the record’s only writer', async () => {
+    await product('NEVER-1', 10);
+    const buyer = await newBuyer();
+    const unreachable = new Proxy(env.client, {
+      get(target, property) {
+        if (property === 'workflow') {
+          return new Proxy(target.workflow, {
+            get(workflow, name) {
+              const value = Reflect.get(workflow, name, workflow);
+              if (name === 'start' || name === 'executeUpdateWithStart') return async () => Promise.reject(deadlineExceeded());
+              return typeof value === 'function' ? value.bind(workflow) : value;
+            },
+          });
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    await expect(
+      serviceWith(unreachable).create(buyer, { items: [{ sku: 'NEVER-1', quantity: 1 }], address: lisbon }, 'key-3'),
+    ).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(await dbs.store.purchase.count({ where: { userId: buyer.id } })).toBe(0);
+  });
+});
