@@ -21,7 +21,7 @@ describeEachEngine('the store', (engine) => {
 
   const createdAt = '2026-11-24T10:00:00.000Z';
 
-  /** The purchase as the gateway writes it before it starts the workflow (version 0). */
+  /** The purchase as the saga creates it before its first step (version 0). */
   async function received(): Promise<Purchase> {
     const id = randomUUID();
     const purchase: Purchase = {
@@ -37,20 +37,7 @@ describeEachEngine('the store', (engine) => {
       createdAt,
       updatedAt: createdAt,
     };
-    await dbs.store.purchase.create({
-      data: {
-        id,
-        workflowId: purchase.workflowId,
-        userId: customerId,
-        status: purchase.status,
-        items: purchase.items,
-        address: purchase.address,
-        totalCents: purchase.totalCents,
-        discountCents: purchase.discountCents,
-        history: purchase.history,
-        createdAt: new Date(createdAt),
-      },
-    });
+    await store.recordPurchase({ purchase, version: 0 });
     return purchase;
   }
 
@@ -62,6 +49,28 @@ describeEachEngine('the store', (engine) => {
   const stored = (id: string) => dbs.store.purchase.findUniqueOrThrow({ where: { id } });
 
   describe('recordPurchase', () => {
+    it('creates the record at version 0 once, with its Idempotency-Key: repeats and races change nothing', async () => {
+      const purchase = await received();
+      const id = randomUUID();
+      const keyed: Purchase = { ...purchase, id, workflowId: purchaseWorkflowId(id) };
+      await Promise.all([
+        store.recordPurchase({ purchase: keyed, version: 0, idempotencyKey: 'key-store-1' }),
+        store.recordPurchase({ purchase: keyed, version: 0, idempotencyKey: 'key-store-1' }),
+      ]);
+      await store.recordPurchase({ purchase: advanced(keyed, { status: 'ORDER_REQUESTED' }, '2026-11-24T10:00:01.000Z'), version: 1 });
+      await store.recordPurchase({ purchase: keyed, version: 0, idempotencyKey: 'key-store-1' });
+
+      expect(await stored(id)).toMatchObject({
+        userId: customerId,
+        idempotencyKey: 'key-store-1',
+        status: 'ORDER_REQUESTED',
+        version: 1,
+        items: keyed.items,
+        address: keyed.address,
+        createdAt: new Date(createdAt),
+      });
+    });
+
     it("writes the workflow's view: status, supplier, delivery, history, totals and time", async () => {
       const purchase = await received();
       const ordered = advanced(
