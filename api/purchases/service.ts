@@ -21,6 +21,7 @@ import {
   taskQueues,
 } from '../../contracts/temporal';
 import { quotePurchase } from '../../domain/pricing';
+import { isFinal } from '../../domain/purchase-state';
 import type { StoreDb } from '../../prisma/clients';
 import type { Purchase as PurchaseRow } from '../../prisma/store/generated/client';
 import { rethrowTemporalUnavailable } from '../temporal-errors';
@@ -37,7 +38,8 @@ export interface PurchaseServiceDeps {
 export interface PurchaseService {
   create(user: User, request: PurchaseRequest, idempotencyKey?: string): Promise<Purchase>;
   list(user: User, filter?: { status?: PurchaseStatus; limit?: number }): Promise<Purchase[]>;
-  get(user: User, purchaseId: string): Promise<Purchase>;
+  /** With `waitMs`, answers once the purchase is final or the time is up, whichever comes first. */
+  get(user: User, purchaseId: string, waitMs?: number): Promise<Purchase>;
   cancel(user: User, purchaseId: string, reason?: string): Promise<Purchase>;
 }
 
@@ -192,7 +194,16 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
       return rows.map(purchaseFromRow);
     },
 
-    async get(user, purchaseId) {
+    async get(user, purchaseId, waitMs) {
+      const row = await findVisible(user, purchaseId);
+      if (!waitMs || isFinal(row.status as PurchaseStatus)) return purchaseFromRow(row);
+      // Temporal's own long poll on the saga's result, rather than reading the database in a loop: the saga records
+      // its final status before it returns, so the row read afterwards has it.
+      try {
+        await temporal.withDeadline(Date.now() + waitMs, () => temporal.workflow.getHandle(row.workflowId).result());
+      } catch {
+        // The time is up, or Temporal is away: either way the answer is the current state.
+      }
       return purchaseFromRow(await findVisible(user, purchaseId));
     },
 

@@ -14,6 +14,28 @@ const IdempotencyHeaders = z.object({
     .optional()
     .openapi({ description: 'The same key from the same user returns the same purchase and starts no second saga' }),
 });
+/** At most 30 s: longer than that, proxies and load balancers cut idle connections anyway. */
+const maxWaitMs = 30_000;
+const WaitQuery = z.object({
+  wait: z
+    .string()
+    .optional()
+    .transform((text, context) => {
+      if (text === undefined) return undefined;
+      const match = /^(\d{1,6})(ms|s)?$/.exec(text);
+      const millis = match ? Number(match[1]) * (match[2] === 's' ? 1000 : 1) : undefined;
+      if (millis === undefined || millis > maxWaitMs) {
+        context.addIssue({ code: 'custom', message: 'a duration of at most 30s, in s or ms (10s, 2500ms)' });
+        return z.NEVER;
+      }
+      return millis;
+    })
+    .openapi({
+      description: 'Wait (at most 30s) until the purchase reaches a final status; answers its current state when the time is up',
+      type: 'string',
+      example: '10s',
+    }),
+});
 const ListQuery = z.object({
   status: PurchaseStatus.optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
@@ -72,10 +94,13 @@ export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMid
       summary: 'One purchase (its owner or ADMIN; 404 for anyone else)',
       security: bearerSecurity,
       middleware: [auth.requireUser] as const,
-      request: { params: PurchaseParam },
+      request: { params: PurchaseParam, query: WaitQuery },
       responses: { 200: jsonContent(PurchaseAnswer, 'The purchase'), ...errorResponses(400, 401, 404) },
     }),
-    async (c) => c.json({ purchase: await purchases.get(currentUser(c), c.req.valid('param').id) }, 200),
+    async (c) => {
+      const { wait } = c.req.valid('query');
+      return c.json({ purchase: await purchases.get(currentUser(c), c.req.valid('param').id, wait) }, 200);
+    },
   );
 
   router.openapi(

@@ -8,7 +8,7 @@ import { createSupplierActivities } from '../../activities/supplier/activities';
 import { createPurchaseService, type PurchaseService } from '../../api/purchases/service';
 import type { User } from '../../contracts/auth';
 import type { Purchase, PurchaseRequest } from '../../contracts/purchase';
-import { taskQueues, type SagaSettings } from '../../contracts/temporal';
+import { cancelSignal, taskQueues, type SagaSettings } from '../../contracts/temporal';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { describeEachEngine, type Engine } from '../support/engines';
 import { createTemporalTestEnvironment } from '../support/temporal-env';
@@ -96,8 +96,8 @@ function quiet() {
   return { log: nothing, trace: nothing, debug: nothing, info: nothing, warn: nothing, error: nothing };
 }
 
-function serviceWith(temporal: Client): PurchaseService {
-  return createPurchaseService({ store: dbs.store, temporal, settings, temporalTimeoutMs: 10_000 });
+function serviceWith(temporal: Client, saga: SagaSettings = settings): PurchaseService {
+  return createPurchaseService({ store: dbs.store, temporal, settings: saga, temporalTimeoutMs: 10_000 });
 }
 
 async function newBuyer(): Promise<User> {
@@ -181,5 +181,29 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
       serviceWith(unreachable).create(buyer, { items: [{ sku: 'NEVER-1', quantity: 1 }], address: lisbon }, 'key-3'),
     ).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     expect(await dbs.store.purchase.count({ where: { userId: buyer.id } })).toBe(0);
+  });
+
+  describe('GET /purchases/:id?wait=', () => {
+    it('answers once the purchase is final', async () => {
+      await product('WAIT-1', 5);
+      const buyer = await newBuyer();
+      const service = serviceWith(env.client);
+      const accepted = await service.create(buyer, { items: [{ sku: 'WAIT-1', quantity: 1 }], address: lisbon });
+      expect(accepted.status).not.toBe('COMPLETED');
+      const waited = await service.get(buyer, accepted.id, 30_000);
+      expect(waited.status).toBe('COMPLETED');
+    });
+
+    it('answers the current state when the time is up', async () => {
+      await product('WAIT-2', 5);
+      const buyer = await newBuyer();
+      const service = serviceWith(env.client, { ...settings, cancelWindow: '1h' });
+      const accepted = await service.create(buyer, { items: [{ sku: 'WAIT-2', quantity: 1 }], address: lisbon });
+      const waited = await service.get(buyer, accepted.id, 200);
+      expect(['RECEIVED', 'ORDER_REQUESTED', 'RESERVE_DELIVERED']).toContain(waited.status);
+      const handle = env.client.workflow.getHandle(accepted.workflowId);
+      await handle.signal(cancelSignal, { reason: 'test over' });
+      expect((await handle.result()).status).toBe('CANCELLED');
+    });
   });
 });

@@ -195,6 +195,25 @@ describe('reading purchases', () => {
     expect((await badQuery.json()).error.details[0].path).toBe('status');
   });
 
+  it('refuses a wait longer than 30s or not a duration, naming the field', async () => {
+    const owner = await signIn(gateway);
+    const id = await insertPurchase(owner.user.id, new Date());
+    for (const wait of ['31s', '30001ms', 'soon', '-1s', '1h']) {
+      const response = await gateway.request(`/purchases/${id}?wait=${wait}`, { headers: owner.headers });
+      expect(response.status).toBe(400);
+      const { error } = await response.json();
+      expect(error).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'wait', message: expect.stringContaining('30s') }] });
+    }
+  });
+
+  it('answers the current state when Temporal cannot be asked to wait', async () => {
+    const owner = await signIn(gateway);
+    const id = await insertPurchase(owner.user.id, new Date());
+    const response = await gateway.request(`/purchases/${id}?wait=300ms`, { headers: owner.headers });
+    expect(response.status).toBe(200);
+    expect((await response.json()).purchase).toMatchObject({ id, status: 'ORDER_REQUESTED' });
+  });
+
   it('answers 503 to a cancel while Temporal is unreachable', async () => {
     const owner = await signIn(gateway);
     const id = await insertPurchase(owner.user.id, new Date());
