@@ -38,8 +38,17 @@ const supplierFaults = {
   confirmStarted: () => undefined as void,
   /** A non-retryable failure that is not a business refusal (a corrupt record), thrown by confirmSale. */
   confirmBroken: undefined as string | undefined,
+  /** Holds reserveStock before its side effect until the test opens it: a slow supplier. */
+  reserveGate: undefined as Promise<void> | undefined,
+  reserveStarted: () => undefined as void,
+  reserveFinished: () => undefined as void,
 };
-const carrierFaults = { scheduleBroken: undefined as string | undefined };
+const carrierFaults = {
+  scheduleBroken: undefined as string | undefined,
+  scheduleGate: undefined as Promise<void> | undefined,
+  scheduleStarted: () => undefined as void,
+  scheduleFinished: () => undefined as void,
+};
 
 let env: TestWorkflowEnvironment;
 let dbs: TestDatabases;
@@ -73,6 +82,15 @@ async function startWorkers(engine: Engine) {
         supplierFaults.reserveFailuresLeft -= 1;
         throw new Error('supplier database unreachable (injected)');
       }
+      if (supplierFaults.reserveGate) {
+        supplierFaults.reserveStarted();
+        await supplierFaults.reserveGate;
+        try {
+          return await supplier.reserveStock(input);
+        } finally {
+          supplierFaults.reserveFinished();
+        }
+      }
       return supplier.reserveStock(input);
     },
     async confirmSale(input) {
@@ -95,6 +113,15 @@ async function startWorkers(engine: Engine) {
   const brokenCarrier: typeof carrier = {
     ...carrier,
     async scheduleDelivery(input) {
+      if (carrierFaults.scheduleGate) {
+        carrierFaults.scheduleStarted();
+        await carrierFaults.scheduleGate;
+        try {
+          return await carrier.scheduleDelivery(input);
+        } finally {
+          carrierFaults.scheduleFinished();
+        }
+      }
       const result = await carrier.scheduleDelivery(input);
       // After its side effect, as a bug found late would: the delivery exists and must be cancelled.
       if (carrierFaults.scheduleBroken) throw ApplicationFailure.nonRetryable('delivery record is corrupt (injected)', carrierFaults.scheduleBroken);
@@ -137,7 +164,26 @@ beforeEach(() => {
   supplierFaults.confirmStarted = () => undefined;
   supplierFaults.confirmBroken = undefined;
   carrierFaults.scheduleBroken = undefined;
+  carrierFaults.scheduleGate = undefined;
+  supplierFaults.reserveGate = undefined;
 });
+
+/** A gate the test opens by hand, and promises for the held step having started and finished. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let started!: () => void;
+  const hasStarted = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  let finished!: () => void;
+  const hasFinished = new Promise<void>((resolve) => {
+    finished = resolve;
+  });
+  return { opened, open, started, hasStarted, finished, hasFinished };
+}
 
 async function stock(sku: string, available: number) {
   await dbs.supplier.inventory.upsert({
@@ -397,6 +443,40 @@ describeEachEngine('the purchase saga on real workers', (engine) => {
       expect(events).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED');
       await handle.signal(confirmSignal);
       expect((await handle.result()).status).toBe('COMPLETED');
+    });
+
+    it('cancelled while reserveStock runs: ends CANCELLED, and the late reservation holds no stock', async () => {
+      await stock('SLOW-RESERVE', 5);
+      const held = gate();
+      Object.assign(supplierFaults, { reserveGate: held.opened, reserveStarted: held.started, reserveFinished: held.finished });
+      const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'SLOW-RESERVE', quantity: 2 }], cancelWindow: '1h' });
+      await held.hasStarted;
+      await handle.signal(cancelSignal, { reason: 'changed my mind' });
+      const result: Purchase = await handle.result();
+      expect(result).toMatchObject({ status: 'CANCELLED', failure: { code: 'CANCELLED', message: 'changed my mind' } });
+
+      // The attempt that was running when the cancel came finishes only now, after the compensation.
+      held.open();
+      await held.hasFinished;
+      expect(await stockOf('SLOW-RESERVE')).toEqual({ available: 5, reserved: 0 });
+      expect((await recordOf(purchaseId)).status).toBe('CANCELLED');
+    });
+
+    it('cancelled while scheduleDelivery runs: ends CANCELLED, stock back, and the late booking is no live delivery', async () => {
+      await stock('SLOW-SCHEDULE', 5);
+      const held = gate();
+      Object.assign(carrierFaults, { scheduleGate: held.opened, scheduleStarted: held.started, scheduleFinished: held.finished });
+      const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'SLOW-SCHEDULE', quantity: 2 }], cancelWindow: '1h' });
+      await held.hasStarted;
+      await handle.signal(cancelSignal, { reason: 'changed my mind' });
+      const result: Purchase = await handle.result();
+      expect(result).toMatchObject({ status: 'CANCELLED', failure: { code: 'CANCELLED' } });
+
+      held.open();
+      await held.hasFinished;
+      expect(await stockOf('SLOW-SCHEDULE')).toEqual({ available: 5, reserved: 0 });
+      expect(await liveDeliveries(purchaseId)).toBe(0);
+      expect((await recordOf(purchaseId)).status).toBe('CANCELLED');
     });
 
     it('retries an activity that fails twice, and completes instead of failing', async () => {
