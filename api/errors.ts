@@ -18,6 +18,7 @@ export const httpStatusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   UNKNOWN_SKU: 422,
   UNSERVED_COUNTRY: 422,
   INVALID_VOUCHER: 422,
+  IDEMPOTENCY_KEY_MISMATCH: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,

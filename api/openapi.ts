@@ -19,6 +19,7 @@ const errorDescriptions = {
   404: 'No such resource (NOT_FOUND)',
   409: 'Conflicts with the current state',
   413: 'Body too large (PAYLOAD_TOO_LARGE)',
+  422: 'The Idempotency-Key was used before with a different body (IDEMPOTENCY_KEY_MISMATCH)',
   429: 'Too many requests (RATE_LIMITED), see Retry-After',
   503: 'A service the gateway needs is unreachable (SERVICE_UNAVAILABLE)',
 } as const;

@@ -39,6 +39,34 @@ export interface PurchaseService {
   cancel(user: User, purchaseId: string, reason?: string): Promise<Purchase>;
 }
 
+/** What makes two requests the same purchase: the items asked for, the address and the voucher; never the prices. */
+function requestFingerprint(request: Pick<PurchaseRequest, 'items' | 'address'> & { voucherCode?: string | null }) {
+  const address = request.address as Record<string, unknown>;
+  return JSON.stringify({
+    items: request.items.map((item) => [item.sku, item.quantity]),
+    address: Object.keys(address).sort().map((key) => [key, address[key]]),
+    voucher: request.voucherCode ?? null,
+  });
+}
+
+/**
+ * A key reused with another body is a client bug, and answering with the first purchase would hide it: 422, as the
+ * IETF Idempotency-Key draft says, and nothing starts.
+ */
+function sameRequestOrRefuse(row: PurchaseRow, request: PurchaseRequest): PurchaseRow {
+  const stored = purchaseFromRow(row);
+  const before = requestFingerprint({ items: stored.items, address: stored.address, voucherCode: stored.voucher?.code });
+  const now = requestFingerprint({ items: request.items, address: request.address, voucherCode: request.voucher?.code });
+  if (before !== now) {
+    throw new CodedError(
+      'IDEMPOTENCY_KEY_MISMATCH',
+      'This Idempotency-Key was used for a purchase with a different body; use a new key for a new purchase',
+      [{ path: 'Idempotency-Key', message: `already used for purchase ${row.id}` }],
+    );
+  }
+  return row;
+}
+
 /** The store keeps amounts in 32-bit integer columns (Prisma `Int`, on every engine): a larger total is refused. */
 const maxTotalCents = 2 ** 31 - 1;
 
@@ -63,7 +91,7 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
   ): Promise<{ row: PurchaseRow; isNew: boolean }> => {
     if (idempotencyKey) {
       const existing = await findByKey(user.id, idempotencyKey);
-      if (existing) return { row: existing, isNew: false };
+      if (existing) return { row: sameRequestOrRefuse(existing, request), isNew: false };
     }
     // Prices come from the catalog, never from the client.
     const quote = quotePurchase(await catalogPrices(request.items.map((item) => item.sku)), request.items, request.voucher);
@@ -100,7 +128,7 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
       if (!existing) {
         throw new CodedError('SERVICE_UNAVAILABLE', 'A concurrent request with this Idempotency-Key failed; retry it');
       }
-      return { row: existing, isNew: false };
+      return { row: sameRequestOrRefuse(existing, request), isNew: false };
     }
   };
 

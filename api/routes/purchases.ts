@@ -34,7 +34,7 @@ export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMid
       request: { headers: IdempotencyHeaders, body: jsonBody(PurchaseRequest) },
       responses: {
         202: jsonContent(PurchaseAnswer, 'The purchase, accepted; follow it with GET /purchases/{id}'),
-        ...errorResponses(400, 401, 503),
+        ...errorResponses(400, 401, 422, 503),
       },
     }),
     async (c) => {

@@ -339,7 +339,7 @@ describe('valid-looking purchases through the whole path', () => {
   );
   const idempotencyKey = fc.option(fc.stringMatching(/^[\x21-\x7e\xa1-\xff]{1,200}$/), { nil: undefined });
 
-  it('answers 202 with a started saga, or 400, and never keeps a purchase it did not accept', async () => {
+  it('answers 202 with a started saga, 400, or 422 for a reused key, and never keeps a purchase it did not accept', async () => {
     const keys = new Map<string, string>();
     await fc.assert(
       fc.asyncProperty(order, idempotencyKey, fc.boolean(), async (body, freshKey, reuse) => {
@@ -350,10 +350,17 @@ describe('valid-looking purchases through the whole path', () => {
           body: JSON.stringify(body),
           headers: key === undefined ? {} : { 'idempotency-key': key },
         });
-        const answer = await expectOrderlyAnswer(response, [202, 400]);
+        const answer = await expectOrderlyAnswer(response, [202, 400, 422]);
         const after = await storeSnapshot(gateway, services);
         expect(after.stock).toEqual(before.stock);
         if (response.status === 400) {
+          expect(after).toEqual(before);
+          return;
+        }
+        if (response.status === 422) {
+          // Only a key already used, with another body, is refused this way; it starts nothing.
+          expect(answer.error.code).toBe('IDEMPOTENCY_KEY_MISMATCH');
+          expect(key !== undefined && keys.has(key)).toBe(true);
           expect(after).toEqual(before);
           return;
         }

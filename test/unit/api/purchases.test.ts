@@ -14,13 +14,14 @@ const order = {
 };
 
 /** A purchase row as the gateway and the store activity write it, for the read routes. */
-async function insertPurchase(userId: string, createdAt: Date) {
+async function insertPurchase(userId: string, createdAt: Date, idempotencyKey?: string) {
   const id = crypto.randomUUID();
   await gateway.store.purchase.create({
     data: {
       id,
       workflowId: purchaseWorkflowId(id),
       userId,
+      idempotencyKey: idempotencyKey ?? null,
       status: 'ORDER_REQUESTED',
       items: [{ sku: 'SKU-1', quantity: 2, unitPriceCents: 1250 }],
       address: { ...order.address, country: 'PT' },
@@ -102,6 +103,25 @@ describe('making a purchase', () => {
     });
     expect(response.status).toBe(400);
     expect((await response.json()).error.details[0].path).toBe('idempotency-key');
+  });
+
+  it('refuses an Idempotency-Key reused with a different body (422), and answers the same body with the one purchase', async () => {
+    const user = await signIn(gateway);
+    const id = await insertPurchase(user.user.id, new Date(), 'order-42');
+    const send = (body: unknown) =>
+      gateway.request('/purchases', { method: 'POST', ...json(body, { ...user.headers, 'idempotency-key': 'order-42' }) });
+
+    const other = await send({ ...order, items: [{ sku: 'SKU-1', quantity: 3 }] });
+    expect(other.status).toBe(422);
+    const { error } = await other.json();
+    expect(error).toMatchObject({ code: 'IDEMPOTENCY_KEY_MISMATCH', details: [{ path: 'Idempotency-Key' }] });
+    const elsewhere = await send({ ...order, address: { ...order.address, city: 'Porto' } });
+    expect(elsewhere.status).toBe(422);
+
+    const same = await send(order);
+    expect(same.status).toBe(202);
+    expect((await same.json()).purchase.id).toBe(id);
+    expect(await gateway.store.purchase.count({ where: { userId: user.user.id } })).toBe(1);
   });
 
   it('answers 503 and keeps no purchase when Temporal is unreachable', async () => {
