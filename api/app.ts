@@ -30,6 +30,7 @@ import { orderRoutes } from './routes/orders';
 import { productRoutes } from './routes/products';
 import { purchaseRoutes } from './routes/purchases';
 import { createServicesClient, type ServicesClient } from './services-client';
+import { createHttpMetrics } from '../observability/http-metrics';
 
 export type GatewayConfig = Pick<
   Config,
@@ -82,6 +83,10 @@ export function createApp(deps: GatewayDeps) {
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('*', requestId());
+  // Before the rate limiter, so refusals are counted and Prometheus is never refused.
+  const metrics = createHttpMetrics();
+  app.use('*', metrics.middleware);
+  app.get('/metrics', metrics.handler);
   app.use('*', requestLog(logger));
   app.use('*', secureHeaders());
   app.use(
