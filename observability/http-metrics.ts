@@ -39,7 +39,7 @@ export function createHttpMetrics() {
 
   /** `GET /metrics` in Prometheus' text format. */
   const handler = async (c: Context) => {
-    const text = (await registry.metrics()) + (await processMetrics().metrics());
+    const text = (await registry.metrics()) + (await processMetricsText());
     return c.text(text, 200, { 'Content-Type': registry.contentType });
   };
 
@@ -55,6 +55,18 @@ export function processMetrics(): Registry {
     collectDefaultMetrics({ register: processRegistry });
   }
   return processRegistry;
+}
+
+const sources: (() => Promise<string>)[] = [];
+/** Adds text in Prometheus' format (the Temporal SDK's metrics) to every `/metrics` this process serves. */
+export function addMetricsSource(source: () => Promise<string>): void {
+  sources.push(source);
+}
+
+/** What the process adds to each app's own metrics: Node's metrics and the added sources. */
+export async function processMetricsText(): Promise<string> {
+  const parts = [await processMetrics().metrics(), ...(await Promise.all(sources.map((source) => source())))];
+  return parts.map((part) => (part.endsWith('\n') || part === '' ? part : `${part}\n`)).join('');
 }
 
 /** The route pattern that answered (`/purchases/:id`), or `unmatched` for a 404 with no route, keeping labels bounded. */
