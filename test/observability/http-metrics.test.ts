@@ -1,20 +1,7 @@
 import { createSupplierApi } from '../../activities/supplier/http';
+import { sample } from '../support/prometheus-text';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { startGateway, type Gateway } from '../unit/api/gateway-harness';
-
-/** One sample's value from Prometheus text, by metric name and exact labels. */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const wanted = Object.entries(labels)
-    .map(([key, value]) => `${key}="${value}"`)
-    .sort();
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)\{([^}]*)\} (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const have = match[2].split(/,(?=\w+=)/).sort();
-    if (have.length === wanted.length && have.every((pair, i) => pair === wanted[i])) return Number(match[3]);
-  }
-  return undefined;
-}
 
 describe('gateway /metrics', () => {
   let gateway: Gateway;
