@@ -22,7 +22,7 @@ export function prometheusConfig(options: {
         {
           job_name: 'purchase-saga',
           scrape_interval: interval,
-          consul_sd_configs: [{ server: options.consulAddress, services: [...scrapedServices] }],
+          consul_sd_configs: [{ server: options.consulAddress.replace(/^https?:\/\//, ''), services: [...scrapedServices] }],
           relabel_configs: [{ source_labels: ['__meta_consul_service'], target_label: 'job' }],
         },
       ]

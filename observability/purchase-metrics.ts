@@ -32,8 +32,8 @@ export function createPurchaseMetrics(registry = new Registry()) {
   });
   // Each final status shows as 0 from the start, so rate() and the dashboards have a series before the first one.
   for (const status of finalPurchaseStatuses) {
-    purchases.labels(status);
-    compensated.labels(status);
+    purchases.inc({ status }, 0);
+    compensated.inc({ status }, 0);
   }
 
   return {

@@ -1,0 +1,38 @@
+/**
+ * Prometheus (Debian's package, installed by scripts/tools.ts) scraping the four processes, with the rule files under
+ * deploy/prometheus. `npm run start:prometheus` runs it in the foreground; tests start one on free ports.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { prometheusConfig, type ScrapedService } from '../observability/prometheus-config';
+import { ensureTool } from './tools';
+
+export interface PrometheusOptions {
+  /** Where each process answers `/metrics` (host:port), unless Consul's catalog is used. */
+  targets: Record<ScrapedService, string>;
+  consulAddress?: string;
+  alertmanager?: string;
+  /** host:port Prometheus serves its UI and API on. */
+  listen: string;
+  dataDir: string;
+  scrapeInterval?: string;
+  pipeOutput?: boolean;
+}
+
+export async function startPrometheus(options: PrometheusOptions): Promise<ChildProcess> {
+  const binary = await ensureTool('prometheus');
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const configFile = path.join(options.dataDir, 'prometheus.yml');
+  fs.writeFileSync(configFile, prometheusConfig(options));
+  return spawn(
+    binary,
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${path.join(options.dataDir, 'tsdb')}`,
+      `--web.listen-address=${options.listen}`,
+      '--log.level=warn',
+    ],
+    { stdio: options.pipeOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit' },
+  );
+}
