@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Config } from '../config';
 import { prometheusConfig, type ScrapedService } from '../observability/prometheus-config';
 import { ensureTool } from './tools';
 
@@ -18,6 +19,17 @@ export interface PrometheusOptions {
   dataDir: string;
   scrapeInterval?: string;
   pipeOutput?: boolean;
+}
+
+/** Each process's `/metrics` address from the configuration (the ports `npm start` uses). */
+export function targetsOf(config: Config): Record<ScrapedService, string> {
+  const host = config.services.host === '0.0.0.0' ? '127.0.0.1' : config.services.host;
+  return {
+    gateway: `${host}:${config.gateway.port}`,
+    orchestrator: `${host}:${config.orchestrator.metricsPort}`,
+    supplier: `${host}:${config.services.supplier.port}`,
+    carrier: `${host}:${config.services.carrier.port}`,
+  };
 }
 
 export async function startPrometheus(options: PrometheusOptions): Promise<ChildProcess> {

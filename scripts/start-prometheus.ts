@@ -5,19 +5,13 @@
  */
 import path from 'node:path';
 import { loadConfig } from '../config';
-import { startPrometheus } from './prometheus';
+import { startPrometheus, targetsOf } from './prometheus';
 
 async function main() {
   const config = loadConfig();
-  const host = config.services.host === '0.0.0.0' ? '127.0.0.1' : config.services.host;
   const listen = `127.0.0.1:${process.env.PROMETHEUS_PORT ?? '9090'}`;
   const server = await startPrometheus({
-    targets: {
-      gateway: `${host}:${config.gateway.port}`,
-      orchestrator: `${host}:${config.orchestrator.metricsPort}`,
-      supplier: `${host}:${config.services.supplier.port}`,
-      carrier: `${host}:${config.services.carrier.port}`,
-    },
+    targets: targetsOf(config),
     consulAddress: config.consulAddress,
     alertmanager: process.env.ALERTMANAGER_ADDRESS ?? '127.0.0.1:9093',
     listen,

@@ -1,5 +1,10 @@
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../../config';
+import { startPrometheus } from '../../scripts/prometheus';
 import { sample, sumOf } from '../support/prometheus-text';
-import { startSystem, type RunningSystem } from '../support/system';
+import { freePort, startSystem, type RunningSystem } from '../support/system';
 
 const lisbon = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
 const toronto = { ...lisbon, city: 'Toronto', postalCode: 'M5V 2T6', country: 'CA' };
@@ -34,7 +39,15 @@ beforeAll(async () => {
   }
 }, 240_000);
 
-afterAll(() => system?.stop());
+let prometheus: ChildProcess | undefined;
+afterAll(async () => {
+  if (prometheus && prometheus.exitCode === null) {
+    const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
+    prometheus.kill('SIGTERM');
+    await exited;
+  }
+  await system?.stop();
+});
 
 describe('each process /metrics after four purchases', () => {
   it('the orchestrator counts each final status, the compensation, the refusal codes and the durations', async () => {
@@ -66,5 +79,71 @@ describe('each process /metrics after four purchases', () => {
     const carrier = await metricsOf(system.urls.carrier);
     expect(sumOf(carrier, 'http_server_requests_total', { route: '/health', status: '200' })).toBeGreaterThan(0);
     expect(sumOf(carrier, 'temporal_num_pollers', { task_queue: 'carrier' })).toBeGreaterThan(0);
+  });
+});
+
+describe('a real Prometheus scraping the four processes', () => {
+  let api: string;
+  const query = async (expr: string) => {
+    const response = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(expr)}`);
+    const body = (await response.json()) as { status: string; error?: string; data: { result: unknown[] } };
+    if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
+    return body.data.result;
+  };
+
+  beforeAll(async () => {
+    const port = await freePort();
+    api = `http://127.0.0.1:${port}`;
+    const hostOf = (url: string) => new URL(url).host;
+    prometheus = await startPrometheus({
+      targets: {
+        gateway: hostOf(system.urls.gateway),
+        orchestrator: hostOf(system.urls.orchestrator),
+        supplier: hostOf(system.urls.supplier),
+        carrier: hostOf(system.urls.carrier),
+      },
+      listen: `127.0.0.1:${port}`,
+      dataDir: path.join(system.dataDir, 'prometheus'),
+      scrapeInterval: '1s',
+      pipeOutput: true,
+    });
+    // Rates need two scrapes of every target; recording rules one evaluation after that.
+    await system.waitUntil('Prometheus to scrape every target twice', async () => {
+      const up = await query('count_over_time(up[1m]) >= 3');
+      return up.length === 4;
+    }, 60_000);
+  }, 90_000);
+
+  it('has all four targets up', async () => {
+    const response = await fetch(`${api}/api/v1/targets`);
+    const { data } = (await response.json()) as { data: { activeTargets: { labels: { job: string }; health: string }[] } };
+    expect(data.activeTargets.map((target) => [target.labels.job, target.health]).sort()).toEqual([
+      ['carrier', 'up'],
+      ['gateway', 'up'],
+      ['orchestrator', 'up'],
+      ['supplier', 'up'],
+    ]);
+  });
+
+  it("answers every query of every dashboard panel with data", async () => {
+    const dir = path.join(projectRoot, 'deploy', 'grafana', 'dashboards');
+    const queries = fs
+      .readdirSync(dir)
+      .filter((file) => file.endsWith('.json'))
+      .flatMap((file) => {
+        const dashboard = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as {
+          panels: { title: string; targets: { expr: string }[] }[];
+        };
+        return dashboard.panels.flatMap((panel) => panel.targets.map((target) => ({ panel: panel.title, expr: target.expr })));
+      });
+    expect(queries.length).toBeGreaterThanOrEqual(13);
+    const empty: string[] = [];
+    await system.waitUntil('every panel query to return data', async () => {
+      empty.length = 0;
+      for (const { panel, expr } of queries) if ((await query(expr)).length === 0) empty.push(`${panel}: ${expr}`);
+      return empty.length === 0;
+    }, 60_000).catch((error) => {
+      throw new Error(`${error.message}\nWithout data:\n${empty.join('\n')}`);
+    });
   });
 });
