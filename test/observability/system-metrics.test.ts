@@ -60,8 +60,10 @@ describe('each process /metrics after four purchases', () => {
     expect(sample(text, 'purchase_compensations_total', { status: 'FAILED' })).toBe(1);
     expect(sample(text, 'purchase_failures_total', { code: 'OUT_OF_STOCK' })).toBe(1);
     expect(sample(text, 'purchase_failures_total', { code: 'UNSERVED_COUNTRY' })).toBe(1);
-    // The SDK's worker metrics: workflow tasks ran on the purchases queue.
-    expect(sumOf(text, 'temporal_workflow_completed_total', { task_queue: 'purchases' })).toBe(4);
+    // The SDK's worker metrics. A workflow completes just after it recorded its final status: wait for the fourth.
+    await system.waitUntil('the SDK counting four completed workflows', async () =>
+      sumOf(await metricsOf(system.urls.orchestrator), 'temporal_workflow_completed_total', { task_queue: 'purchases' }) === 4,
+    );
     expect(sumOf(text, 'temporal_num_pollers', { task_queue: 'purchases' })).toBeGreaterThan(0);
   });
 
