@@ -1,6 +1,7 @@
 /**
  * Suites: unit (pure functions), integration (real Temporal, real databases), e2e (real processes over HTTP), fault (the
- * system under injected faults), and hostile (property-based attacks on the gateway's input and auth).
+ * system under injected faults), hostile (property-based attacks on the gateway's input and auth), and cluster (the
+ * system against Temporal Server itself, on PostgreSQL with mutual TLS).
  */
 const transform = {
   '^.+\\.(t|j)sx?$': [
@@ -20,7 +21,7 @@ const project = (name, timeout) => ({
 });
 
 module.exports = {
-  projects: [project('unit', 5), project('integration', 60), project('e2e', 120), project('fault', 300), project('hostile', 60), project('observability', 120)],
+  projects: [project('unit', 5), project('integration', 60), project('e2e', 120), project('fault', 300), project('hostile', 60), project('cluster', 180), project('observability', 120)],
   globalSetup: '<rootDir>/test/global-setup.ts',
   testTimeout: 120_000,
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],

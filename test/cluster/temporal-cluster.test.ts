@@ -1,0 +1,133 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { freePort, startSystem, type RunningSystem } from '../support/system';
+import { startTemporalCluster, type TemporalCluster } from '../support/temporal-cluster';
+
+const run = promisify(execFile);
+const namespace = 'purchases-cluster';
+
+/**
+ * The system against Temporal Server itself (1.29.1, built from Go modules), on PostgreSQL, with mutual TLS and a
+ * namespace of its own: the way a production cluster runs it.
+ */
+describe('against a Temporal cluster with mutual TLS', () => {
+  let cluster: TemporalCluster;
+  let system: RunningSystem;
+
+  beforeAll(async () => {
+    cluster = await startTemporalCluster({ namespace });
+    system = await startSystem({
+      externalTemporal: true,
+      env: { ...cluster.clientEnv(), PURCHASE_CANCEL_WINDOW: '10s' },
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await system?.stop();
+    await cluster?.stop();
+  }, 60_000);
+
+  const buy = async (token: string) => {
+    const created = await system.api('POST', '/purchases', {
+      token,
+      body: { items: [{ sku: 'SKU-1', quantity: 1 }], address: { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' } },
+    });
+    expect(created.status).toBe(202);
+    return created.body.purchase.id as string;
+  };
+
+  it('completes a purchase through the gateway, its workflow in the cluster namespace', async () => {
+    const { token } = await system.newUser();
+    const id = await buy(token);
+    const done = await system.waitForPurchase(token, id, ['COMPLETED', 'FAILED', 'CANCELLED'], 90_000);
+    expect(done.status).toBe('COMPLETED');
+
+    const { stdout } = await cluster.temporalCli(['workflow', 'describe', '--workflow-id', `purchase-${id}`, '--namespace', namespace, '-o', 'json']);
+    const described = JSON.parse(stdout);
+    expect(described.workflowExecutionInfo.type.name).toBe('purchase');
+    expect(described.workflowExecutionInfo.status).toMatch(/COMPLETED/);
+  });
+
+  it('lets the Temporal CLI, with the same settings, cancel a running purchase by signal', async () => {
+    const { token } = await system.newUser();
+    const id = await buy(token);
+    await cluster.temporalCli(['workflow', 'signal', '--workflow-id', `purchase-${id}`, '--name', 'cancel', '--input', '{"reason":"asked on the phone"}']);
+    const done = await system.waitForPurchase(token, id, ['COMPLETED', 'FAILED', 'CANCELLED'], 90_000);
+    expect(done.status).toBe('CANCELLED');
+  });
+
+  it('refuses the Temporal CLI that trusts the cluster but shows no client certificate', async () => {
+    const { TEMPORAL_TLS_CLIENT_CERT_PATH: _cert, TEMPORAL_TLS_CLIENT_KEY_PATH: _key, ...serverOnly } = cluster.clientEnv();
+    await expect(
+      run(process.env.TEMPORAL_CLI!, ['workflow', 'list', '--namespace', namespace], {
+        timeout: 30_000,
+        env: { ...process.env, ...serverOnly },
+      }),
+    ).rejects.toThrow();
+    // The same call with the certificate succeeds: the refusal was the missing certificate.
+    await expect(cluster.temporalCli(['workflow', 'list', '--namespace', namespace, '--limit', '1'])).resolves.toBeDefined();
+  });
+
+  describe.each([
+    {
+      what: 'without a client certificate',
+      env: () => ({ TEMPORAL_TLS_CLIENT_CERT_PATH: '', TEMPORAL_TLS_CLIENT_KEY_PATH: '' }),
+      code: 'TEMPORAL_TLS_CLIENT_CERT_MISSING',
+      names: /TEMPORAL_TLS_CLIENT_CERT_PATH/,
+    },
+    {
+      what: 'with a client certificate from another CA',
+      env: () => ({ TEMPORAL_TLS_CLIENT_CERT_PATH: cluster.certs.stranger.cert, TEMPORAL_TLS_CLIENT_KEY_PATH: cluster.certs.stranger.key }),
+      code: 'TEMPORAL_TLS_CLIENT_CERT_REFUSED',
+      names: /refused this process's client certificate.*TEMPORAL_TLS_CLIENT_CERT_PATH/,
+    },
+    {
+      what: 'expecting another server name',
+      env: () => ({ TEMPORAL_TLS_SERVER_NAME: 'temporal.example.com' }),
+      code: 'TEMPORAL_TLS_SERVER_NAME',
+      names: /TEMPORAL_TLS_SERVER_NAME/,
+    },
+    {
+      what: 'without the cluster CA',
+      env: () => ({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: '' }),
+      code: 'TEMPORAL_TLS_SERVER_CA',
+      names: /TEMPORAL_TLS_SERVER_CA_CERT_PATH/,
+    },
+  ])('a gateway and a worker $what', ({ what, env, code, names }) => {
+    it('report it once, naming the setting, and the gateway is not ready', async () => {
+      const port = await freePort();
+      const supplierPort = await freePort();
+      const gateway = `gateway ${what}`;
+      const worker = `supplier ${what}`;
+      system.startService('gateway', { instance: gateway, env: { ...env(), PORT: String(port), LOG_LEVEL: 'info' } });
+      system.startService('supplier', { instance: worker, env: { ...env(), SUPPLIER_PORT: String(supplierPort), LOG_LEVEL: 'info' } });
+      try {
+        // Listening at once, alive, and honest about why it cannot serve purchases.
+        await system.waitUntil('the misconfigured gateway answering /health', async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 60_000);
+        let ready: Response | undefined;
+        let body: any;
+        await system.waitUntil(
+          'the misconfigured gateway explaining itself on /ready',
+          async () => {
+            ready = await fetch(`http://127.0.0.1:${port}/ready`);
+            body = await ready.json();
+            return body?.error?.details?.temporalProblem === code;
+          },
+          30_000,
+        );
+        expect(ready!.status).toBe(503);
+        expect(body.error.message).toMatch(names);
+
+        // Several retry rounds later, each process has said it once.
+        await new Promise((resolve) => setTimeout(resolve, 7_000));
+        const said = (instance: string) => system.logs.filter((line) => line.startsWith(`[${instance}]`) && line.includes(code));
+        expect(said(gateway)).toHaveLength(1);
+        expect(said(worker)).toHaveLength(1);
+        expect(said(worker)[0]).toMatch(names);
+      } finally {
+        await system.stopProcess(gateway);
+        await system.stopProcess(worker);
+      }
+    }, 120_000);
+  });
+});
