@@ -6,24 +6,26 @@ export type ScrapedService = (typeof scrapedServices)[number];
 
 /**
  * Prometheus' configuration for the four processes: from Consul's catalog when Consul runs (every instance, on
- * whatever port it registered), else each process at its configured address. The rule files are the ones under
+ * whatever port it registered, written to `targetsFile` by `syncConsulTargets`: Debian's Prometheus is built without
+ * Consul discovery), else each process at its configured address. The rule files are the ones under
  * deploy/prometheus, which the Compose and Kubernetes set-ups load too. Written as JSON, which YAML readers accept.
  */
 export function prometheusConfig(options: {
   targets: Record<ScrapedService, string>;
-  consulAddress?: string;
+  /** A file_sd file kept up to date from Consul's catalog; used instead of `targets` when given. */
+  targetsFile?: string;
   alertmanager?: string;
   scrapeInterval?: string;
 }): string {
   const rulesDir = path.join(projectRoot, 'deploy', 'prometheus');
   const interval = options.scrapeInterval ?? '15s';
-  const jobs = options.consulAddress
+  const jobs = options.targetsFile
     ? [
         {
           job_name: 'purchase-saga',
           scrape_interval: interval,
-          consul_sd_configs: [{ server: options.consulAddress.replace(/^https?:\/\//, ''), services: [...scrapedServices] }],
-          relabel_configs: [{ source_labels: ['__meta_consul_service'], target_label: 'job' }],
+          // Each group in the file carries its `job` label (gateway, orchestrator, supplier, carrier).
+          file_sd_configs: [{ files: [options.targetsFile], refresh_interval: '15s' }],
         },
       ]
     : scrapedServices.map((service) => ({

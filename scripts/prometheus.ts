@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
+import { syncConsulTargets } from '../observability/consul-targets';
 import { prometheusConfig, type ScrapedService } from '../observability/prometheus-config';
 import { ensureTool } from './tools';
 
@@ -36,7 +37,13 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Child
   const binary = await ensureTool('prometheus');
   fs.mkdirSync(options.dataDir, { recursive: true });
   const configFile = path.join(options.dataDir, 'prometheus.yml');
-  fs.writeFileSync(configFile, prometheusConfig(options));
+  const targetsFile = options.consulAddress ? path.join(options.dataDir, 'consul-targets.json') : undefined;
+  if (options.consulAddress && targetsFile) {
+    syncConsulTargets(options.consulAddress, targetsFile, 10_000, (error) =>
+      console.error(`[prometheus] Consul's catalog: ${error instanceof Error ? error.message : error}`),
+    );
+  }
+  fs.writeFileSync(configFile, prometheusConfig({ ...options, targetsFile }));
   return spawn(
     binary,
     [

@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../config';
+import { prometheusConfig } from '../../observability/prometheus-config';
 import { ensureTool } from '../../scripts/tools';
 
 const run = promisify(execFile);
@@ -35,5 +38,20 @@ describe('the Prometheus rules under deploy/prometheus', () => {
   it('the scrape configuration is valid', async () => {
     const { stdout } = await promtool('check', 'config', 'prometheus.yml');
     expect(stdout).toContain('SUCCESS');
+  });
+
+  it('the configuration start:prometheus writes is valid, with static targets and with Consul discovery', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prometheus-config-'));
+    const targets = { gateway: '127.0.0.1:3000', orchestrator: '127.0.0.1:3003', supplier: '127.0.0.1:3001', carrier: '127.0.0.1:3002' };
+    const variants = {
+      static: prometheusConfig({ targets, alertmanager: '127.0.0.1:9093' }),
+      consul: prometheusConfig({ targets, targetsFile: path.join(dir, 'consul-targets.json') }),
+    };
+    for (const [name, text] of Object.entries(variants)) {
+      const file = path.join(dir, `${name}.yml`);
+      fs.writeFileSync(file, text);
+      const { stdout } = await promtool('check', 'config', file);
+      expect(stdout).toContain('SUCCESS');
+    }
   });
 });
