@@ -61,6 +61,7 @@ function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
     logger.info(
       {
         requestId: c.get('requestId'),
+        ...c.get('purchase'),
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,

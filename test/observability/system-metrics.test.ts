@@ -17,7 +17,7 @@ const metricsOf = async (url: string) => {
 };
 
 beforeAll(async () => {
-  system = await startSystem();
+  system = await startSystem({ env: { LOG_LEVEL: 'info' } });
   const admin = await system.adminToken();
   const created = await system.api('POST', '/products', {
     token: admin,
@@ -32,8 +32,12 @@ beforeAll(async () => {
     { items: [{ sku: 'OBS-1', quantity: 50 }], address: lisbon },
     { items: [{ sku: 'OBS-1', quantity: 1 }], address: toronto },
   ];
-  for (const body of orders) {
-    const answer = await system.api('POST', '/purchases', { token: buyer.token, body });
+  for (const [index, body] of orders.entries()) {
+    const answer = await system.api('POST', '/purchases', {
+      token: buyer.token,
+      body,
+      headers: { 'X-Request-Id': `obs-request-${index}` },
+    });
     expect(answer.status).toBe(202);
     await system.waitForPurchase(buyer.token, answer.body.purchase.id, ['COMPLETED', 'FAILED', 'CANCELLED']);
   }
@@ -81,6 +85,24 @@ describe('each process /metrics after four purchases', () => {
     const carrier = await metricsOf(system.urls.carrier);
     expect(sumOf(carrier, 'http_server_requests_total', { route: '/health', status: '200' })).toBeGreaterThan(0);
     expect(sumOf(carrier, 'temporal_num_pollers', { task_queue: 'carrier' })).toBeGreaterThan(0);
+  });
+});
+
+describe('logs', () => {
+  it("the gateway's line for a purchase request has the client's request id, the purchase id and the workflow id", async () => {
+    const lines = system.logs
+      .filter((line) => line.startsWith('[gateway] ') && line.includes('obs-request-0'))
+      .map((line) => JSON.parse(line.slice('[gateway] '.length)) as Record<string, unknown>);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        service: 'gateway',
+        requestId: 'obs-request-0',
+        purchaseId: expect.any(String),
+        workflowId: expect.stringMatching(/^purchase-/),
+        method: 'POST',
+        status: 202,
+      }),
+    );
   });
 });
 
