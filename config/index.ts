@@ -20,6 +20,7 @@ const envSchema = z.object({
   PORT: port.default(3000),
   SUPPLIER_PORT: port.default(3001),
   CARRIER_PORT: port.default(3002),
+  ORCHESTRATOR_METRICS_PORT: port.default(3003),
   DATABASE_URL: optionalString,
   SUPPLIER_DATABASE_URL: optionalString,
   CARRIER_DATABASE_URL: optionalString,
@@ -76,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     dataDir,
     gateway: { port: values.PORT },
+    orchestrator: { metricsPort: values.ORCHESTRATOR_METRICS_PORT },
     databases: {
       store: values.DATABASE_URL ?? sqliteUrl('store'),
       supplier: values.SUPPLIER_DATABASE_URL ?? sqliteUrl('supplier'),

@@ -43,6 +43,7 @@ export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMid
         c.req.valid('json'),
         c.req.valid('header')['idempotency-key'],
       );
+      c.set('purchase', { purchaseId: purchase.id, workflowId: purchase.workflowId });
       return c.json({ purchase }, 202);
     },
   );
