@@ -18,6 +18,7 @@ import {
   taskQueues,
 } from '../../contracts/temporal';
 import { quotePurchase } from '../../domain/pricing';
+import { isFinal } from '../../domain/purchase-state';
 import type { StoreDb } from '../../prisma/clients';
 import type { Purchase as PurchaseRow } from '../../prisma/store/generated/client';
 import { isUniqueViolation } from '../store-errors';
@@ -35,7 +36,8 @@ export interface PurchaseServiceDeps {
 export interface PurchaseService {
   create(user: User, request: PurchaseRequest, idempotencyKey?: string): Promise<Purchase>;
   list(user: User, filter?: { status?: PurchaseStatus; limit?: number }): Promise<Purchase[]>;
-  get(user: User, purchaseId: string): Promise<Purchase>;
+  /** With `waitMs`, answers as soon as the purchase is final, or with its state when the time is up. */
+  get(user: User, purchaseId: string, options?: { waitMs?: number; signal?: AbortSignal }): Promise<Purchase>;
   cancel(user: User, purchaseId: string, reason?: string): Promise<Purchase>;
 }
 
@@ -69,6 +71,7 @@ function sameRequestOrRefuse(row: PurchaseRow, request: PurchaseRequest): Purcha
 
 /** The store keeps amounts in 32-bit integer columns (Prisma `Int`, on every engine): a larger total is refused. */
 const maxTotalCents = 2 ** 31 - 1;
+const waitPollMs = 200;
 
 // The contract declares the update's argument optional; the client's overloads want a required one. Same wire format.
 export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseService {
@@ -218,8 +221,15 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
       return rows.map(purchaseFromRow);
     },
 
-    async get(user, purchaseId) {
-      return purchaseFromRow(await findVisible(user, purchaseId));
+    async get(user, purchaseId, options = {}) {
+      let row = await findVisible(user, purchaseId);
+      // The record is written at every transition, so waiting on it needs no Temporal call: one indexed read a beat.
+      const deadline = Date.now() + (options.waitMs ?? 0);
+      while (!isFinal(row.status as PurchaseStatus) && Date.now() < deadline && !options.signal?.aborted) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(waitPollMs, Math.max(0, deadline - Date.now()))));
+        row = (await store.purchase.findUnique({ where: { id: purchaseId } })) ?? row;
+      }
+      return purchaseFromRow(row);
     },
 
     async cancel(user, purchaseId, reason) {

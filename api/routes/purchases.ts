@@ -1,3 +1,4 @@
+import ms from 'ms';
 import { createRoute, z } from '@hono/zod-openapi';
 import { CancelRequest, Purchase, PurchaseRequest, PurchaseStatus } from '../../contracts/purchase';
 import { currentUser, type AuthMiddleware } from '../middleware/auth';
@@ -6,6 +7,23 @@ import type { PurchaseService } from '../purchases/service';
 
 const PurchaseAnswer = z.object({ purchase: Purchase });
 const PurchaseParam = z.object({ id: z.string().uuid() });
+const maxWaitMs = 30_000;
+/** `?wait=10s`: answer once the purchase is final, or with its current state when the time is up. */
+const WaitQuery = z.object({
+  wait: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined) return 0;
+      const waitMs = ms(value as ms.StringValue);
+      if (typeof waitMs !== 'number' || !Number.isFinite(waitMs) || waitMs < 0 || waitMs > maxWaitMs) {
+        context.addIssue({ code: 'custom', message: 'must be a duration from "0s" to "30s", such as "10s" or "2500ms"' });
+        return z.NEVER;
+      }
+      return waitMs;
+    })
+    .openapi({ description: 'Wait up to this long (at most 30s) for a final status, e.g. "10s"', example: '10s' }),
+});
 const IdempotencyHeaders = z.object({
   'idempotency-key': z
     .string()
@@ -73,10 +91,14 @@ export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMid
       summary: 'One purchase (its owner or ADMIN; 404 for anyone else)',
       security: bearerSecurity,
       middleware: [auth.requireUser] as const,
-      request: { params: PurchaseParam },
+      request: { params: PurchaseParam, query: WaitQuery },
       responses: { 200: jsonContent(PurchaseAnswer, 'The purchase'), ...errorResponses(400, 401, 404) },
     }),
-    async (c) => c.json({ purchase: await purchases.get(currentUser(c), c.req.valid('param').id) }, 200),
+    async (c) =>
+      c.json(
+        { purchase: await purchases.get(currentUser(c), c.req.valid('param').id, { waitMs: c.req.valid('query').wait, signal: c.req.raw.signal }) },
+        200,
+      ),
   );
 
   router.openapi(
