@@ -1,6 +1,7 @@
 import path from 'node:path';
 import ms from 'ms';
 import { z } from 'zod';
+import { withSecretFiles } from './secret-files';
 import { loadTemporalConnection, type TemporalConnectionSettings } from './temporal';
 
 /** The repository root: embedded SQLite files and the Temporal state live under `<root>/.data` by default. */
@@ -59,7 +60,13 @@ export class ConfigError extends Error {
 }
 
 /** Parses the environment once; a bad value stops start-up with the variable's name. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+export function loadConfig(given: NodeJS.ProcessEnv = process.env) {
+  let env: NodeJS.ProcessEnv;
+  try {
+    env = withSecretFiles(given);
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
