@@ -30,6 +30,7 @@ import { orderRoutes } from './routes/orders';
 import { productRoutes } from './routes/products';
 import { purchaseRoutes } from './routes/purchases';
 import { createServicesClient, type ServicesClient } from './services-client';
+import { createHttpMetrics } from '../observability/http-metrics';
 
 export type GatewayConfig = Pick<
   Config,
@@ -60,6 +61,7 @@ function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
     logger.info(
       {
         requestId: c.get('requestId'),
+        ...c.get('purchase'),
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,
@@ -82,6 +84,10 @@ export function createApp(deps: GatewayDeps) {
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('*', requestId());
+  // Before the rate limiter, so refusals are counted and Prometheus is never refused.
+  const metrics = createHttpMetrics();
+  app.use('*', metrics.middleware);
+  app.get('/metrics', metrics.handler);
   app.use('*', requestLog(logger));
   app.use('*', secureHeaders());
   app.use(

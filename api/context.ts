@@ -11,5 +11,7 @@ export interface AppEnv {
   Variables: RequestIdVariables & {
     user?: User;
     session?: SessionInfo;
+    /** The purchase a request made or acted on, for its log line. */
+    purchase?: { purchaseId: string; workflowId: string };
   };
 }

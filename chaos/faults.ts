@@ -19,7 +19,11 @@ export type Fault =
   | { kind: 'kill-one-of-two'; service: Exclude<ServiceName, 'gateway'> };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const portVariable: Record<string, string | undefined> = { supplier: 'SUPPLIER_PORT', carrier: 'CARRIER_PORT' };
+const portVariable: Record<string, string | undefined> = {
+  supplier: 'SUPPLIER_PORT',
+  carrier: 'CARRIER_PORT',
+  orchestrator: 'ORCHESTRATOR_METRICS_PORT',
+};
 
 /** Injects faults into a running system, each at its time, and remembers what it did. */
 export function createFaultInjector(

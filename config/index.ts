@@ -1,6 +1,7 @@
 import path from 'node:path';
 import ms from 'ms';
 import { z } from 'zod';
+import { withSecretFiles } from './secret-files';
 import { loadTemporalConnection, type TemporalConnectionSettings } from './temporal';
 
 /** The repository root: embedded SQLite files and the Temporal state live under `<root>/.data` by default. */
@@ -20,6 +21,7 @@ const envSchema = z.object({
   PORT: port.default(3000),
   SUPPLIER_PORT: port.default(3001),
   CARRIER_PORT: port.default(3002),
+  ORCHESTRATOR_METRICS_PORT: port.default(3003),
   DATABASE_URL: optionalString,
   SUPPLIER_DATABASE_URL: optionalString,
   CARRIER_DATABASE_URL: optionalString,
@@ -58,7 +60,13 @@ export class ConfigError extends Error {
 }
 
 /** Parses the environment once; a bad value stops start-up with the variable's name. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+export function loadConfig(given: NodeJS.ProcessEnv = process.env) {
+  let env: NodeJS.ProcessEnv;
+  try {
+    env = withSecretFiles(given);
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
@@ -76,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     dataDir,
     gateway: { port: values.PORT },
+    orchestrator: { metricsPort: values.ORCHESTRATOR_METRICS_PORT },
     databases: {
       store: values.DATABASE_URL ?? sqliteUrl('store'),
       supplier: values.SUPPLIER_DATABASE_URL ?? sqliteUrl('supplier'),

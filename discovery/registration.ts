@@ -3,7 +3,7 @@ import type { Logger } from '../logging';
 import { consulOptions } from './locator';
 
 /** The names services register under; the gateway's locator looks supplier and carrier up by these. */
-export type RegisteredServiceName = 'supplier' | 'carrier' | 'gateway';
+export type RegisteredServiceName = 'supplier' | 'carrier' | 'gateway' | 'orchestrator';
 
 export interface ServiceRegistration {
   readonly id: string;

@@ -10,6 +10,7 @@ import { Connection } from '@temporalio/client';
 import { loadConfig, projectRoot } from '../config';
 import { connectionOptions, tlsEnabled, type TemporalConnectionSettings } from '../config/temporal';
 import { explainTemporalFailure } from '../config/temporal-diagnosis';
+import { startObservability, withOptions } from './start-with';
 import { ensureTemporalCli } from './temporal-cli';
 import { devServerOptions, hostAndPort, portAnswers, startTemporalDevServer, waitForPort } from './temporal-dev-server';
 
@@ -116,6 +117,10 @@ async function main() {
     }
   }
 
+  // `--with observability` (a comma list: other back-ends join it): Jaeger and Prometheus before the services.
+  const backends = withOptions(process.argv.slice(2));
+  const observabilityUrls = backends.has('observability') ? await startObservability(config, (name, child) => running.push(track(name, child))) : [];
+
   for (const service of services) {
     // Own process group: Ctrl-C reaches only this supervisor, which then stops each child in order.
     const child = spawn(process.execPath, [...tsxLoader, path.join(projectRoot, service.entry)], {
@@ -133,6 +138,7 @@ async function main() {
     });
   }
   console.log(`[start] gateway on http://127.0.0.1:${config.gateway.port} (docs at /docs); Ctrl-C stops everything`);
+  for (const line of observabilityUrls) console.log(`[start] ${line}`);
 }
 
 main().catch((error) => {

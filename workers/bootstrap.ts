@@ -6,6 +6,7 @@ import { connectionOptions, describeConnection } from '../config/temporal';
 import { explainTemporalFailure } from '../config/temporal-diagnosis';
 import { registerService, type RegisteredServiceName, type ServiceRegistration } from '../discovery/registration';
 import { createLogger, type Logger } from '../logging';
+import { installTemporalRuntime } from '../observability/temporal-runtime';
 import { migrateDatabase } from '../prisma/cli';
 import { redactUrl, type DatabaseName } from '../prisma/databases';
 
@@ -48,6 +49,7 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
       logger.info({ database: redactUrl(url) }, `Migrated the ${spec.database.name} database`);
     }
     const db = await openDatabase(spec, url);
+    await installTemporalRuntime(logger, spec.service);
     const connection = await connectToTemporal(config, logger, stop);
     if (!connection) return await exit(logger, 0, () => db.$disconnect());
 

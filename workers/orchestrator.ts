@@ -1,12 +1,17 @@
 /**
  * The orchestrator: the purchase workflow on task queue `purchases`, and the store activity that writes each
- * transition to the store's database, which it shares with the gateway.
+ * transition to the store's database, which it shares with the gateway. Its `/metrics` (ORCHESTRATOR_METRICS_PORT)
+ * counts the purchases it finished.
  */
 import { createStoreActivities } from '../activities/store/activities';
 import { taskQueues } from '../contracts/temporal';
+import { createMetricsApi } from '../observability/metrics-api';
+import { createPurchaseMetrics } from '../observability/purchase-metrics';
 import { connectStore } from '../prisma/clients';
 import { runWorker } from './bootstrap';
 import { ensureSearchAttributes } from './search-attributes';
+
+const purchaseMetrics = createPurchaseMetrics();
 
 void runWorker({
   service: 'orchestrator',
@@ -14,8 +19,9 @@ void runWorker({
   // The gateway owns the store's schema and migrates it; two processes migrating one SQLite file at once collide.
   // The orchestrator only updates purchase records the gateway has already written.
   database: { name: 'store', connect: connectStore, migrate: false },
-  activities: (db) => createStoreActivities(db),
+  activities: (db) => createStoreActivities(db, purchaseMetrics),
   // The worker bundles the workflows with webpack; they import contracts/ (zod, @temporalio/workflow) and domain/.
   workflowsPath: require.resolve('../workflows'),
+  http: { port: (config) => config.orchestrator.metricsPort, app: () => createMetricsApi(purchaseMetrics.registry), registerAs: 'orchestrator' },
   prepare: ({ connection, config, logger }) => ensureSearchAttributes(connection, config.temporal.namespace, logger),
 });

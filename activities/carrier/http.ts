@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { createHttpMetrics } from '../../observability/http-metrics';
 import { z } from 'zod';
 import { CodedError } from '../../contracts/errors';
 import { createLogger, type Logger } from '../../logging';
@@ -18,6 +19,9 @@ export function createCarrierApi(
 ) {
   const dailyCapacity = options.dailyCapacity ?? 50;
   const app = new Hono();
+  const metrics = createHttpMetrics();
+  app.use('*', metrics.middleware);
+  app.get('/metrics', metrics.handler);
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
 

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { StoreActivities } from '../../contracts/activities';
+import type { PurchaseMetrics } from '../../observability/purchase-metrics';
 import type { StoreDb } from '../../prisma/clients';
 import { Prisma } from '../../prisma/store/generated/client';
 import { isUniqueViolation } from '../../api/store-errors';
@@ -8,7 +9,7 @@ import { isUniqueViolation } from '../../api/store-errors';
  * The orchestrator's activity on the store's database: the purchase record's only writer. The saga creates the
  * record before its first step and keeps it in step with each transition, so that listing purchases is a database read.
  */
-export function createStoreActivities(db: StoreDb): StoreActivities {
+export function createStoreActivities(db: StoreDb, metrics?: PurchaseMetrics): StoreActivities {
   return {
     async recordPurchase({ purchase, version, idempotencyKey }) {
       if (version === 0) {
@@ -63,7 +64,12 @@ export function createStoreActivities(db: StoreDb): StoreActivities {
           updatedAt: new Date(purchase.updatedAt),
         },
       });
-      if (count === 1) return;
+      if (count === 1) {
+        // The write that moves the record to its final status counts it, once: the workflow has no move out of a
+        // final status, and a retry of this write updates nothing.
+        if (metrics?.isFinal(purchase)) metrics.finished(purchase);
+        return;
+      }
       const stored = await db.purchase.findUnique({ where: { id: purchase.id }, select: { version: true } });
       if (stored) return; // A newer (or the same) version is already there.
       // The saga writes version 0 before anything else: a missing record is a bug (or a deleted row), and retrying cannot help.

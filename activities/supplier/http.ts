@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { createHttpMetrics } from '../../observability/http-metrics';
 import { z } from 'zod';
 import { SetStockRequest } from '../../contracts/catalog';
 import { CodedError } from '../../contracts/errors';
@@ -14,6 +15,9 @@ const PurchaseIdParam = z.string().trim().min(1).max(200);
 /** The supplier's own HTTP API: its stock and its orders. The gateway proxies its admin routes here. */
 export function createSupplierApi(db: SupplierDb, logger: Logger = createLogger('supplier')) {
   const app = new Hono();
+  const metrics = createHttpMetrics();
+  app.use('*', metrics.middleware);
+  app.get('/metrics', metrics.handler);
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
 

@@ -38,8 +38,8 @@ export interface PurchaseServiceDeps {
 export interface PurchaseService {
   create(user: User, request: PurchaseRequest, idempotencyKey?: string): Promise<Purchase>;
   list(user: User, filter?: { status?: PurchaseStatus; limit?: number }): Promise<Purchase[]>;
-  /** With `waitMs`, answers once the purchase is final or the time is up, whichever comes first. */
-  get(user: User, purchaseId: string, waitMs?: number): Promise<Purchase>;
+  /** With `waitMs`, answers as soon as the purchase is final, or with its state when the time is up. */
+  get(user: User, purchaseId: string, options?: { waitMs?: number; signal?: AbortSignal }): Promise<Purchase>;
   cancel(user: User, purchaseId: string, reason?: string): Promise<Purchase>;
 }
 
@@ -83,6 +83,7 @@ export function purchaseIdFor(userId: string, idempotencyKey: string): string {
 
 /** The store keeps amounts in 32-bit integer columns (Prisma `Int`, on every engine): a larger total is refused. */
 const maxTotalCents = 2 ** 31 - 1;
+const waitPollMs = 200;
 
 // The contract declares the update's argument optional; the client's overloads want a required one. Same wire format.
 export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseService {
@@ -194,17 +195,15 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
       return rows.map(purchaseFromRow);
     },
 
-    async get(user, purchaseId, waitMs) {
-      const row = await findVisible(user, purchaseId);
-      if (!waitMs || isFinal(row.status as PurchaseStatus)) return purchaseFromRow(row);
-      // Temporal's own long poll on the saga's result, rather than reading the database in a loop: the saga records
-      // its final status before it returns, so the row read afterwards has it.
-      try {
-        await temporal.withDeadline(Date.now() + waitMs, () => temporal.workflow.getHandle(row.workflowId).result());
-      } catch {
-        // The time is up, or Temporal is away: either way the answer is the current state.
+    async get(user, purchaseId, options = {}) {
+      let row = await findVisible(user, purchaseId);
+      // The record is written at every transition, so waiting on it needs no Temporal call: one indexed read a beat.
+      const deadline = Date.now() + (options.waitMs ?? 0);
+      while (!isFinal(row.status as PurchaseStatus) && Date.now() < deadline && !options.signal?.aborted) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(waitPollMs, Math.max(0, deadline - Date.now()))));
+        row = (await store.purchase.findUnique({ where: { id: purchaseId } })) ?? row;
       }
-      return purchaseFromRow(await findVisible(user, purchaseId));
+      return purchaseFromRow(row);
     },
 
     async cancel(user, purchaseId, reason) {

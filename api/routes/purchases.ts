@@ -1,3 +1,4 @@
+import ms from 'ms';
 import { createRoute, z } from '@hono/zod-openapi';
 import { CancelRequest, Purchase, PurchaseRequest, PurchaseStatus } from '../../contracts/purchase';
 import { currentUser, type AuthMiddleware } from '../middleware/auth';
@@ -6,6 +7,23 @@ import type { PurchaseService } from '../purchases/service';
 
 const PurchaseAnswer = z.object({ purchase: Purchase });
 const PurchaseParam = z.object({ id: z.string().uuid() });
+const maxWaitMs = 30_000;
+/** `?wait=10s`: answer once the purchase is final, or with its current state when the time is up. */
+const WaitQuery = z.object({
+  wait: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined) return 0;
+      const waitMs = ms(value as ms.StringValue);
+      if (typeof waitMs !== 'number' || !Number.isFinite(waitMs) || waitMs < 0 || waitMs > maxWaitMs) {
+        context.addIssue({ code: 'custom', message: 'must be a duration from "0s" to "30s", such as "10s" or "2500ms"' });
+        return z.NEVER;
+      }
+      return waitMs;
+    })
+    .openapi({ description: 'Wait up to this long (at most 30s) for a final status, e.g. "10s"', example: '10s' }),
+});
 const IdempotencyHeaders = z.object({
   'idempotency-key': z
     .string()
@@ -13,28 +31,6 @@ const IdempotencyHeaders = z.object({
     .max(200)
     .optional()
     .openapi({ description: 'The same key from the same user returns the same purchase and starts no second saga' }),
-});
-/** At most 30 s: longer than that, proxies and load balancers cut idle connections anyway. */
-const maxWaitMs = 30_000;
-const WaitQuery = z.object({
-  wait: z
-    .string()
-    .optional()
-    .transform((text, context) => {
-      if (text === undefined) return undefined;
-      const match = /^(\d{1,6})(ms|s)?$/.exec(text);
-      const millis = match ? Number(match[1]) * (match[2] === 's' ? 1000 : 1) : undefined;
-      if (millis === undefined || millis > maxWaitMs) {
-        context.addIssue({ code: 'custom', message: 'a duration of at most 30s, in s or ms (10s, 2500ms)' });
-        return z.NEVER;
-      }
-      return millis;
-    })
-    .openapi({
-      description: 'Wait (at most 30s) until the purchase reaches a final status; answers its current state when the time is up',
-      type: 'string',
-      example: '10s',
-    }),
 });
 const ListQuery = z.object({
   status: PurchaseStatus.optional(),
@@ -65,6 +61,7 @@ export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMid
         c.req.valid('json'),
         c.req.valid('header')['idempotency-key'],
       );
+      c.set('purchase', { purchaseId: purchase.id, workflowId: purchase.workflowId });
       return c.json({ purchase }, 202);
     },
   );
@@ -97,10 +94,11 @@ export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMid
       request: { params: PurchaseParam, query: WaitQuery },
       responses: { 200: jsonContent(PurchaseAnswer, 'The purchase'), ...errorResponses(400, 401, 404) },
     }),
-    async (c) => {
-      const { wait } = c.req.valid('query');
-      return c.json({ purchase: await purchases.get(currentUser(c), c.req.valid('param').id, wait) }, 200);
-    },
+    async (c) =>
+      c.json(
+        { purchase: await purchases.get(currentUser(c), c.req.valid('param').id, { waitMs: c.req.valid('query').wait, signal: c.req.raw.signal }) },
+        200,
+      ),
   );
 
   router.openapi(

@@ -9,7 +9,13 @@ import { freePort } from '../support/system';
 describe('npm start with TEMPORAL_ADDRESS set', () => {
   it('starts no dev server of its own and says what it waits for', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-external-'));
-    const [temporalPort, gateway, supplier, carrier] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [temporalPort, gateway, supplier, carrier, orchestrator] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/start.ts')], {
       cwd: projectRoot,
       env: {
@@ -20,6 +26,7 @@ describe('npm start with TEMPORAL_ADDRESS set', () => {
         PORT: String(gateway),
         SUPPLIER_PORT: String(supplier),
         CARRIER_PORT: String(carrier),
+        ORCHESTRATOR_METRICS_PORT: String(orchestrator),
         SUPPLIER_URL: `http://127.0.0.1:${supplier}`,
         CARRIER_URL: `http://127.0.0.1:${carrier}`,
         CONSUL_HTTP_ADDR: '',

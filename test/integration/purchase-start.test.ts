@@ -190,7 +190,7 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
       const service = serviceWith(env.client);
       const accepted = await service.create(buyer, { items: [{ sku: 'WAIT-1', quantity: 1 }], address: lisbon });
       expect(accepted.status).not.toBe('COMPLETED');
-      const waited = await service.get(buyer, accepted.id, 30_000);
+      const waited = await service.get(buyer, accepted.id, { waitMs: 30_000 });
       expect(waited.status).toBe('COMPLETED');
     });
 
@@ -199,7 +199,7 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
       const buyer = await newBuyer();
       const service = serviceWith(env.client, { ...settings, cancelWindow: '1h' });
       const accepted = await service.create(buyer, { items: [{ sku: 'WAIT-2', quantity: 1 }], address: lisbon });
-      const waited = await service.get(buyer, accepted.id, 200);
+      const waited = await service.get(buyer, accepted.id, { waitMs: 200 });
       expect(['RECEIVED', 'ORDER_REQUESTED', 'RESERVE_DELIVERED']).toContain(waited.status);
       const handle = env.client.workflow.getHandle(accepted.workflowId);
       await handle.signal(cancelSignal, { reason: 'test over' });

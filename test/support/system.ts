@@ -47,8 +47,8 @@ export async function startSystem(
   } = {},
 ) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'purchase-system-'));
-  const [temporalPort, uiPort, gatewayPort, supplierPort, carrierPort] = await Promise.all(
-    Array.from({ length: 5 }, freePort),
+  const [temporalPort, uiPort, gatewayPort, supplierPort, carrierPort, orchestratorPort] = await Promise.all(
+    Array.from({ length: 6 }, freePort),
   );
   const temporalAddress = `127.0.0.1:${temporalPort}`;
   const admin = { email: 'admin@example.com', password: 'admin-password-1' };
@@ -60,6 +60,7 @@ export async function startSystem(
     PORT: String(gatewayPort),
     SUPPLIER_PORT: String(supplierPort),
     CARRIER_PORT: String(carrierPort),
+    ORCHESTRATOR_METRICS_PORT: String(orchestratorPort),
     SUPPLIER_URL: `http://127.0.0.1:${supplierPort}`,
     CARRIER_URL: `http://127.0.0.1:${carrierPort}`,
     CONSUL_HTTP_ADDR: '',
@@ -120,7 +121,12 @@ export async function startSystem(
   };
 
   const baseUrl = `http://127.0.0.1:${gatewayPort}`;
-  const urls = { gateway: baseUrl, supplier: env.SUPPLIER_URL!, carrier: env.CARRIER_URL! };
+  const urls = {
+    gateway: baseUrl,
+    supplier: env.SUPPLIER_URL!,
+    carrier: env.CARRIER_URL!,
+    orchestrator: `http://127.0.0.1:${orchestratorPort}`,
+  };
 
   async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 90_000) {
     const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,54 @@
+import net from 'node:net';
+import { Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import type { Logger } from '../logging';
+import { addMetricsSource } from './http-metrics';
+
+const pinoLevel = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+
+/** A free port on the loopback interface for the SDK's own Prometheus exporter, which only this process reads. */
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Installs Temporal's runtime for this process: the SDK's and Core's logs go through the process's pino logger, and
+ * the SDK's worker metrics (`temporal_*`, durations in seconds, counters with `_total`) are appended to the process's
+ * `/metrics`. Core serves them on a loopback port of its own; `/metrics` reads that port, so Prometheus scrapes one
+ * address per process.
+ */
+export async function installTemporalRuntime(logger: Logger, service: string): Promise<void> {
+  const port = await freeLoopbackPort();
+  const log = (level: LogLevel, message: string, meta?: LogMetadata) => logger[pinoLevel[level]](meta ?? {}, message);
+  Runtime.install({
+    logger: {
+      log,
+      trace: (message, meta) => log('TRACE', message, meta),
+      debug: (message, meta) => log('DEBUG', message, meta),
+      info: (message, meta) => log('INFO', message, meta),
+      warn: (message, meta) => log('WARN', message, meta),
+      error: (message, meta) => log('ERROR', message, meta),
+    },
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      metrics: {
+        globalTags: { service },
+        prometheus: { bindAddress: `127.0.0.1:${port}`, useSecondsForDurations: true, countersTotalSuffix: true },
+      },
+    },
+  });
+  addMetricsSource(async () => {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) });
+      return response.ok ? await response.text() : '';
+    } catch {
+      return ''; // Before the first worker starts, Core's exporter may not answer yet.
+    }
+  });
+}

@@ -1,0 +1,34 @@
+/** The back-ends `npm start -- --with a,b` adds to the system: `observability` is Jaeger and Prometheus. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { Config } from '../config';
+import { startPrometheus, targetsOf } from './prometheus';
+import { ensureTool } from './tools';
+
+/** `--with a,b` and `--with=a,b`, repeatable. */
+export function withOptions(argv: string[]): Set<string> {
+  const names = new Set<string>();
+  argv.forEach((arg, index) => {
+    const value = arg === '--with' ? argv[index + 1] : arg.startsWith('--with=') ? arg.slice('--with='.length) : undefined;
+    for (const name of value?.split(',') ?? []) if (name.trim()) names.add(name.trim());
+  });
+  return names;
+}
+
+/**
+ * Starts Jaeger (OTLP on 4318, API on 16686) and Prometheus (PROMETHEUS_PORT, 9090). Answers the URLs to print.
+ */
+export async function startObservability(config: Config, track: (name: string, child: ChildProcess) => void): Promise<string[]> {
+  const jaeger = spawn(await ensureTool('jaeger'), [], { stdio: ['ignore', 'pipe', 'pipe'] });
+  track('jaeger', jaeger);
+  const listen = `127.0.0.1:${process.env.PROMETHEUS_PORT ?? '9090'}`;
+  const prometheus = await startPrometheus({
+    targets: targetsOf(config),
+    consulAddress: config.consulAddress,
+    listen,
+    dataDir: path.join(config.dataDir, 'prometheus'),
+    pipeOutput: true,
+  });
+  track('prometheus', prometheus);
+  return [`Jaeger query API http://127.0.0.1:16686/api/traces`, `Prometheus http://${listen}`];
+}

@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { projectRoot } from '../../config';
+import { ensureTool } from '../../scripts/tools';
+
+const run = promisify(execFile);
+const workers = ['orchestrator', 'supplier', 'carrier'];
+const processes = ['gateway', ...workers];
+
+/** No Docker engine runs here: the Compose file is checked by Compose itself (`config`) and by reading what it resolves. */
+describe('docker-compose.yml', () => {
+  let resolved: any;
+
+  beforeAll(async () => {
+    const compose = await ensureTool('docker-compose');
+    const { stdout } = await run(compose, ['-f', 'docker-compose.yml', 'config'], {
+      cwd: projectRoot,
+      env: { ...process.env, ADMIN_PASSWORD: 'compose-test-password' },
+    });
+    resolved = parse(stdout);
+  }, 120_000);
+
+  it('resolves, with every service of the stack', () => {
+    expect(Object.keys(resolved.services).sort()).toEqual(
+      [
+        'alertmanager', 'carrier', 'consul', 'gateway', 'grafana', 'jaeger', 'mysql', 'orchestrator', 'postgresql',
+        'prometheus', 'supplier', 'temporal', 'temporal-search-attributes', 'temporal-ui',
+      ].sort(),
+    );
+  });
+
+  it('refuses to start without an admin password rather than using a default one', async () => {
+    const compose = await ensureTool('docker-compose');
+    const { ADMIN_PASSWORD: _unset, ...env } = process.env;
+    await expect(run(compose, ['-f', 'docker-compose.yml', 'config'], { cwd: projectRoot, env })).rejects.toThrow(/ADMIN_PASSWORD/);
+  });
+
+  it('runs the four processes from the one image, each entry point one of package.json’s start scripts', () => {
+    const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).scripts;
+    for (const name of processes) {
+      const service = resolved.services[name];
+      expect(service.build).toBeDefined();
+      expect(service.image).toBe('purchase-saga:local');
+      const [entry] = service.command;
+      expect(scripts[`start:${name}`]).toBe(`node --import tsx ${entry}`);
+      expect(fs.existsSync(path.join(projectRoot, entry))).toBe(true);
+      expect(service.environment.NODE_ENV).toBe('production');
+    }
+  });
+
+  it('publishes no host port for the workers, so each kind scales (--scale supplier=3)', () => {
+    for (const name of workers) expect(resolved.services[name].ports ?? []).toEqual([]);
+    expect(resolved.services.gateway.ports).toHaveLength(1);
+  });
+
+  it('gives the processes time to drain on stop', () => {
+    for (const name of workers) expect(resolved.services[name].stop_grace_period).toBe('30s');
+  });
+
+  it('starts the processes only once Temporal, its search attributes and the databases are ready', () => {
+    for (const name of processes) {
+      const needs = resolved.services[name].depends_on;
+      expect(needs.temporal.condition).toBe('service_healthy');
+      expect(needs['temporal-search-attributes'].condition).toBe('service_completed_successfully');
+      expect(needs.postgresql.condition).toBe('service_healthy');
+      expect(needs.mysql.condition).toBe('service_healthy');
+      expect(needs.consul.condition).toBe('service_healthy');
+    }
+    expect(resolved.services['temporal-search-attributes'].command.join(' ')).toMatch(/CustomerId.*PurchaseStatus/);
+  });
+
+  it('has a health check on every long-running server it starts, and the app image brings its own', () => {
+    for (const name of ['postgresql', 'mysql', 'temporal', 'consul', 'prometheus', 'alertmanager', 'jaeger']) {
+      expect(resolved.services[name].healthcheck?.test).toBeDefined();
+    }
+    expect(fs.readFileSync(path.join(projectRoot, 'Dockerfile'), 'utf8')).toMatch(/^HEALTHCHECK .*scripts\/healthcheck\.mjs/m);
+  });
+
+  it('keeps data in named volumes and mounts only files that exist', () => {
+    expect(Object.keys(resolved.volumes).sort()).toEqual(['grafana-data', 'mysql-data', 'postgresql-data', 'prometheus-data']);
+    for (const service of Object.values<any>(resolved.services)) {
+      for (const volume of service.volumes ?? []) {
+        const source = typeof volume === 'string' ? volume.split(':')[0] : volume.source;
+        if (source.startsWith('/') || source.startsWith('.')) expect(fs.existsSync(path.resolve(projectRoot, source))).toBe(true);
+      }
+    }
+  });
+
+  it('points the services at one another by service name', () => {
+    const env = resolved.services.supplier.environment;
+    expect(env).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', CONSUL_HTTP_ADDR: 'http://consul:8500' });
+    expect(env.SUPPLIER_DATABASE_URL).toMatch(/@postgresql:5432\/supplier$/);
+    expect(env.CARRIER_DATABASE_URL).toMatch(/^mysql:\/\/.*@mysql:3306\/carrier$/);
+  });
+});

@@ -1,0 +1,131 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { projectRoot } from '../../config';
+import { ensureTool } from '../../scripts/tools';
+
+const run = promisify(execFile);
+const chart = path.join(projectRoot, 'deploy/helm/purchase-saga');
+const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).scripts;
+const workers = ['orchestrator', 'supplier', 'carrier'];
+const processes = ['gateway', ...workers];
+const valueSets = { default: [], cloud: ['ci/temporal-cloud-values.yaml'], mtls: ['ci/mtls-values.yaml'] } as const;
+type Rendered = any[];
+
+/**
+ * No Kubernetes cluster here, and kubeconform's schemas come from GitHub, which these machines cannot reach: the chart
+ * is linted and rendered by Helm itself and the rendered objects are checked here.
+ */
+describe('the Helm chart', () => {
+  let helm: string;
+  const rendered: Record<keyof typeof valueSets, Rendered> = { default: [], cloud: [], mtls: [] };
+
+  beforeAll(async () => {
+    helm = await ensureTool('helm');
+    for (const [name, files] of Object.entries(valueSets)) {
+      const { stdout } = await run(helm, ['template', 'shop', chart, ...files.flatMap((file) => ['-f', path.join(chart, file)])]);
+      rendered[name as keyof typeof valueSets] = parseAllDocuments(stdout).map((doc) => doc.toJS()).filter(Boolean);
+    }
+  }, 120_000);
+
+  const find = (objects: Rendered, kind: string, name?: string) =>
+    objects.filter((object) => object.kind === kind && (name === undefined || object.metadata.name === name));
+  const container = (objects: Rendered, process: string) =>
+    find(objects, 'Deployment', `shop-purchase-saga-${process}`)[0].spec.template.spec.containers[0];
+  const envOf = (c: any) => Object.fromEntries(c.env.map((entry: { name: string; value: string }) => [entry.name, entry.value]));
+
+  it.each(Object.entries(valueSets))('passes helm lint with the %s values', async (_name, files) => {
+    const { stdout } = await run(helm, ['lint', '--strict', chart, ...files.flatMap((file) => ['-f', path.join(chart, file)])]);
+    expect(stdout).toContain('0 chart(s) failed');
+  }, 60_000);
+
+  it('has a Deployment, a Service and a disruption budget per process, each running its package.json entry point', () => {
+    for (const process of processes) {
+      const c = container(rendered.default, process);
+      expect(scripts[`start:${process}`]).toBe(`node --import tsx ${c.args[0]}`);
+      expect(find(rendered.default, 'Service', `shop-purchase-saga-${process}`)).toHaveLength(1);
+      expect(find(rendered.default, 'PodDisruptionBudget', `shop-purchase-saga-${process}`)[0].spec.minAvailable).toBeGreaterThan(0);
+    }
+  });
+
+  it('probes /ready (the gateway) or /health for readiness and /health for liveness, on the process’s own port', () => {
+    for (const process of processes) {
+      const c = container(rendered.default, process);
+      expect(c.readinessProbe.httpGet.path).toBe(process === 'gateway' ? '/ready' : '/health');
+      expect(c.livenessProbe.httpGet.path).toBe('/health');
+      const port = c.ports[0].containerPort;
+      const portEnv = c.env.find((entry: { value: string }) => entry.value === String(port));
+      expect(portEnv).toBeDefined();
+    }
+  });
+
+  it('scales each worker kind on its own with a HorizontalPodAutoscaler aimed at its Deployment', () => {
+    const hpas = find(rendered.default, 'HorizontalPodAutoscaler');
+    expect(hpas.map((hpa) => hpa.spec.scaleTargetRef.name).sort()).toEqual(workers.map((w) => `shop-purchase-saga-${w}`).sort());
+    for (const hpa of hpas) expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
+    // An autoscaled Deployment leaves its replica count to the autoscaler.
+    for (const worker of workers) expect(find(rendered.default, 'Deployment', `shop-purchase-saga-${worker}`)[0].spec.replicas).toBeUndefined();
+  });
+
+  it('runs as non-root with requests and limits, and gives workers longer than their drain to stop', () => {
+    for (const process of processes) {
+      const pod = find(rendered.default, 'Deployment', `shop-purchase-saga-${process}`)[0].spec.template.spec;
+      expect(pod.securityContext.runAsNonRoot).toBe(true);
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(10);
+      const c = pod.containers[0];
+      expect(c.securityContext.allowPrivilegeEscalation).toBe(false);
+      expect(c.resources.requests.memory).toBeDefined();
+      expect(c.resources.limits.memory).toBeDefined();
+    }
+  });
+
+  it('mounts secrets as files and names them with <NAME>_FILE, never as values in the manifest', () => {
+    const c = container(rendered.default, 'supplier');
+    const env = envOf(c);
+    expect(env.SUPPLIER_DATABASE_URL_FILE).toMatch(/^\/var\/run\/secrets\/purchase-saga\//);
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(c.volumeMounts.find((mount: { name: string }) => mount.name === 'secrets').readOnly).toBe(true);
+    expect(find(rendered.default, 'Secret')).toHaveLength(0);
+  });
+
+  it('runs each database’s migrations once per release in a hook Job', () => {
+    const jobs = find(rendered.default, 'Job');
+    expect(jobs.map((job) => job.spec.template.spec.containers[0].args.slice(0, 4))).toEqual([
+      ['scripts/prisma.ts', 'store', 'migrate', 'deploy'],
+      ['scripts/prisma.ts', 'supplier', 'migrate', 'deploy'],
+      ['scripts/prisma.ts', 'carrier', 'migrate', 'deploy'],
+    ]);
+    for (const job of jobs) expect(job.metadata.annotations['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+  });
+
+  it('connects to Temporal Cloud with an API key from a Secret file, and exposes the gateway through an Ingress', () => {
+    const env = envOf(container(rendered.cloud, 'orchestrator'));
+    expect(env).toMatchObject({ TEMPORAL_ADDRESS: 'shop.a1b2c.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'shop.a1b2c' });
+    expect(env.TEMPORAL_API_KEY_FILE).toBe('/var/run/secrets/temporal-api-key/api-key');
+    expect(env.TEMPORAL_API_KEY).toBeUndefined();
+    const ingress = find(rendered.cloud, 'Ingress')[0];
+    expect(ingress.spec.rules[0].http.paths[0].backend.service.name).toBe('shop-purchase-saga-gateway');
+    expect(find(rendered.default, 'Ingress')).toHaveLength(0);
+  });
+
+  it('connects with mutual TLS from a Secret mounted as files, and adds a ServiceMonitor when asked', () => {
+    const c = container(rendered.mtls, 'carrier');
+    expect(envOf(c)).toMatchObject({
+      TEMPORAL_TLS_CLIENT_CERT_PATH: '/var/run/secrets/temporal-tls/tls.crt',
+      TEMPORAL_TLS_CLIENT_KEY_PATH: '/var/run/secrets/temporal-tls/tls.key',
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/var/run/secrets/temporal-tls/ca.crt',
+      TEMPORAL_TLS_SERVER_NAME: 'temporal-frontend.temporal.svc.cluster.local',
+    });
+    const pod = find(rendered.mtls, 'Deployment', 'shop-purchase-saga-carrier')[0].spec.template.spec;
+    expect(pod.volumes.find((volume: { name: string }) => volume.name === 'temporal-tls').secret.secretName).toBe('temporal-client-tls');
+    expect(find(rendered.mtls, 'ServiceMonitor')).toHaveLength(1);
+  });
+
+  it('refuses TLS without the Secret that holds the certificates', async () => {
+    await expect(run(helm, ['template', 'shop', chart, '--set', 'temporal.tls.enabled=true'])).rejects.toThrow(
+      /temporal.tls.existingSecret is required/,
+    );
+  });
+});
