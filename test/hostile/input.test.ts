@@ -48,7 +48,7 @@ beforeAll(async () => {
     temporal: temporal.client,
     temporalTimeoutMs: 5_000,
   });
-  // The saga writes the purchase record; the gateway's 202 waits for it.
+  // The saga writes the purchase record; the gateway's 202 waits for it. Bundling the workflow code takes a while.
   orchestrator = await Worker.create({
     connection: temporal.nativeConnection,
     taskQueue: taskQueues.purchases,
@@ -62,7 +62,7 @@ beforeAll(async () => {
   await gateway.store.product.create({
     data: { id: crypto.randomUUID(), sku: 'PRICEY-1', name: 'Very expensive', priceCents: 100_000_000 },
   });
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   orchestrator?.shutdown();
