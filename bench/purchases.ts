@@ -198,6 +198,10 @@ async function main() {
       console.log(await readLoad(`${system.urls.gateway}/products`, token, seconds));
       console.log(await readLoad(`${system.urls.gateway}/purchases`, token, seconds));
     }
+  } catch (error) {
+    // Said before the clean-up, whose own errors (a closed channel under a pending call) would hide it.
+    console.error(error);
+    process.exitCode = 1;
   } finally {
     await connection.close();
     for (const child of Object.values(bare)) child.kill('SIGTERM');
