@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
+import { createServicesClient } from '../../api/services-client';
 import { createServiceLocator } from '../../discovery/locator';
 import { registerService, type ServiceRegistration } from '../../discovery/registration';
 import { startConsulAgent, type ConsulAgent } from '../support/consul-agent';
@@ -11,7 +12,7 @@ async function startInstance() {
   const server = http.createServer((req, res) => {
     if (req.url !== '/health') hits++;
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"status":"ok"}');
+    res.end(req.url === '/inventory' ? '{"items":[]}' : '{"status":"ok"}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -79,6 +80,27 @@ describe('discovery on a real Consul agent', () => {
     expect(await healthyUrls('supplier')).toEqual([]);
     await expect(locator.baseUrl('supplier')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     await registrations[0].deregister();
+    await instances[1].kill();
+  }, 60_000);
+
+  it('serves all of 100 proxied reads across a kill -9 of one of two instances, retrying once on the other', async () => {
+    const instances = await Promise.all([startInstance(), startInstance()]);
+    const registrations = instances.map((instance) =>
+      registerService({ consulAddress: consul.address, name: 'supplier', host: '127.0.0.1', port: instance.port, logger }),
+    );
+    await until(() => healthyUrls('supplier'), (urls) => urls.length === 2);
+    const locator = createServiceLocator({ consulAddress: consul.address, services: {} as never }, { cacheMs: 60_000 });
+    const client = createServicesClient(locator);
+    // The list is cached and Consul still calls the dead one passing: every other request first meets it.
+    const outcomes: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      if (i === 50) await instances[0].kill();
+      outcomes.push(await client.listStock().then(() => 'ok', (error) => `failed: ${error.code} ${error.message} ${error.cause}`));
+    }
+    expect(outcomes.filter((outcome) => outcome !== 'ok')).toEqual([]);
+    expect(instances[0].hits()).toBe(25);
+    expect(instances[1].hits()).toBe(75);
+    for (const registration of registrations) await registration.deregister();
     await instances[1].kill();
   }, 60_000);
 
