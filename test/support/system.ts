@@ -39,13 +39,16 @@ export interface ApiAnswer<T = any> {
  * a real Temporal dev server, the gateway, the orchestrator, the supplier and the carrier.
  */
 export async function startSystem(
-  options: {
+  systemOptions: {
     env?: Record<string, string>;
     entries?: Partial<Record<ServiceName, string>>;
     /** Run against the Temporal server that `env` names (TEMPORAL_ADDRESS, TLS…) instead of a dev server of its own. */
     externalTemporal?: boolean;
+    /** Run the entry points from another copy of the project (a production build) instead of this one. */
+    root?: string;
   } = {},
 ) {
+  const options = systemOptions;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'purchase-system-'));
   const [temporalPort, uiPort, gatewayPort, supplierPort, carrierPort, orchestratorPort] = await Promise.all(
     Array.from({ length: 6 }, freePort),
@@ -110,9 +113,10 @@ export async function startSystem(
     name: ServiceName,
     options: { instance?: string; env?: Record<string, string>; entry?: string } = {},
   ) => {
-    const entry = path.join(projectRoot, options.entry ?? serviceEntries[name]);
+    const root = systemOptions.root ?? projectRoot;
+    const entry = path.join(root, options.entry ?? serviceEntries[name]);
     const child = spawn(process.execPath, [...tsxLoader, entry], {
-      cwd: projectRoot,
+      cwd: root,
       env: { ...env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -140,12 +144,15 @@ export async function startSystem(
 
   async function stopProcess(name: string, signal: NodeJS.Signals = 'SIGTERM') {
     const child = processes.get(name);
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (!child || child.exitCode !== null || child.signalCode !== null) return undefined;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal })),
+    );
     child.kill(signal);
     const forced = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
+    const outcome = await exited;
     clearTimeout(forced);
+    return outcome;
   }
 
   async function api<T = any>(
