@@ -144,12 +144,15 @@ export async function startSystem(
 
   async function stopProcess(name: string, signal: NodeJS.Signals = 'SIGTERM') {
     const child = processes.get(name);
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (!child || child.exitCode !== null || child.signalCode !== null) return undefined;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal })),
+    );
     child.kill(signal);
     const forced = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
+    const outcome = await exited;
     clearTimeout(forced);
+    return outcome;
   }
 
   async function api<T = any>(
