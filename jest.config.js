@@ -21,7 +21,7 @@ const project = (name, timeout) => ({
 });
 
 module.exports = {
-  projects: [project('unit', 5), project('integration', 60), project('e2e', 120), project('fault', 300), project('hostile', 60), project('cluster', 180), project('observability', 120), project('deploy', 300)],
+  projects: [project('unit', 5), project('integration', 60), project('e2e', 120), project('fault', 300), project('hostile', 60), project('cluster', 180), project('observability', 120), project('deploy', 300), project('consul', 60)],
   globalSetup: '<rootDir>/test/global-setup.ts',
   testTimeout: 120_000,
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],

@@ -28,23 +28,28 @@ export function createServicesClient(locator: ServiceLocator, options: { timeout
   ): Promise<T> {
     // Addresses, socket errors and the owner's status stay in the cause (logged with the request id), never in the
     // message a client reads.
-    let baseUrl: string;
-    try {
-      baseUrl = await locator.baseUrl(service);
-    } catch (error) {
-      throw unavailable(`The ${service} service cannot be located; try again`, error);
-    }
-    let response: Response;
-    try {
-      response = await fetch(new URL(path, baseUrl), {
-        method: init.method ?? 'GET',
-        headers: { accept: 'application/json', ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      const reason = error instanceof Error && error.name === 'TimeoutError' ? 'did not answer in time' : 'is unreachable';
-      throw unavailable(`The ${service} service ${reason}; try again`, error);
+    // Every call here is idempotent (reads, and a PUT of an absolute level), so a request that met an instance that
+    // is gone (it died before its health check noticed) is sent once more, to the next instance the locator offers.
+    let response: Response | undefined;
+    for (let attempt = 1; !response; attempt++) {
+      let baseUrl: string;
+      try {
+        baseUrl = await locator.baseUrl(service);
+      } catch (error) {
+        throw unavailable(`The ${service} service cannot be located; try again`, error);
+      }
+      try {
+        response = await fetch(new URL(path, baseUrl), {
+          method: init.method ?? 'GET',
+          headers: { accept: 'application/json', ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: init.body === undefined ? undefined : JSON.stringify(init.body),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        const timedOut = error instanceof Error && error.name === 'TimeoutError';
+        if (attempt < 2 && !timedOut) continue;
+        throw unavailable(`The ${service} service ${timedOut ? 'did not answer in time' : 'is unreachable'}; try again`, error);
+      }
     }
     if (response.status === 404) {
       const message = await errorMessage(response);

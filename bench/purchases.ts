@@ -1,64 +1,210 @@
 /**
- * `npm run bench -- [--purchases N] [--concurrency N]`: starts the real processes on SQLite (or the server databases
- * named by DATABASE_URL, SUPPLIER_DATABASE_URL, CARRIER_DATABASE_URL) with no cancellation window, sends purchases
- * through the gateway, and prints how fast they are accepted and how long each takes to complete.
+ * `npm run bench -- [--purchases N] [--concurrency 10,20,50,100] [--read-seconds S]`: starts the real processes on
+ * SQLite (or the server databases named by DATABASE_URL, SUPPLIER_DATABASE_URL, CARRIER_DATABASE_URL) with no
+ * cancellation window, and beside them, on the same Temporal dev server, the bare chain (bench/bare-chain: seven no-op
+ * activities over three task queues). At each concurrency it runs N purchases through the gateway and N bare chains
+ * through a Temporal client, and prints one table: throughput, start latency, completion latency, each worker's peak
+ * RSS, and the purchase's ratios to the bare chain. Then it loads the read path (GET /products, GET /purchases) with
+ * autocannon.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { Client, Connection } from '@temporalio/client';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
-import { startSystem } from '../test/support/system';
+import { startSystem, type RunningSystem } from '../test/support/system';
+import { bareQueues } from './bare-chain/workflow';
 
 const address = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
+const finished = ['COMPLETED', 'FAILED', 'CANCELLED'];
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+function percentile(figures: number[], p: number): number {
+  const sorted = [...figures].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** Peak resident memory of some processes, sampled from /proc every 100 ms while a round runs. */
+function sampleRss(pids: Record<string, number | undefined>) {
+  const peak: Record<string, number> = {};
+  const read = () => {
+    for (const [name, pid] of Object.entries(pids)) {
+      try {
+        const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+        peak[name] = Math.max(peak[name] ?? 0, kb / 1024);
+      } catch {
+        // the process is gone or /proc is not there: no figure
+      }
+    }
+  };
+  const timer = setInterval(read, 100);
+  return () => {
+    clearInterval(timer);
+    read();
+    return peak;
+  };
+}
+
+interface Round {
+  throughput: number;
+  startP50: number;
+  startP99: number;
+  doneP50: number;
+  doneP99: number;
+  rss: Record<string, number>;
+}
+
+/** Runs `total` jobs, `concurrency` at a time; each reports when it was accepted and resolves when complete. */
+async function round(total: number, concurrency: number, job: (accepted: () => void) => Promise<void>, pids: Record<string, number | undefined>): Promise<Round> {
+  const startMs: number[] = [];
+  const doneMs: number[] = [];
+  let next = 0;
+  const stopSampling = sampleRss(pids);
+  const began = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next += 1;
+        const sent = performance.now();
+        await job(() => startMs.push(performance.now() - sent));
+        doneMs.push(performance.now() - sent);
+      }
+    }),
+  );
+  const seconds = (performance.now() - began) / 1000;
+  return {
+    throughput: total / seconds,
+    startP50: percentile(startMs, 50),
+    startP99: percentile(startMs, 99),
+    doneP50: percentile(doneMs, 50),
+    doneP99: percentile(doneMs, 99),
+    rss: stopSampling(),
+  };
+}
+
+/** Waits for a purchase to finish: the gateway's long poll when it has one, else polling. */
+async function waitForPurchase(system: RunningSystem, token: string, id: string) {
+  for (;;) {
+    const answer = await system.api('GET', `/purchases/${id}?wait=10s`, { token });
+    if (answer.status === 400) return system.waitForPurchase(token, id, finished, 300_000);
+    const status = answer.body?.purchase?.status;
+    if (finished.includes(status)) return answer.body.purchase;
+    if (answer.status !== 200) throw new Error(`GET /purchases/${id} answered ${answer.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function startBareWorkers(system: RunningSystem): Record<string, ChildProcess> {
+  const entry = path.join(__dirname, 'bare-chain', 'worker.ts');
+  return Object.fromEntries(
+    (Object.keys(bareQueues) as (keyof typeof bareQueues)[]).map((role) => [
+      role,
+      spawn(process.execPath, ['--import', 'tsx', entry, role], {
+        env: { ...process.env, TEMPORAL_ADDRESS: system.temporalAddress },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+    ]),
+  );
+}
+
+async function readLoad(url: string, token: string, seconds: number) {
+  const result = await autocannon({ url, connections: 20, duration: seconds, headers: { authorization: `Bearer ${token}` } });
+  const { latency, requests, non2xx } = result;
+  return `${url.replace(/^https?:\/\/[^/]+/, '').padEnd(16)} ${requests.average.toFixed(0).padStart(6)} req/s  ` +
+    `p50 ${latency.p50} ms  p90 ${latency.p90} ms  p99 ${latency.p99} ms  non-2xx ${non2xx}`;
 }
 
 async function main() {
   const { values } = parseArgs({
-    options: { purchases: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '20' } },
+    options: {
+      purchases: { type: 'string', default: '200' },
+      concurrency: { type: 'string', default: '10,20,50,100' },
+      'read-seconds': { type: 'string', default: '10' },
+    },
   });
   const total = Number(values.purchases);
-  const concurrency = Number(values.concurrency);
+  const levels = values.concurrency.split(',').map(Number);
   process.env.TEMPORAL_CLI = await ensureTemporalCli();
-  const system = await startSystem({ env: { PURCHASE_CANCEL_WINDOW: '0s', LOG_LEVEL: 'error' } });
+  const system = await startSystem({ env: { PURCHASE_CANCEL_WINDOW: '0s', LOG_LEVEL: 'warn' } });
+  const bare = startBareWorkers(system);
+  const connection = await Connection.connect({ address: system.temporalAddress });
+  const client = new Client({ connection });
   try {
+    await Promise.all(
+      Object.values(bare).map(
+        (child) => new Promise<void>((resolve) => child.stdout!.on('data', (chunk) => String(chunk).includes('polling') && resolve())),
+      ),
+    );
     const admin = await system.adminToken();
-    await system.api('POST', '/products', { token: admin, body: { sku: 'BENCH-1', name: 'Bench', priceCents: 100, stock: total * 2 } });
+    await system.api('POST', '/products', { token: admin, body: { sku: 'BENCH-1', name: 'Bench', priceCents: 100, stock: total * levels.length * 2 } });
     const { token } = await system.newUser('bench');
+    const servicePids = Object.fromEntries(['orchestrator', 'supplier', 'carrier', 'gateway'].map((name) => [name, system.pid(name)]));
+    const barePids = Object.fromEntries(Object.entries(bare).map(([role, child]) => [`bare-${role}`, child.pid]));
 
-    const acceptMs: number[] = [];
-    const completeMs: number[] = [];
-    let next = 0;
-    const started = performance.now();
-    const worker = async () => {
-      while (next < total) {
-        next += 1;
-        const sent = performance.now();
-        const answer = await system.api('POST', '/purchases', {
-          token,
-          body: { items: [{ sku: 'BENCH-1', quantity: 1 }], address },
+    const rows: string[] = [];
+    const fmt = (n: number) => n.toFixed(0).padStart(6);
+    rows.push(
+      'side      conc   done/s  start p50  start p99  done p50  done p99  peak RSS MB (per process)',
+    );
+    const ratios: string[] = [];
+    const best: number[] = [];
+    let run = 0;
+    for (const concurrency of levels) {
+      run += 1;
+      const chain = await round(total, concurrency, async (accepted) => {
+        const handle = await client.workflow.start('bareChain', {
+          taskQueue: bareQueues.store,
+          workflowId: `bare-${run}-${Math.random().toString(36).slice(2)}`,
+          args: ['x'],
         });
-        acceptMs.push(performance.now() - sent);
-        const done = await system.waitForPurchase(token, answer.body.purchase.id, ['COMPLETED', 'FAILED', 'CANCELLED'], 120_000);
+        accepted();
+        await handle.result();
+      }, barePids);
+      const saga = await round(total, concurrency, async (accepted) => {
+        const answer = await system.api('POST', '/purchases', { token, body: { items: [{ sku: 'BENCH-1', quantity: 1 }], address } });
+        if (answer.status !== 202 && answer.status !== 201) throw new Error(`POST /purchases answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+        accepted();
+        const done = await waitForPurchase(system, token, answer.body.purchase.id);
         if (done.status !== 'COMPLETED') throw new Error(`purchase ended ${done.status}`);
-        completeMs.push(performance.now() - sent);
+      }, servicePids);
+      best.push(saga.throughput);
+      for (const [side, figures] of [['bare', chain], ['purchase', saga]] as const) {
+        const rss = Object.entries(figures.rss).map(([name, mb]) => `${name} ${mb.toFixed(0)}`).join(', ');
+        rows.push(
+          `${side.padEnd(9)} ${String(concurrency).padStart(4)} ${figures.throughput.toFixed(1).padStart(8)} ${fmt(figures.startP50)} ms ${fmt(figures.startP99)} ms ` +
+            `${fmt(figures.doneP50)} ms ${fmt(figures.doneP99)} ms  ${rss}`,
+        );
       }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    const elapsed = (performance.now() - started) / 1000;
-
-    for (const [name, figures] of [
-      ['POST /purchases (202)', acceptMs],
-      ['202 → COMPLETED', completeMs],
-    ] as const) {
-      const sorted = [...figures].sort((a, b) => a - b);
-      console.log(
-        `${name.padEnd(22)} p50 ${percentile(sorted, 50).toFixed(0)} ms, p95 ${percentile(sorted, 95).toFixed(0)} ms, ` +
-          `max ${sorted[sorted.length - 1].toFixed(0)} ms`,
+      ratios.push(
+        `c=${concurrency}: throughput ${(saga.throughput / chain.throughput).toFixed(2)}× bare, ` +
+          `POST p99 ${(saga.startP99 / chain.startP99).toFixed(2)}× bare start p99, ` +
+          `completion p99 ${(saga.doneP99 / chain.doneP99).toFixed(2)}× bare`,
       );
     }
-    console.log(`${total} purchases, concurrency ${concurrency}: ${(total / elapsed).toFixed(1)} completed purchases/s`);
+    console.log(`\n${total} per side per level; ${os.cpus().length} cores; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(rows.join('\n'));
+    console.log(ratios.join('\n'));
+    const top = levels.indexOf(Math.max(...levels));
+    if (levels.length > 1) {
+      const others = best.filter((_, index) => index !== top);
+      console.log(`c=${levels[top]} throughput is ${((best[top] / Math.max(...others)) * 100).toFixed(0)} % of the best other level`);
+    }
+
+    const seconds = Number(values['read-seconds']);
+    if (seconds > 0) {
+      console.log('\nread path (autocannon, 20 connections):');
+      console.log(await readLoad(`${system.urls.gateway}/products`, token, seconds));
+      console.log(await readLoad(`${system.urls.gateway}/purchases`, token, seconds));
+    }
+  } catch (error) {
+    // Said before the clean-up, whose own errors (a closed channel under a pending call) would hide it.
+    console.error(error);
+    process.exitCode = 1;
   } finally {
+    await connection.close();
+    for (const child of Object.values(bare)) child.kill('SIGTERM');
     await system.stop();
   }
 }

@@ -12,6 +12,8 @@ export interface ServiceRegistration {
 }
 
 const retryRegistrationMs = 5_000;
+/** How often a registered instance checks that the agent still knows it (an agent restarted in dev mode forgets). */
+const presenceCheckMs = 5_000;
 
 /**
  * Registers one instance of a service with the local Consul agent, with an HTTP check on its `/health`, so that
@@ -52,6 +54,7 @@ export function registerService(options: {
       });
       registered = true;
       logger.info({ consul: consulAddress, serviceId: id }, `Registered in Consul as ${name}`);
+      if (!stopped) retry = setTimeout(() => (attempt = stayRegistered()), presenceCheckMs).unref();
     } catch (error) {
       logger.warn(
         { err: error, consul: consulAddress },
@@ -59,6 +62,24 @@ export function registerService(options: {
       );
       if (!stopped) retry = setTimeout(() => (attempt = register()), retryRegistrationMs).unref();
     }
+  };
+  // An agent that lost its state (restarted, or a new agent at the same address) no longer lists the instance:
+  // register again so that callers find it without the process having to restart.
+  const stayRegistered = async () => {
+    let present = true;
+    try {
+      const services = (await consul.agent.service.list()) as Record<string, unknown>;
+      present = id in services;
+    } catch {
+      present = false; // The agent is away; registering again is what brings the instance back when it returns.
+    }
+    if (stopped) return;
+    if (present) {
+      retry = setTimeout(() => (attempt = stayRegistered()), presenceCheckMs).unref();
+      return;
+    }
+    logger.warn({ consul: consulAddress, serviceId: id }, 'Consul no longer lists this instance; registering again');
+    await register();
   };
   attempt = register();
 

@@ -244,6 +244,8 @@ export async function startSystem(
     startTemporal,
     startService,
     stopProcess,
+    /** The operating-system id of a running process (for sampling its memory). */
+    pid: (name: string) => processes.get(name)?.pid,
     /** Names of the processes running now (instances included). */
     runningProcesses: () =>
       [...processes].filter(([, child]) => child.exitCode === null && child.signalCode === null).map(([name]) => name),
