@@ -215,6 +215,8 @@ export async function startSystem(
     await waitUntil('the gateway being ready', answers(`${baseUrl}/ready`));
     await waitUntil('the supplier answering', answers(`${urls.supplier}/health`));
     await waitUntil('the carrier answering', answers(`${urls.carrier}/health`));
+    // The gateway answers a new purchase once the saga has written its record: the orchestrator must be polling.
+    await waitUntil('the orchestrator answering', answers(`${urls.orchestrator}/health`));
   }
 
   async function stopAll() {
