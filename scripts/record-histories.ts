@@ -1,0 +1,169 @@
+/**
+ * npm run record:histories [-- <scenario>…]: runs the real system (Temporal dev server, gateway, orchestrator,
+ * supplier, carrier) on a throw-away data folder, drives one purchase per scenario through the gateway, and writes
+ * each workflow's history to test/fixtures/histories/<scenario>.json. The replay test
+ * (test/integration/workflow-replay.test.ts) replays every file there against the workflow code as it is, so a change
+ * to the workflow that would break purchases in flight fails `npm test`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { projectRoot } from '../config';
+import { cancelSignal, confirmSignal, purchaseWorkflowId } from '../contracts/temporal';
+import { connectSupplier } from '../prisma/clients';
+import { startSystem, freePort, type RunningSystem } from '../test/support/system';
+import { ensureTemporalCli } from './temporal-cli';
+
+export const historiesDir = path.join(projectRoot, 'test', 'fixtures', 'histories');
+
+const lisbon = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
+
+interface Context {
+  system: RunningSystem;
+  client: Client;
+  token: string;
+  /** A second gateway whose purchases wait out a short cancellation window instead of the long one. */
+  quickGateway: string;
+}
+
+/** Each scenario makes one purchase and answers its id once the history holds what the scenario is about. */
+const scenarios: Record<string, (context: Context) => Promise<string>> = {
+  // The common path: the cancellation window's timer fires, then the sale is confirmed and the parcel dispatched.
+  async 'completed-after-window'({ system, token, quickGateway }) {
+    const answer = await fetch(`${quickGateway}/purchases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ items: [{ sku: 'SKU-1', quantity: 2 }], address: lisbon, voucher: { code: 'WELCOME10' } }),
+    });
+    const id = ((await answer.json()) as { purchase: { id: string } }).purchase.id;
+    await system.waitForPurchase(token, id, ['COMPLETED']);
+    return id;
+  },
+
+  async 'completed-on-confirm'({ system, client, token }) {
+    const id = await buy(system, token, { items: [{ sku: 'SKU-2', quantity: 1 }, { sku: 'SKU-3', quantity: 1 }] });
+    await system.waitForPurchase(token, id, ['RESERVE_DELIVERED']);
+    await client.workflow.getHandle(purchaseWorkflowId(id)).signal(confirmSignal);
+    await system.waitForPurchase(token, id, ['COMPLETED']);
+    return id;
+  },
+
+  // Refused by the supplier at the first step: nothing to undo.
+  async 'refused-out-of-stock'({ system, token }) {
+    const id = await buy(system, token, { items: [{ sku: 'SKU-1', quantity: 1000 }] });
+    await system.waitForPurchase(token, id, ['FAILED']);
+    return id;
+  },
+
+  // Refused while pricing (the refusal travels in the workflow's input): the saga fails before any step.
+  async 'refused-while-pricing'({ system, token }) {
+    const id = await buy(system, token, { voucher: { code: 'NOT-A-VOUCHER' } });
+    await system.waitForPurchase(token, id, ['FAILED']);
+    return id;
+  },
+
+  // Refused by the carrier after the stock was reserved: the reservation is released.
+  async 'refused-unserved-country'({ system, token }) {
+    const id = await buy(system, token, { address: { ...lisbon, city: 'Toronto', postalCode: 'M5V', country: 'CA' } });
+    await system.waitForPurchase(token, id, ['FAILED']);
+    return id;
+  },
+
+  // The gateway's cancel (the requestCancellation update) in the window: the delivery and the reservation undone.
+  async 'cancelled-in-window'({ system, token }) {
+    const id = await buy(system, token);
+    await system.waitForPurchase(token, id, ['RESERVE_DELIVERED']);
+    const cancelled = await system.api('POST', `/purchases/${id}/cancel`, { token, body: { reason: 'changed my mind' } });
+    if (cancelled.status !== 202) throw new Error(`cancel answered ${cancelled.status}`);
+    await system.waitForPurchase(token, id, ['CANCELLED']);
+    return id;
+  },
+
+  // The CLI's cancel signal: first a malformed one (logged and ignored), then a good one.
+  async 'cancelled-by-signal'({ system, client, token }) {
+    const id = await buy(system, token);
+    await system.waitForPurchase(token, id, ['RESERVE_DELIVERED']);
+    const handle = client.workflow.getHandle(purchaseWorkflowId(id));
+    await handle.signal(cancelSignal, { reason: 42 } as never);
+    await handle.signal(cancelSignal, { reason: 'ordered twice' });
+    await system.waitForPurchase(token, id, ['CANCELLED']);
+    return id;
+  },
+
+  // A failure that is no business refusal: the supplier's order was released behind the saga's back (a corrupt
+  // record), so confirmSale fails with RESERVATION_MISSING; the saga compensates and ends FAILED with INTERNAL.
+  async 'compensated-after-internal-failure'({ system, client, token }) {
+    const id = await buy(system, token);
+    await system.waitForPurchase(token, id, ['RESERVE_DELIVERED']);
+    const supplierDb = connectSupplier(`file:${path.join(system.dataDir, 'supplier.db')}`);
+    try {
+      await supplierDb.supplierOrder.update({ where: { purchaseId: id }, data: { status: 'RELEASED' } });
+    } finally {
+      await supplierDb.$disconnect();
+    }
+    await client.workflow.getHandle(purchaseWorkflowId(id)).signal(confirmSignal);
+    const purchase = await system.waitForPurchase(token, id, ['FAILED']);
+    if (purchase.failure?.code !== 'INTERNAL') throw new Error(`expected INTERNAL, got ${JSON.stringify(purchase.failure)}`);
+    return id;
+  },
+
+  // Still open: recorded while the purchase holds in its cancellation window.
+  async 'waiting-in-window'({ system, token }) {
+    const id = await buy(system, token, { items: [{ sku: 'SKU-4', quantity: 3 }] });
+    await system.waitForPurchase(token, id, ['RESERVE_DELIVERED']);
+    return id;
+  },
+};
+export const scenarioNames = Object.keys(scenarios);
+
+async function buy(system: RunningSystem, token: string, overrides: Record<string, unknown> = {}): Promise<string> {
+  const answer = await system.api('POST', '/purchases', {
+    token,
+    body: { items: [{ sku: 'SKU-1', quantity: 1 }], address: lisbon, ...overrides },
+  });
+  if (answer.status !== 202) throw new Error(`POST /purchases answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body.purchase.id as string;
+}
+
+async function main() {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((name) => !scenarios[name]);
+  if (unknown.length > 0) throw new Error(`Unknown scenario(s) ${unknown.join(', ')}; known: ${scenarioNames.join(', ')}`);
+  const chosen = wanted.length > 0 ? wanted : scenarioNames;
+
+  process.env.TEMPORAL_CLI ??= await ensureTemporalCli();
+  // A long window, so that a scenario acts inside it; the quick gateway's purchases wait out a short one.
+  const system = await startSystem({ env: { PURCHASE_CANCEL_WINDOW: '1h' } });
+  const connection = await Connection.connect({ address: system.temporalAddress });
+  try {
+    const quickPort = await freePort();
+    system.startService('gateway', {
+      instance: 'gateway-quick',
+      env: { PORT: String(quickPort), PURCHASE_CANCEL_WINDOW: '1s' },
+    });
+    const quickGateway = `http://127.0.0.1:${quickPort}`;
+    await system.waitUntil('the second gateway being ready', async () => (await fetch(`${quickGateway}/ready`)).ok);
+    const client = new Client({ connection });
+    const { token } = await system.newUser('recorder');
+
+    fs.mkdirSync(historiesDir, { recursive: true });
+    for (const name of chosen) {
+      const id = await scenarios[name]!({ system, client, token, quickGateway });
+      const history = await client.workflow.getHandle(purchaseWorkflowId(id)).fetchHistory();
+      const file = path.join(historiesDir, `${name}.json`);
+      fs.writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
+      console.log(`${name}: ${history.events?.length ?? 0} events → ${path.relative(projectRoot, file)}`);
+    }
+  } finally {
+    await connection.close();
+    await system.stop();
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.stack : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { HistoryAndWorkflowId } from '@temporalio/client';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  Worker,
+  type ReplayResult,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { historiesDir, scenarioNames } from '../../scripts/record-histories';
+
+/**
+ * Purchases in flight survive a change to the workflow only if the new code makes the same decisions from their
+ * histories. These histories were recorded from real purchases (npm run record:histories); each is replayed against
+ * the workflow code as it is now, and a nondeterminism error fails the test.
+ */
+let bundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  // The replay workers' start and stop lines are noise here; a nondeterminism error is in the test's own failure.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger() });
+});
+
+function recordedHistories(): HistoryAndWorkflowId[] {
+  return fs
+    .readdirSync(historiesDir)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => ({
+      workflowId: path.basename(file, '.json'),
+      history: JSON.parse(fs.readFileSync(path.join(historiesDir, file), 'utf8')),
+    }));
+}
+
+async function replay(histories: HistoryAndWorkflowId[]): Promise<ReplayResult[]> {
+  const results: ReplayResult[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'purchase-replay' }, histories)) {
+    results.push(result);
+  }
+  return results;
+}
+
+describe('replaying recorded purchase histories', () => {
+  it('has a recorded history for every scenario the recorder knows', () => {
+    // Further files (histories downloaded from a running system) are replayed too.
+    expect(recordedHistories().map((history) => history.workflowId)).toEqual(expect.arrayContaining(scenarioNames));
+  });
+
+  it('replays every recorded history against the workflow as it is, without a nondeterminism error', async () => {
+    const histories = recordedHistories();
+    const results = await replay(histories);
+    expect(results.map(({ workflowId, error }) => ({ workflowId, error: error?.message }))).toEqual(
+      histories.map(({ workflowId }) => ({ workflowId, error: undefined })),
+    );
+  });
+
+  it('fails a history whose recorded decisions the workflow no longer makes', async () => {
+    // The same purchase, as if an older workflow had scheduled another first activity: replay must refuse it.
+    const [original] = recordedHistories().filter((history) => history.workflowId === 'completed-after-window');
+    const history = structuredClone(original!.history) as { events: Record<string, any>[] };
+    const scheduled = history.events.find((event) => event.activityTaskScheduledEventAttributes);
+    scheduled!.activityTaskScheduledEventAttributes.activityType.name = 'chargeCard';
+    const [result] = await replay([{ workflowId: 'changed-workflow', history }]);
+    expect(result?.error?.name).toBe('DeterminismViolationError');
+  });
+});
+
+function quietLogger() {
+  const ignore = () => undefined;
+  return { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
+}
