@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { CarrierDb, SupplierDb } from '../../prisma/clients';
 import { createCarrierApi } from '../../activities/carrier/http';
 import { createSupplierApi } from '../../activities/supplier/http';
-import { openApiDocuments } from '../../scripts/openapi';
+import { clientTypesFile, openApiDocuments } from '../../scripts/openapi';
 import { startGateway } from '../unit/api/gateway-harness';
 
 const run = promisify(execFile);
@@ -163,4 +163,25 @@ describe('the OpenAPI documents', () => {
       }
     });
   });
+});
+
+describe('the generated gateway client', () => {
+  // npm run typecheck checks the checked-in client against the current document; this shows that the check bites.
+  it('is refused by the check when it no longer matches the document', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openapi-client-'));
+    const stale = path.join(dir, 'gateway.ts');
+    fs.writeFileSync(stale, fs.readFileSync(clientTypesFile, 'utf8').replace('"/purchases/{id}/cancel"', '"/purchases/{id}/abort"'));
+    try {
+      const outcome = await run(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'openapi.ts'), '--check', '--client', stale], {
+        cwd: root,
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(outcome.code).toBe(1);
+      expect(outcome.stderr).toContain("does not match the gateway's OpenAPI document: run npm run openapi");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
