@@ -11,7 +11,7 @@ const transform = {
   ],
 };
 // @oslojs and postgrator ship ES modules only; jest's CommonJS runtime needs them transformed.
-const transformIgnorePatterns = ['/node_modules/(?!(@oslojs|postgrator)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(@oslojs|postgrator|https-proxy-agent|agent-base|proxy-agent-negotiate)/)'];
 const project = (name, timeout) => ({
   displayName: name,
   testEnvironment: 'node',
