@@ -1,27 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HistoryAndWorkflowId } from '@temporalio/client';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  Runtime,
-  Worker,
-  type ReplayResult,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type ReplayResult, type WorkflowBundleOption } from '@temporalio/worker';
 import { historiesDir, scenarioNames } from '../../scripts/record-histories';
+import { workflowBundleFor } from '../../workers/workflow-bundle';
 
 /**
  * Purchases in flight survive a change to the workflow only if the new code makes the same decisions from their
  * histories. These histories were recorded from real purchases (npm run record:histories); each is replayed against
  * the workflow code as it is now, and a nondeterminism error fails the test.
  */
-let bundle: WorkflowBundleWithSourceMap;
+let bundle: WorkflowBundleOption;
 
 beforeAll(async () => {
   // The replay workers' start and stop lines are noise here; a nondeterminism error is in the test's own failure.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger() });
+  // The workers' own bundle (build/workflows), rebuilt here whenever a source differs from the one it came from.
+  bundle = await workflowBundleFor(require.resolve('../../workflows'));
 });
 
 function recordedHistories(): HistoryAndWorkflowId[] {
@@ -67,8 +62,3 @@ describe('replaying recorded purchase histories', () => {
     expect(result?.error?.name).toBe('DeterminismViolationError');
   });
 });
-
-function quietLogger() {
-  const ignore = () => undefined;
-  return { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
-}
