@@ -7,6 +7,8 @@ import { explainTemporalFailure } from '../config/temporal-diagnosis';
 import { registerService, type RegisteredServiceName, type ServiceRegistration } from '../discovery/registration';
 import { createLogger, type Logger } from '../logging';
 import { installTemporalRuntime } from '../observability/temporal-runtime';
+import { activityInterceptors, workflowInterceptorModules, workflowSinks } from '../observability/temporal-tracing';
+import { startTracing, type TracedService } from '../observability/tracing';
 import { migrateDatabase } from '../prisma/cli';
 import { redactUrl, type DatabaseName } from '../prisma/databases';
 
@@ -15,7 +17,7 @@ import { redactUrl, type DatabaseName } from '../prisma/databases';
  * and the carrier, a small HTTP API. `runWorker` does the rest, the same way for every process.
  */
 export interface WorkerProcess<Db extends { $disconnect(): Promise<void> }> {
-  service: string;
+  service: TracedService;
   taskQueue: string;
   database: {
     name: DatabaseName;
@@ -39,6 +41,7 @@ const temporalRetryMs = 3_000;
 
 /** Starts the process and runs it until SIGINT or SIGTERM, then stops it cleanly and exits 0. */
 export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: WorkerProcess<Db>): Promise<never> {
+  const tracing = startTracing(spec.service);
   const config = loadConfig();
   const logger = createLogger(spec.service, config.logLevel);
   const stop = stopSignal(logger);
@@ -60,6 +63,11 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
       taskQueue: spec.taskQueue,
       activities: spec.activities(db, config),
       ...(spec.workflowsPath ? { workflowsPath: spec.workflowsPath } : {}),
+      interceptors: {
+        activity: activityInterceptors(),
+        ...(spec.workflowsPath ? { workflowModules: workflowInterceptorModules } : {}),
+      },
+      sinks: workflowSinks(tracing),
       // On shutdown, tasks in flight get this long to finish; after that they are cancelled and Temporal retries them.
       shutdownGraceTime: '10s',
     });
@@ -92,12 +100,13 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
       await server?.close();
       await db.$disconnect();
       await connection.close();
+      await tracing.shutdown();
     });
   } catch (error) {
     // A bad or unreachable database URL says which service and which URL (password hidden) in the message itself.
     const reason = error instanceof Error ? error.message : String(error);
     logger.fatal({ err: error }, `${spec.service} failed: ${reason}`);
-    return exit(logger, 1);
+    return exit(logger, 1, () => tracing.shutdown());
   }
 }
 

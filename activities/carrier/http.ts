@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { createHttpMetrics } from '../../observability/http-metrics';
+import { traceHttp } from '../../observability/http-tracing';
 import { z } from 'zod';
 import { CodedError } from '../../contracts/errors';
 import { createLogger, type Logger } from '../../logging';
@@ -20,6 +21,7 @@ export function createCarrierApi(
   const dailyCapacity = options.dailyCapacity ?? 50;
   const app = new Hono();
   const metrics = createHttpMetrics();
+  app.use('*', traceHttp);
   app.use('*', metrics.middleware);
   app.get('/metrics', metrics.handler);
 

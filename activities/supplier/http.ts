@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { createHttpMetrics } from '../../observability/http-metrics';
+import { traceHttp } from '../../observability/http-tracing';
 import { z } from 'zod';
 import { SetStockRequest } from '../../contracts/catalog';
 import { CodedError } from '../../contracts/errors';
@@ -16,6 +17,7 @@ const PurchaseIdParam = z.string().trim().min(1).max(200);
 export function createSupplierApi(db: SupplierDb, logger: Logger = createLogger('supplier')) {
   const app = new Hono();
   const metrics = createHttpMetrics();
+  app.use('*', traceHttp);
   app.use('*', metrics.middleware);
   app.get('/metrics', metrics.handler);
 

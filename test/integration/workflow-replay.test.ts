@@ -9,6 +9,9 @@ import {
   type ReplayResult,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
+import { Resource } from '@opentelemetry/resources';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { workflowInterceptorModules, workflowSinks } from '../../observability/temporal-tracing';
 import { historiesDir, scenarioNames } from '../../scripts/record-histories';
 
 /**
@@ -21,7 +24,12 @@ let bundle: WorkflowBundleWithSourceMap;
 beforeAll(async () => {
   // The replay workers' start and stop lines are noise here; a nondeterminism error is in the test's own failure.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger() });
+  // With the interceptors the worker runs (tracing, request context): they are part of what replays.
+  bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    workflowInterceptorModules,
+    logger: quietLogger(),
+  });
 });
 
 function recordedHistories(): HistoryAndWorkflowId[] {
@@ -37,7 +45,9 @@ function recordedHistories(): HistoryAndWorkflowId[] {
 
 async function replay(histories: HistoryAndWorkflowId[]): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'purchase-replay' }, histories)) {
+  // The workflow's spans go to a sink, as in the worker; replay drops them.
+  const sinks = workflowSinks({ processor: new NoopSpanProcessor(), resource: Resource.empty() });
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'purchase-replay', sinks }, histories)) {
     results.push(result);
   }
   return results;
