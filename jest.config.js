@@ -1,7 +1,8 @@
 /**
  * Suites: unit (pure functions), integration (real Temporal, real databases), e2e (real processes over HTTP), fault (the
  * system under injected faults), hostile (property-based attacks on the gateway's input and auth), and cluster (the
- * system against Temporal Server itself, on PostgreSQL with mutual TLS).
+ * system against Temporal Server itself, on PostgreSQL with mutual TLS), and contracts (the OpenAPI documents, the
+ * generated client, Pact between the gateway and the owners' APIs, the activities' schemas).
  */
 const transform = {
   '^.+\\.(t|j)sx?$': [
@@ -10,7 +11,7 @@ const transform = {
   ],
 };
 // @oslojs and postgrator ship ES modules only; jest's CommonJS runtime needs them transformed.
-const transformIgnorePatterns = ['/node_modules/(?!(@oslojs|postgrator)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(@oslojs|postgrator|https-proxy-agent|agent-base|proxy-agent-negotiate)/)'];
 const project = (name, timeout) => ({
   displayName: name,
   testEnvironment: 'node',
@@ -21,7 +22,7 @@ const project = (name, timeout) => ({
 });
 
 module.exports = {
-  projects: [project('unit', 5), project('integration', 60), project('e2e', 120), project('fault', 300), project('hostile', 60), project('cluster', 180), project('observability', 120), project('deploy', 300), project('consul', 60)],
+  projects: [project('unit', 5), project('integration', 60), project('e2e', 120), project('fault', 300), project('hostile', 60), project('cluster', 180), project('observability', 120), project('deploy', 300), project('consul', 60), project('contracts', 30)],
   globalSetup: '<rootDir>/test/global-setup.ts',
   testTimeout: 120_000,
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],

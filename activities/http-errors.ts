@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { z } from 'zod';
-import { CodedError, type ErrorBody, type ErrorCode } from '../contracts/errors';
+import { CodedError, type ErrorBody, type ErrorCode, type ErrorDetails } from '../contracts/errors';
 import type { Logger } from '../logging';
 
 /**
@@ -16,7 +16,7 @@ const statusOf: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   SERVICE_UNAVAILABLE: 503,
 };
 
-export function errorBody(code: ErrorCode, message: string, details?: unknown): ErrorBody {
+export function errorBody(code: ErrorCode, message: string, details?: ErrorDetails): ErrorBody {
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }
 
@@ -26,6 +26,10 @@ export function answerErrors(logger: Logger) {
     if (error instanceof CodedError) {
       return c.json(errorBody(error.code, error.message, error.details), statusOf[error.code] ?? 500);
     }
+    // The validator's own refusals, such as a body that is not JSON at all.
+    if (error instanceof HTTPException && error.status === 400) {
+      return c.json(errorBody('VALIDATION_FAILED', error.message, [{ path: '', message: error.message }]), 400);
+    }
     logger.error({ err: error, method: c.req.method, path: c.req.path }, 'Request failed');
     return c.json(errorBody('INTERNAL', 'Internal error'), 500);
   };
@@ -33,23 +37,4 @@ export function answerErrors(logger: Logger) {
 
 export function answerNotFound(c: Context) {
   return c.json(errorBody('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`), 404);
-}
-
-/** Parses a value with a contract schema; a mismatch is a 400 with one entry per field. */
-export function validated<Schema extends z.ZodType>(schema: Schema, value: unknown, what: string): z.output<Schema> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const details = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-  throw new CodedError('VALIDATION_FAILED', `Invalid ${what}`, details);
-}
-
-/** The request's JSON body, parsed with a contract schema. */
-export async function validatedJson<Schema extends z.ZodType>(c: Context, schema: Schema): Promise<z.output<Schema>> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new CodedError('VALIDATION_FAILED', 'The body must be JSON', [{ path: '', message: 'not valid JSON' }]);
-  }
-  return validated(schema, body, 'body');
 }

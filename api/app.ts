@@ -19,7 +19,7 @@ import { errorResponse } from './errors';
 import { createAuthMiddleware } from './middleware/auth';
 import { handleError, handleNotFound, validationHook } from './middleware/errors';
 import { rateLimit } from './middleware/rate-limit';
-import { bearerSecurityScheme } from './openapi';
+import { bearerSecurityScheme, gatewayDocument } from './openapi';
 import { createPurchaseService } from './purchases/service';
 import { authRoutes } from './routes/auth';
 import { deliveryRoutes } from './routes/deliveries';
@@ -124,15 +124,7 @@ export function createApp(deps: GatewayDeps) {
     scheme: 'bearer',
     description: 'The token from POST /auth/login',
   });
-  app.doc('/openapi.json', {
-    openapi: '3.0.3',
-    info: {
-      title: 'Purchase gateway',
-      version: '1.0.0',
-      description:
-        'Durable purchase sagas on Temporal. Errors are always {"error": {"code", "message", "details"?}}.',
-    },
-  });
+  app.doc('/openapi.json', gatewayDocument);
   app.route('/', docsRoutes());
 
   app.onError(handleError(logger));

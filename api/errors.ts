@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { CodedError, type ErrorBody, type ErrorCode } from '../contracts/errors';
+import { CodedError, type ErrorBody, type ErrorCode, type ErrorDetails } from '../contracts/errors';
 
 /** The one place a contract error code becomes an HTTP status. */
 export const httpStatusByCode: Record<ErrorCode, ContentfulStatusCode> = {
@@ -45,7 +45,7 @@ export function unavailable(message: string, cause: unknown): CodedError {
   return error;
 }
 
-export function errorBody(code: ErrorCode, message: string, details?: unknown): ErrorBody {
+export function errorBody(code: ErrorCode, message: string, details?: ErrorDetails): ErrorBody {
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }
 

@@ -14,12 +14,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
+import type { Purchase } from '../client';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { startSystem, type RunningSystem } from '../test/support/system';
 import { bareQueues } from './bare-chain/workflow';
 
 const address = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
-const finished = ['COMPLETED', 'FAILED', 'CANCELLED'];
+const finished: Purchase['status'][] = ['COMPLETED', 'FAILED', 'CANCELLED'];
 
 function percentile(figures: number[], p: number): number {
   const sorted = [...figures].sort((a, b) => a - b);
@@ -85,13 +86,13 @@ async function round(total: number, concurrency: number, job: (accepted: () => v
 }
 
 /** Waits for a purchase to finish: the gateway's long poll when it has one, else polling. */
-async function waitForPurchase(system: RunningSystem, token: string, id: string) {
+async function waitForPurchase(system: RunningSystem, token: string, id: string): Promise<Purchase> {
   for (;;) {
-    const answer = await system.api('GET', `/purchases/${id}?wait=10s`, { token });
-    if (answer.status === 400) return system.waitForPurchase(token, id, finished, 300_000);
-    const status = answer.body?.purchase?.status;
-    if (finished.includes(status)) return answer.body.purchase;
-    if (answer.status !== 200) throw new Error(`GET /purchases/${id} answered ${answer.status}`);
+    const answer = await system.client(token).GET('/purchases/{id}', { params: { path: { id }, query: { wait: '10s' } } });
+    if (answer.response.status === 400) return system.waitForPurchase(token, id, finished, 300_000);
+    const purchase = answer.data?.purchase;
+    if (purchase && finished.includes(purchase.status)) return purchase;
+    if (answer.response.status !== 200) throw new Error(`GET /purchases/${id} answered ${answer.response.status}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -138,8 +139,9 @@ async function main() {
       ),
     );
     const admin = await system.adminToken();
-    await system.api('POST', '/products', { token: admin, body: { sku: 'BENCH-1', name: 'Bench', priceCents: 100, stock: total * levels.length * 2 } });
+    await system.client(admin).POST('/products', { body: { sku: 'BENCH-1', name: 'Bench', priceCents: 100, stock: total * levels.length * 2 } });
     const { token } = await system.newUser('bench');
+    const buyer = system.client(token);
     const servicePids = Object.fromEntries(['orchestrator', 'supplier', 'carrier', 'gateway'].map((name) => [name, system.pid(name)]));
     const barePids = Object.fromEntries(Object.entries(bare).map(([role, child]) => [`bare-${role}`, child.pid]));
 
@@ -163,10 +165,10 @@ async function main() {
         await handle.result();
       }, barePids);
       const saga = await round(total, concurrency, async (accepted) => {
-        const answer = await system.api('POST', '/purchases', { token, body: { items: [{ sku: 'BENCH-1', quantity: 1 }], address } });
-        if (answer.status !== 202 && answer.status !== 201) throw new Error(`POST /purchases answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+        const answer = await buyer.POST('/purchases', { body: { items: [{ sku: 'BENCH-1', quantity: 1 }], address } });
+        if (!answer.data) throw new Error(`POST /purchases answered ${answer.response.status}: ${JSON.stringify(answer.error)}`);
         accepted();
-        const done = await waitForPurchase(system, token, answer.body.purchase.id);
+        const done = await waitForPurchase(system, token, answer.data.purchase.id);
         if (done.status !== 'COMPLETED') throw new Error(`purchase ended ${done.status}`);
       }, servicePids);
       best.push(saga.throughput);

@@ -72,18 +72,19 @@ export async function sendPurchases(
       const deadline = Date.now() + options.giveUpAfterMs;
       while (!purchase.id && Date.now() < deadline) {
         purchase.attempts += 1;
+        // A dropped connection counts as status 0: the client retries it with the same key.
         const answer = await system
-          .api('POST', '/purchases', {
-            token: tokens[purchase.buyer],
-            headers: { 'idempotency-key': purchase.key },
+          .client(tokens[purchase.buyer])
+          .POST('/purchases', {
+            params: { header: { 'idempotency-key': purchase.key } },
             body: {
               items: [{ sku: purchase.sku, quantity: purchase.quantity }],
               address: purchase.kind === 'refuse' ? unserved : served,
             },
           })
-          .catch(() => ({ status: 0, body: undefined }));
-        purchase.answers.push(answer.status);
-        if (answer.status === 202) purchase.id = answer.body.purchase.id;
+          .catch(() => undefined);
+        purchase.answers.push(answer?.response.status ?? 0);
+        if (answer?.data) purchase.id = answer.data.purchase.id;
         else await sleep(500);
       }
       if (purchase.id && purchase.kind === 'cancel') await signalCancel(temporal, purchase.id, deadline);

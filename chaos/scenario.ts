@@ -94,14 +94,13 @@ export function faultSchedule(durationMs: number, fixedFaults: boolean, extraFau
 async function setUp(system: RunningSystem, skus: string[]) {
   const admin = await system.adminToken();
   for (const sku of skus) {
-    const answer = await system.api('POST', '/products', {
-      token: admin,
+    const answer = await system.client(admin).POST('/products', {
       body: { sku, name: `Chaos ${sku}`, priceCents: 500, stock: stockPerSku },
     });
-    if (answer.status !== 201) throw new Error(`could not create ${sku}: ${answer.status}`);
+    if (answer.response.status !== 201) throw new Error(`could not create ${sku}: ${answer.response.status}`);
   }
   const buyers = await Promise.all(Array.from({ length: 4 }, () => system.newUser('chaos')));
-  return { tokens: buyers.map((buyer) => buyer.token), buyerIds: buyers.map((buyer) => buyer.user.id as string) };
+  return { tokens: buyers.map((buyer) => buyer.token), buyerIds: buyers.map((buyer) => buyer.user.id) };
 }
 
 /** Watches the supplier's stock while the run goes on, keeping the lowest figures seen. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 export const roles = ['USER', 'ADMIN'] as const;
-export const Role = z.enum(roles);
+export const Role = z.enum(roles).meta({ id: 'Role' });
 export type Role = z.infer<typeof Role>;
 
 export const User = z.object({
@@ -9,7 +9,7 @@ export const User = z.object({
   email: z.string(),
   name: z.string().nullable(),
   role: Role,
-});
+}).meta({ id: 'User' });
 export type User = z.infer<typeof User>;
 
 const email = z
@@ -26,10 +26,11 @@ export const RegisterRequest = z
     password: z.string().min(8).max(256),
     name: z.string().trim().min(1).max(200).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'RegisterRequest' });
 export type RegisterRequest = z.infer<typeof RegisterRequest>;
 
-export const LoginRequest = z.object({ email, password: z.string().min(1).max(256) }).strict();
+export const LoginRequest = z.object({ email, password: z.string().min(1).max(256) }).strict().meta({ id: 'LoginRequest' });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
-export const LoginResponse = z.object({ token: z.string(), expiresAt: z.string(), user: User });
+export const LoginResponse = z.object({ token: z.string(), expiresAt: z.string(), user: User }).meta({ id: 'LoginResponse' });

@@ -22,16 +22,29 @@ export const errorCodes = [
   'SERVICE_UNAVAILABLE',
   'INTERNAL',
 ] as const;
-export const ErrorCode = z.enum(errorCodes);
+export const ErrorCode = z.enum(errorCodes).meta({ id: 'ErrorCode' });
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
-export const ErrorBody = z.object({
-  error: z.object({
-    code: ErrorCode,
-    message: z.string(),
-    details: z.unknown().optional(),
-  }),
-});
+/** One field that failed validation: its dotted path (empty for the whole body) and what is wrong with it. */
+export const FieldError = z.object({ path: z.string(), message: z.string() }).meta({ id: 'FieldError' });
+export type FieldError = z.infer<typeof FieldError>;
+
+/** VALIDATION_FAILED names each field; a readiness failure says which dependency is down. */
+export const ErrorDetails = z.union([
+  z.array(FieldError),
+  z.record(z.string(), z.string()).meta({ description: 'Named facts, e.g. {"database": "up", "temporal": "down"}' }),
+]);
+export type ErrorDetails = z.infer<typeof ErrorDetails>;
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: ErrorCode,
+      message: z.string(),
+      details: ErrorDetails.optional(),
+    }),
+  })
+  .meta({ id: 'ErrorBody', description: 'Every error answer: a contract code, a message for people, and details' });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 /** An error with a contract code, thrown anywhere outside workflow code and turned into an answer at the edge. */
@@ -39,7 +52,7 @@ export class CodedError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: unknown,
+    readonly details?: ErrorDetails,
   ) {
     super(message);
     this.name = 'CodedError';

@@ -6,7 +6,7 @@ import type { LoginThrottle } from '../auth/login-throttle';
 import type { SessionStore } from '../auth/sessions';
 import { clientAddress } from '../client-address';
 import { currentSession, currentUser, type AuthMiddleware } from '../middleware/auth';
-import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from '../openapi';
+import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, noSecurity } from '../openapi';
 
 const UserAnswer = z.object({ user: User });
 
@@ -23,12 +23,15 @@ export function authRoutes(deps: {
     createRoute({
       method: 'post',
       path: '/auth/register',
+      operationId: 'registerUser',
       tags: ['auth'],
       summary: 'Register a user (always role USER)',
+      description: 'Creates a user with role USER; an email is registered once (409 EMAIL_TAKEN). Sign in with POST /auth/login.',
+      security: noSecurity,
       request: { body: jsonBody(RegisterRequest) },
       responses: {
         201: jsonContent(UserAnswer, 'The new user'),
-        ...errorResponses(400, 409),
+        ...errorResponses(400, 409, 413),
       },
     }),
     async (c) => {
@@ -41,12 +44,18 @@ export function authRoutes(deps: {
     createRoute({
       method: 'post',
       path: '/auth/login',
+      operationId: 'logIn',
       tags: ['auth'],
-      summary: 'Sign in and receive a bearer session token (failed logins are throttled per account and per client: 429)',
+      summary: 'Sign in and receive a bearer session token',
+      description:
+        'Answers a session token to send as `Authorization: Bearer <token>`; its expiry slides while it is used. Failed ' +
+        'logins are throttled per account and per client: past the limit the answer is 429 RATE_LIMITED, even for the ' +
+        'right password.',
+      security: noSecurity,
       request: { body: jsonBody(LoginRequest) },
       responses: {
         200: jsonContent(LoginResponse, 'A session token, its expiry and the user'),
-        ...errorResponses(400, 401),
+        ...errorResponses(400, 401, 413),
       },
     }),
     async (c) => {
@@ -61,8 +70,10 @@ export function authRoutes(deps: {
     createRoute({
       method: 'post',
       path: '/auth/logout',
+      operationId: 'logOut',
       tags: ['auth'],
       summary: 'End the session: its token stops working',
+      description: 'Deletes the session of the token sent; other sessions of the same user go on.',
       security: bearerSecurity,
       middleware: [auth.requireUser] as const,
       responses: { 204: { description: 'Signed out' }, ...errorResponses(401) },
@@ -77,8 +88,10 @@ export function authRoutes(deps: {
     createRoute({
       method: 'get',
       path: '/auth/me',
+      operationId: 'getCurrentUser',
       tags: ['auth'],
       summary: 'The signed-in user',
+      description: 'The user the bearer token belongs to, with its role.',
       security: bearerSecurity,
       middleware: [auth.requireUser] as const,
       responses: { 200: jsonContent(UserAnswer, 'The signed-in user'), ...errorResponses(401) },

@@ -15,8 +15,10 @@ export function deliveryRoutes(deps: { services: ServicesClient; auth: AuthMiddl
     createRoute({
       method: 'get',
       path: '/deliveries/{id}',
+      operationId: 'getDelivery',
       tags: ['deliveries'],
       summary: 'The carrier’s record of a delivery (ADMIN)',
+      description: 'The delivery as the carrier keeps it, with its status history, oldest first.',
       security: bearerSecurity,
       middleware: [auth.requireAdmin] as const,
       request: { params: DeliveryParam },

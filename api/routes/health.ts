@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { StoreDb } from '../../prisma/clients';
 import type { TemporalProblem } from '../../config/temporal-diagnosis';
 import { errorBody } from '../errors';
-import { createRouter, errorResponses, jsonContent } from '../openapi';
+import { createRouter, errorResponsesOf, jsonContent, noSecurity } from '../openapi';
 
 const Status = z.object({ status: z.literal('ok') });
 
@@ -21,8 +21,11 @@ export function healthRoutes(deps: {
     createRoute({
       method: 'get',
       path: '/health',
+      operationId: 'getHealth',
       tags: ['health'],
       summary: 'The process is up',
+      description: 'Liveness: 200 while the process serves requests, whatever its dependencies do.',
+      security: noSecurity,
       responses: { 200: jsonContent(Status, 'Up') },
     }),
     (c) => c.json({ status: 'ok' as const }, 200),
@@ -41,9 +44,14 @@ export function healthRoutes(deps: {
     createRoute({
       method: 'get',
       path: '/ready',
+      operationId: 'getReadiness',
       tags: ['health'],
       summary: 'Temporal and the database answer',
-      responses: { 200: jsonContent(Status, 'Ready'), ...errorResponses(503) },
+      description:
+        'Readiness: 200 when Temporal and the store’s database answer, else 503 naming which does not in `details` ' +
+        '(and, for Temporal, why, in `details.temporalProblem`).',
+      security: noSecurity,
+      responses: { 200: jsonContent(Status, 'Ready'), ...errorResponsesOf(503) },
     }),
     async (c) => {
       const [database, workflows] = await Promise.all([

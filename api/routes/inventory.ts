@@ -16,8 +16,10 @@ export function inventoryRoutes(deps: { services: ServicesClient; auth: AuthMidd
     createRoute({
       method: 'get',
       path: '/inventory/{sku}',
+      operationId: 'getStock',
       tags: ['inventory'],
       summary: 'The supplier’s stock of one SKU (ADMIN)',
+      description: 'Units available to reserve and units held by purchases in flight, as the supplier counts them.',
       security: bearerSecurity,
       middleware: [auth.requireAdmin] as const,
       request: { params: SkuParam },
@@ -30,12 +32,14 @@ export function inventoryRoutes(deps: { services: ServicesClient; auth: AuthMidd
     createRoute({
       method: 'put',
       path: '/inventory/{sku}',
+      operationId: 'setStock',
       tags: ['inventory'],
       summary: 'Set the supplier’s available stock of one SKU (ADMIN)',
+      description: 'Sets the units available to reserve (an absolute level, so a retry is harmless); reserved units stay.',
       security: bearerSecurity,
       middleware: [auth.requireAdmin] as const,
       request: { params: SkuParam, body: jsonBody(SetStockRequest) },
-      responses: { 200: jsonContent(StockLevel, 'The new stock level'), ...errorResponses(400, 401, 403, 404, 503) },
+      responses: { 200: jsonContent(StockLevel, 'The new stock level'), ...errorResponses(400, 401, 403, 404, 413, 503) },
     }),
     async (c) => c.json(await services.setStock(c.req.valid('param').sku, c.req.valid('json').available), 200),
   );

@@ -15,8 +15,10 @@ export function orderRoutes(deps: { services: ServicesClient; auth: AuthMiddlewa
     createRoute({
       method: 'get',
       path: '/orders/{purchaseId}',
+      operationId: 'getSupplierOrder',
       tags: ['orders'],
       summary: 'The supplier’s order for a purchase (ADMIN)',
+      description: 'The supplier’s order for a purchase: its items, status, supplier and expected ship date.',
       security: bearerSecurity,
       middleware: [auth.requireAdmin] as const,
       request: { params: PurchaseParam },

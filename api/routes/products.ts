@@ -5,7 +5,7 @@ import { Sku } from '../../contracts/purchase';
 import type { StoreDb } from '../../prisma/clients';
 import { unavailable } from '../errors';
 import type { AuthMiddleware } from '../middleware/auth';
-import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from '../openapi';
+import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, noSecurity } from '../openapi';
 import type { ServicesClient } from '../services-client';
 import { isRecordMissing, isUniqueViolation } from '../store-errors';
 
@@ -46,9 +46,14 @@ export function productRoutes(deps: { store: StoreDb; services: ServicesClient; 
     createRoute({
       method: 'get',
       path: '/products',
+      operationId: 'listProducts',
       tags: ['products'],
-      summary: 'The catalog, with the supplier’s available stock (null while the supplier is unreachable)',
-      responses: { 200: jsonContent(z.object({ items: z.array(Product) }), 'Every product') },
+      summary: 'The catalog, with the supplier’s available stock',
+      description:
+        'Every product by SKU with its price and the supplier’s available units; `available` is null while the supplier ' +
+        'cannot be reached, and the catalog is served regardless.',
+      security: noSecurity,
+      responses: { 200: jsonContent(z.object({ items: z.array(Product) }), 'Every product'), ...errorResponses() },
     }),
     async (c) => {
       const [rows, stock] = await Promise.all([
@@ -69,12 +74,16 @@ export function productRoutes(deps: { store: StoreDb; services: ServicesClient; 
     createRoute({
       method: 'post',
       path: '/products',
+      operationId: 'createProduct',
       tags: ['products'],
       summary: 'Add a product and set its stock at the supplier (ADMIN)',
+      description:
+        'Adds the product to the catalog and sets its stock at the supplier (`stock`, default 0). When the supplier does ' +
+        'not take the stock the product is removed again and the answer is 503.',
       security: bearerSecurity,
       middleware: [auth.requireAdmin] as const,
       request: { body: jsonBody(CreateProductRequest) },
-      responses: { 201: jsonContent(ProductAnswer, 'The new product'), ...errorResponses(400, 401, 403, 409, 503) },
+      responses: { 201: jsonContent(ProductAnswer, 'The new product'), ...errorResponses(400, 401, 403, 409, 413, 503) },
     }),
     async (c) => {
       const request = c.req.valid('json');
@@ -103,12 +112,14 @@ export function productRoutes(deps: { store: StoreDb; services: ServicesClient; 
     createRoute({
       method: 'patch',
       path: '/products/{sku}',
+      operationId: 'updateProduct',
       tags: ['products'],
       summary: 'Rename or reprice a product (ADMIN)',
+      description: 'Changes the name, the price or both; purchases already made keep the price they were made at.',
       security: bearerSecurity,
       middleware: [auth.requireAdmin] as const,
       request: { params: SkuParam, body: jsonBody(UpdateProductRequest) },
-      responses: { 200: jsonContent(ProductAnswer, 'The updated product'), ...errorResponses(400, 401, 403, 404) },
+      responses: { 200: jsonContent(ProductAnswer, 'The updated product'), ...errorResponses(400, 401, 403, 404, 413) },
     }),
     async (c) => {
       const { sku } = c.req.valid('param');
@@ -128,8 +139,10 @@ export function productRoutes(deps: { store: StoreDb; services: ServicesClient; 
     createRoute({
       method: 'delete',
       path: '/products/{sku}',
+      operationId: 'deleteProduct',
       tags: ['products'],
-      summary: 'Remove a product from the catalog (ADMIN); purchases already made keep their prices',
+      summary: 'Remove a product from the catalog (ADMIN)',
+      description: 'Removes the product from the catalog; purchases already made keep their prices, the supplier its stock.',
       security: bearerSecurity,
       middleware: [auth.requireAdmin] as const,
       request: { params: SkuParam },

@@ -45,14 +45,19 @@ export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMid
     createRoute({
       method: 'post',
       path: '/purchases',
+      operationId: 'createPurchase',
       tags: ['purchases'],
-      summary: 'Make a purchase: starts its saga and answers at once, status RECEIVED',
+      summary: 'Make a purchase: starts its saga',
+      description:
+        'Prices the items from the catalog, starts the purchase’s saga and answers once the saga has recorded it ' +
+        '(status RECEIVED). The same Idempotency-Key from the same user answers the same purchase; with a different ' +
+        'body it is 422 IDEMPOTENCY_KEY_MISMATCH. A 503 or a lost answer is safe to retry with the same key.',
       security: bearerSecurity,
       middleware: [auth.requireUser] as const,
       request: { headers: IdempotencyHeaders, body: jsonBody(PurchaseRequest) },
       responses: {
         202: jsonContent(PurchaseAnswer, 'The purchase, accepted; follow it with GET /purchases/{id}'),
-        ...errorResponses(400, 401, 422, 503),
+        ...errorResponses(400, 401, 413, 422, 503),
       },
     }),
     async (c) => {
@@ -70,8 +75,10 @@ export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMid
     createRoute({
       method: 'get',
       path: '/purchases',
+      operationId: 'listPurchases',
       tags: ['purchases'],
       summary: 'The caller’s purchases, newest first (ADMIN: everyone’s)',
+      description: 'Purchases as their sagas last recorded them, optionally of one status and at most `limit` of them.',
       security: bearerSecurity,
       middleware: [auth.requireUser] as const,
       request: { query: ListQuery },
@@ -87,8 +94,12 @@ export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMid
     createRoute({
       method: 'get',
       path: '/purchases/{id}',
+      operationId: 'getPurchase',
       tags: ['purchases'],
-      summary: 'One purchase (its owner or ADMIN; 404 for anyone else)',
+      summary: 'One purchase (its owner or ADMIN)',
+      description:
+        'The purchase as its saga last recorded it; anyone else’s purchase is a 404 like a missing one. With `wait` the ' +
+        'answer comes as soon as the purchase is final, or with its current state when the time is up.',
       security: bearerSecurity,
       middleware: [auth.requireUser] as const,
       request: { params: PurchaseParam, query: WaitQuery },
@@ -105,8 +116,12 @@ export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMid
     createRoute({
       method: 'post',
       path: '/purchases/{id}/cancel',
+      operationId: 'cancelPurchase',
       tags: ['purchases'],
-      summary: 'Cancel a purchase until it is confirmed; its saga compensates what it did',
+      summary: 'Cancel a purchase until it is confirmed',
+      description:
+        'Asks the saga to cancel; it compensates what it did (the delivery, then the reservation). Once confirmation ' +
+        'has started the answer is 409 NOT_CANCELLABLE.',
       security: bearerSecurity,
       middleware: [auth.requireUser] as const,
       request: {
@@ -116,7 +131,7 @@ export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMid
       },
       responses: {
         202: jsonContent(PurchaseAnswer, 'Cancel accepted; the purchase is compensating or cancelled'),
-        ...errorResponses(400, 401, 404, 409, 503),
+        ...errorResponses(400, 401, 404, 409, 413, 503),
       },
     }),
     async (c) => {

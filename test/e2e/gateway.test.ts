@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createSystemDatabases } from '../support/databases';
 import { describeEachEngine } from '../support/engines';
+import type { PurchaseRequest } from '../../client';
 import { startSystem, type RunningSystem } from '../support/system';
 
 const run = promisify(execFile);
@@ -28,34 +29,41 @@ describeEachEngine('the system', (engine) => {
     await databases?.drop();
   });
 
+  // Every call goes through the typed client generated from the gateway's OpenAPI document (client/).
+  const as = (token?: string) => system.client(token);
+
   /** A product of the test's own, so tests never share stock. */
   async function product(sku: string, stock: number, priceCents = 1000) {
-    const created = await system.api('POST', '/products', { token: admin, body: { sku, name: `Item ${sku}`, priceCents, stock } });
-    expect(created.status).toBe(201);
+    const created = await as(admin).POST('/products', { body: { sku, name: `Item ${sku}`, priceCents, stock } });
+    expect(created.response.status).toBe(201);
   }
 
   async function inventory(sku: string) {
-    const answer = await system.api('GET', `/inventory/${sku}`, { token: admin });
-    expect(answer.status).toBe(200);
-    return answer.body;
+    const answer = await as(admin).GET('/inventory/{sku}', { params: { path: { sku } } });
+    expect(answer.response.status).toBe(200);
+    return answer.data;
   }
 
-  async function buy(token: string, items: { sku: string; quantity: number }[], extra: Record<string, unknown> = {}) {
-    return system.api('POST', '/purchases', { token, body: { items, address: lisbon, ...extra } });
+  async function buy(token: string, items: PurchaseRequest['items'], extra: Partial<PurchaseRequest> = {}) {
+    return as(token).POST('/purchases', { body: { items, address: lisbon, ...extra } });
+  }
+
+  /** The purchase a 202 answered. */
+  function accepted(answer: Awaited<ReturnType<typeof buy>>) {
+    expect(answer.response.status).toBe(202);
+    return answer.data!.purchase;
   }
 
   describe('a purchase through the gateway', () => {
     it('registers, logs in, buys, and sees the purchase complete with the stock sold', async () => {
       await product('E2E-HAPPY', 10, 1250);
       const buyer = await system.newUser('ada');
-      expect((await system.api('GET', '/auth/me', { token: buyer.token })).body.user).toMatchObject({
+      expect((await as(buyer.token).GET('/auth/me')).data?.user).toMatchObject({
         email: buyer.email,
         role: 'USER',
       });
 
-      const answer = await buy(buyer.token, [{ sku: 'E2E-HAPPY', quantity: 2 }], { voucher: { code: 'WELCOME10' } });
-      expect(answer.status).toBe(202);
-      const created = answer.body.purchase;
+      const created = accepted(await buy(buyer.token, [{ sku: 'E2E-HAPPY', quantity: 2 }], { voucher: { code: 'WELCOME10' } }));
       expect(created).toMatchObject({
         status: 'RECEIVED',
         workflowId: `purchase-${created.id}`,
@@ -66,44 +74,48 @@ describeEachEngine('the system', (engine) => {
 
       const done = await system.waitForPurchase(buyer.token, created.id, ['COMPLETED', 'FAILED', 'CANCELLED']);
       expect(done.status).toBe('COMPLETED');
-      expect(done.history.map((entry: { status: string }) => entry.status)).toEqual([
+      expect(done.history.map((entry) => entry.status)).toEqual([
         'RECEIVED',
         'ORDER_REQUESTED',
         'RESERVE_DELIVERED',
         'COMPLETED',
       ]);
-      expect(done.supplier.orderId).toBeTruthy();
-      expect(done.delivery).toMatchObject({ status: 'DISPATCHED' });
+      const supplier = done.supplier!;
+      const deliveryRef = done.delivery!;
+      expect(supplier.orderId).toBeTruthy();
+      expect(deliveryRef).toMatchObject({ status: 'DISPATCHED' });
       expect(await inventory('E2E-HAPPY')).toEqual({ sku: 'E2E-HAPPY', available: 8, reserved: 0 });
 
-      const delivery = await system.api('GET', `/deliveries/${done.delivery.id}`, { token: admin });
-      expect(delivery.status).toBe(200);
-      expect(delivery.body.delivery).toMatchObject({ id: done.delivery.id, status: 'DISPATCHED' });
-      expect(delivery.body.delivery.history.map((event: { status: string }) => event.status)).toEqual(['SCHEDULED', 'DISPATCHED']);
+      const delivery = await as(admin).GET('/deliveries/{id}', { params: { path: { id: deliveryRef.id } } });
+      expect(delivery.response.status).toBe(200);
+      expect(delivery.data?.delivery).toMatchObject({ id: deliveryRef.id, status: 'DISPATCHED' });
+      expect(delivery.data?.delivery.history.map((event) => event.status)).toEqual(['SCHEDULED', 'DISPATCHED']);
 
-      const order = await system.api('GET', `/orders/${created.id}`, { token: admin });
-      expect(order.status).toBe(200);
-      expect(order.body.order).toMatchObject({
-        id: done.supplier.orderId,
+      const order = await as(admin).GET('/orders/{purchaseId}', { params: { path: { purchaseId: created.id } } });
+      expect(order.response.status).toBe(200);
+      expect(order.data?.order).toMatchObject({
+        id: supplier.orderId,
         purchaseId: created.id,
         status: 'SOLD',
-        supplier: { name: done.supplier.name, leadTimeDays: expect.any(Number) },
+        supplier: { name: supplier.name, leadTimeDays: expect.any(Number) },
         expectedShipDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
         items: [{ sku: 'E2E-HAPPY', quantity: 2 }],
       });
-      expect((await system.api('GET', `/orders/${created.id}`, { token: buyer.token })).status).toBe(403);
-      expect((await system.api('GET', '/orders/no-such-purchase', { token: admin })).status).toBe(404);
+      const forbidden = await as(buyer.token).GET('/orders/{purchaseId}', { params: { path: { purchaseId: created.id } } });
+      expect(forbidden.response.status).toBe(403);
+      expect(forbidden.error?.error.code).toBe('FORBIDDEN');
+      const missing = await as(admin).GET('/orders/{purchaseId}', { params: { path: { purchaseId: 'no-such-purchase' } } });
+      expect(missing.response.status).toBe(404);
 
-      const listed = await system.api('GET', '/purchases', { token: buyer.token });
-      expect(listed.body.items.map((purchase: { id: string }) => purchase.id)).toEqual([created.id]);
+      const listed = await as(buyer.token).GET('/purchases');
+      expect(listed.data?.items.map((purchase) => purchase.id)).toEqual([created.id]);
     });
 
     it('fails a purchase larger than the stock with OUT_OF_STOCK and keeps the stock', async () => {
       await product('E2E-SCARCE', 1);
       const buyer = await system.newUser();
-      const answer = await buy(buyer.token, [{ sku: 'E2E-SCARCE', quantity: 2 }]);
-      expect(answer.status).toBe(202);
-      const done = await system.waitForPurchase(buyer.token, answer.body.purchase.id, ['FAILED', 'COMPLETED']);
+      const created = accepted(await buy(buyer.token, [{ sku: 'E2E-SCARCE', quantity: 2 }]));
+      const done = await system.waitForPurchase(buyer.token, created.id, ['FAILED', 'COMPLETED']);
       expect(done.failure).toMatchObject({ code: 'OUT_OF_STOCK' });
       expect(await inventory('E2E-SCARCE')).toMatchObject({ available: 1, reserved: 0 });
     });
@@ -111,22 +123,19 @@ describeEachEngine('the system', (engine) => {
     it('fails an unserved country with UNSERVED_COUNTRY and releases the reservation', async () => {
       await product('E2E-ABROAD', 5);
       const buyer = await system.newUser();
-      const answer = await system.api('POST', '/purchases', {
-        token: buyer.token,
-        body: { items: [{ sku: 'E2E-ABROAD', quantity: 3 }], address: toronto },
-      });
-      const done = await system.waitForPurchase(buyer.token, answer.body.purchase.id, ['FAILED', 'COMPLETED']);
+      const created = accepted(await buy(buyer.token, [{ sku: 'E2E-ABROAD', quantity: 3 }], { address: toronto }));
+      const done = await system.waitForPurchase(buyer.token, created.id, ['FAILED', 'COMPLETED']);
       expect(done.status).toBe('FAILED');
       expect(done.failure).toMatchObject({ code: 'UNSERVED_COUNTRY' });
-      expect(done.history.map((entry: { status: string }) => entry.status)).toContain('COMPENSATING');
+      expect(done.history.map((entry) => entry.status)).toContain('COMPENSATING');
       expect(await inventory('E2E-ABROAD')).toMatchObject({ available: 5, reserved: 0 });
     });
 
     it('fails an invalid voucher with INVALID_VOUCHER', async () => {
       await product('E2E-VOUCHER', 5);
       const buyer = await system.newUser();
-      const answer = await buy(buyer.token, [{ sku: 'E2E-VOUCHER', quantity: 1 }], { voucher: { code: 'NOT-A-CODE' } });
-      const done = await system.waitForPurchase(buyer.token, answer.body.purchase.id, ['FAILED', 'COMPLETED']);
+      const created = accepted(await buy(buyer.token, [{ sku: 'E2E-VOUCHER', quantity: 1 }], { voucher: { code: 'NOT-A-CODE' } }));
+      const done = await system.waitForPurchase(buyer.token, created.id, ['FAILED', 'COMPLETED']);
       expect(done.failure).toMatchObject({ code: 'INVALID_VOUCHER' });
       expect(await inventory('E2E-VOUCHER')).toMatchObject({ available: 5, reserved: 0 });
     });
@@ -135,10 +144,10 @@ describeEachEngine('the system', (engine) => {
       await product('E2E-RACE', 5);
       const buyers = await Promise.all(Array.from({ length: 10 }, () => system.newUser('racer')));
       const answers = await Promise.all(buyers.map((buyer) => buy(buyer.token, [{ sku: 'E2E-RACE', quantity: 1 }])));
-      expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(202));
+      expect(answers.map((answer) => answer.response.status)).toEqual(Array(10).fill(202));
       const outcomes = await Promise.all(
         answers.map((answer, index) =>
-          system.waitForPurchase(buyers[index].token, answer.body.purchase.id, ['COMPLETED', 'FAILED', 'CANCELLED'], 90_000),
+          system.waitForPurchase(buyers[index].token, answer.data!.purchase.id, ['COMPLETED', 'FAILED', 'CANCELLED'], 90_000),
         ),
       );
       const completed = outcomes.filter((purchase) => purchase.status === 'COMPLETED');
@@ -152,43 +161,36 @@ describeEachEngine('the system', (engine) => {
       await product('E2E-ONCE', 10);
       const buyer = await system.newUser();
       const key = `order-${Date.now()}`;
-      const answers = await Promise.all(
-        Array.from({ length: 5 }, () =>
-          system.api('POST', '/purchases', {
-            token: buyer.token,
-            headers: { 'idempotency-key': key },
-            body: { items: [{ sku: 'E2E-ONCE', quantity: 1 }], address: lisbon },
-          }),
-        ),
-      );
-      expect(answers.map((answer) => answer.status)).toEqual(Array(5).fill(202));
-      const ids = new Set(answers.map((answer) => answer.body.purchase.id));
+      const buyOnce = () =>
+        as(buyer.token).POST('/purchases', {
+          params: { header: { 'idempotency-key': key } },
+          body: { items: [{ sku: 'E2E-ONCE', quantity: 1 }], address: lisbon },
+        });
+      const answers = await Promise.all(Array.from({ length: 5 }, buyOnce));
+      expect(answers.map((answer) => answer.response.status)).toEqual(Array(5).fill(202));
+      const ids = new Set(answers.map((answer) => answer.data!.purchase.id));
       expect(ids.size).toBe(1);
       const [id] = ids;
       await system.waitForPurchase(buyer.token, id, ['COMPLETED']);
-      const listed = await system.api('GET', '/purchases', { token: buyer.token });
-      expect(listed.body.items).toHaveLength(1);
+      const listed = await as(buyer.token).GET('/purchases');
+      expect(listed.data?.items).toHaveLength(1);
       expect(await inventory('E2E-ONCE')).toMatchObject({ available: 9, reserved: 0 });
 
-      const again = await system.api('POST', '/purchases', {
-        token: buyer.token,
-        headers: { 'idempotency-key': key },
-        body: { items: [{ sku: 'E2E-ONCE', quantity: 1 }], address: lisbon },
-      });
-      expect(again.body.purchase).toMatchObject({ id, status: 'COMPLETED' });
+      const again = await buyOnce();
+      expect(again.data?.purchase).toMatchObject({ id, status: 'COMPLETED' });
     });
 
     it("keeps one user out of another's purchase: not seen, not listed, not cancelled", async () => {
       await product('E2E-PRIVATE', 5);
       const [owner, stranger] = [await system.newUser('owner'), await system.newUser('stranger')];
-      const { body } = await buy(owner.token, [{ sku: 'E2E-PRIVATE', quantity: 1 }]);
-      const id = body.purchase.id;
+      const { id } = accepted(await buy(owner.token, [{ sku: 'E2E-PRIVATE', quantity: 1 }]));
+      const path = { path: { id } };
 
-      expect((await system.api('GET', `/purchases/${id}`, { token: stranger.token })).status).toBe(404);
-      expect((await system.api('POST', `/purchases/${id}/cancel`, { token: stranger.token, body: {} })).status).toBe(404);
-      expect((await system.api('GET', '/purchases', { token: stranger.token })).body.items).toEqual([]);
-      expect((await system.api('GET', `/purchases/${id}`, { token: admin })).status).toBe(200);
-      expect((await system.api('GET', `/purchases/${id}`)).status).toBe(401);
+      expect((await as(stranger.token).GET('/purchases/{id}', { params: path })).response.status).toBe(404);
+      expect((await as(stranger.token).POST('/purchases/{id}/cancel', { params: path, body: {} })).response.status).toBe(404);
+      expect((await as(stranger.token).GET('/purchases')).data?.items).toEqual([]);
+      expect((await as(admin).GET('/purchases/{id}', { params: path })).response.status).toBe(200);
+      expect((await as().GET('/purchases/{id}', { params: path })).response.status).toBe(401);
       const done = await system.waitForPurchase(owner.token, id, ['COMPLETED']);
       expect(done.status).toBe('COMPLETED');
     });
@@ -196,31 +198,29 @@ describeEachEngine('the system', (engine) => {
     it('cancels over REST inside the window, and refuses with 409 once completed', async () => {
       await product('E2E-CANCEL', 5);
       const buyer = await system.newUser();
-      const { body } = await buy(buyer.token, [{ sku: 'E2E-CANCEL', quantity: 2 }]);
-      const id = body.purchase.id;
+      const { id } = accepted(await buy(buyer.token, [{ sku: 'E2E-CANCEL', quantity: 2 }]));
       await system.waitForPurchase(buyer.token, id, ['RESERVE_DELIVERED']);
 
-      const cancel = await system.api('POST', `/purchases/${id}/cancel`, { token: buyer.token, body: { reason: 'oops' } });
-      expect(cancel.status).toBe(202);
+      const cancel = await as(buyer.token).POST('/purchases/{id}/cancel', { params: { path: { id } }, body: { reason: 'oops' } });
+      expect(cancel.response.status).toBe(202);
       const done = await system.waitForPurchase(buyer.token, id, ['CANCELLED', 'COMPLETED']);
       expect(done.status).toBe('CANCELLED');
       expect(done.delivery).toMatchObject({ status: 'CANCELLED' });
       expect(await inventory('E2E-CANCEL')).toMatchObject({ available: 5, reserved: 0 });
-      const carrierCopy = await system.api('GET', `/deliveries/${done.delivery.id}`, { token: admin });
-      expect(carrierCopy.body.delivery.status).toBe('CANCELLED');
+      const carrierCopy = await as(admin).GET('/deliveries/{id}', { params: { path: { id: done.delivery!.id } } });
+      expect(carrierCopy.data?.delivery.status).toBe('CANCELLED');
 
-      const other = await buy(buyer.token, [{ sku: 'E2E-CANCEL', quantity: 1 }]);
-      await system.waitForPurchase(buyer.token, other.body.purchase.id, ['COMPLETED']);
-      const late = await system.api('POST', `/purchases/${other.body.purchase.id}/cancel`, { token: buyer.token, body: {} });
-      expect(late.status).toBe(409);
-      expect(late.body.error.code).toBe('NOT_CANCELLABLE');
+      const other = accepted(await buy(buyer.token, [{ sku: 'E2E-CANCEL', quantity: 1 }]));
+      await system.waitForPurchase(buyer.token, other.id, ['COMPLETED']);
+      const late = await as(buyer.token).POST('/purchases/{id}/cancel', { params: { path: { id: other.id } }, body: {} });
+      expect(late.response.status).toBe(409);
+      expect(late.error?.error.code).toBe('NOT_CANCELLABLE');
     });
 
     it('cancels a held purchase with the Temporal CLI and answers its status query', async () => {
       await product('E2E-CLI', 5);
       const buyer = await system.newUser();
-      const { body } = await buy(buyer.token, [{ sku: 'E2E-CLI', quantity: 1 }]);
-      const id = body.purchase.id;
+      const { id } = accepted(await buy(buyer.token, [{ sku: 'E2E-CLI', quantity: 1 }]));
       await system.waitForPurchase(buyer.token, id, ['RESERVE_DELIVERED']);
       const cli = process.env.TEMPORAL_CLI!;
       const address = ['--address', system.temporalAddress];
@@ -250,14 +250,13 @@ describeEachEngine('the system', (engine) => {
     it('completes a purchase held in its window across a restart of every process, Temporal included', async () => {
       await product('E2E-RESTART', 5);
       const buyer = await system.newUser();
-      const { body } = await buy(buyer.token, [{ sku: 'E2E-RESTART', quantity: 2 }]);
-      const id = body.purchase.id;
+      const { id } = accepted(await buy(buyer.token, [{ sku: 'E2E-RESTART', quantity: 2 }]));
       await system.waitForPurchase(buyer.token, id, ['RESERVE_DELIVERED']);
 
       await system.restart();
-      const login = await system.api('POST', '/auth/login', { body: { email: buyer.email, password: buyer.password } });
+      const login = await as().POST('/auth/login', { body: { email: buyer.email, password: buyer.password } });
       admin = await system.adminToken();
-      const done = await system.waitForPurchase(login.body.token, id, ['COMPLETED', 'FAILED', 'CANCELLED']);
+      const done = await system.waitForPurchase(login.data!.token, id, ['COMPLETED', 'FAILED', 'CANCELLED']);
       expect(done.status).toBe('COMPLETED');
       expect(await inventory('E2E-RESTART')).toMatchObject({ available: 3, reserved: 0 });
     });
@@ -265,13 +264,13 @@ describeEachEngine('the system', (engine) => {
     it('shows each purchase on the supplier and carrier task queues in its history', async () => {
       await product('E2E-HISTORY', 5);
       const buyer = await system.newUser();
-      const { body } = await buy(buyer.token, [{ sku: 'E2E-HISTORY', quantity: 1 }]);
-      await system.waitForPurchase(buyer.token, body.purchase.id, ['COMPLETED']);
+      const created = accepted(await buy(buyer.token, [{ sku: 'E2E-HISTORY', quantity: 1 }]));
+      await system.waitForPurchase(buyer.token, created.id, ['COMPLETED']);
       const { stdout } = await run(process.env.TEMPORAL_CLI!, [
         'workflow',
         'show',
         '--workflow-id',
-        `purchase-${body.purchase.id}`,
+        `purchase-${created.id}`,
         '-o',
         'json',
         '--address',

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createGatewayClient, type Purchase } from '../../client';
 import { projectRoot } from '../../config';
 import { startTemporalDevServer, waitForPort } from '../../scripts/temporal-dev-server';
 
@@ -178,35 +179,39 @@ export async function startSystem(
     return { status: response.status, body, headers: response.headers };
   }
 
+  /** The gateway's typed client (client/), signed in with `token` when one is given. */
+  const client = (token?: string) => createGatewayClient(baseUrl, { token });
+
   let userCount = 0;
   /** Registers and logs in a fresh user; returns its token. */
   async function newUser(name = 'buyer') {
     userCount += 1;
     const email = `${name}-${userCount}-${Date.now()}@example.com`;
     const password = 'correct-horse-battery';
-    const registered = await api('POST', '/auth/register', { body: { email, password, name } });
-    if (registered.status !== 201) throw new Error(`register answered ${registered.status}`);
-    const login = await api('POST', '/auth/login', { body: { email, password } });
-    return { token: login.body.token as string, user: login.body.user, email, password };
+    const registered = await client().POST('/auth/register', { body: { email, password, name } });
+    if (registered.response.status !== 201) throw new Error(`register answered ${registered.response.status}`);
+    const login = await client().POST('/auth/login', { body: { email, password } });
+    if (!login.data) throw new Error(`login answered ${login.response.status}`);
+    return { token: login.data.token, user: login.data.user, email, password };
   }
 
   async function adminToken() {
-    const login = await api('POST', '/auth/login', { body: admin });
-    if (login.status !== 200) throw new Error(`admin login answered ${login.status}`);
-    return login.body.token as string;
+    const login = await client().POST('/auth/login', { body: admin });
+    if (!login.data) throw new Error(`admin login answered ${login.response.status}`);
+    return login.data.token;
   }
 
-  async function waitForPurchase(token: string, id: string, statuses: string[], timeoutMs = 60_000) {
-    let last: any;
+  async function waitForPurchase(token: string, id: string, statuses: Purchase['status'][], timeoutMs = 60_000): Promise<Purchase> {
+    let last: Purchase | undefined;
     await waitUntil(
       `purchase ${id} reaching ${statuses.join('/')}`,
       async () => {
-        last = (await api('GET', `/purchases/${id}`, { token })).body?.purchase;
-        return statuses.includes(last?.status);
+        last = (await client(token).GET('/purchases/{id}', { params: { path: { id }, query: {} } })).data?.purchase;
+        return last !== undefined && statuses.includes(last.status);
       },
       timeoutMs,
     );
-    return last;
+    return last!;
   }
 
   async function startAll() {
@@ -239,6 +244,7 @@ export async function startSystem(
     admin,
     logs,
     api,
+    client,
     newUser,
     adminToken,
     waitUntil,
