@@ -1,3 +1,5 @@
+import { Resource } from '@opentelemetry/resources';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ClientInterceptors, WorkflowClientInterceptor } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
 import {
@@ -82,7 +84,12 @@ function purchaseIdOf(arg: unknown): string | undefined {
   return typeof purchase?.id === 'string' ? purchase.id : undefined;
 }
 
-/** The sink through which the workflow's spans leave the sandbox, to this process's span processor. */
-export function workflowSinks(tracing: Pick<Tracing, 'processor' | 'resource'>): InjectedSinks<OpenTelemetrySinks> {
+/**
+ * The sink through which the workflow's spans leave the sandbox, to this process's span processor. Every worker of the
+ * bundle needs it (the interceptors are in the bundle): without tracing, as in tests and replay, the spans are dropped.
+ */
+export function workflowSinks(
+  tracing: Pick<Tracing, 'processor' | 'resource'> = { processor: new NoopSpanProcessor(), resource: Resource.empty() },
+): InjectedSinks<OpenTelemetrySinks> {
   return { exporter: makeWorkflowExporter(tracing.processor, tracing.resource) };
 }

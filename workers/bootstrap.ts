@@ -7,10 +7,11 @@ import { explainTemporalFailure } from '../config/temporal-diagnosis';
 import { registerService, type RegisteredServiceName, type ServiceRegistration } from '../discovery/registration';
 import { createLogger, type Logger } from '../logging';
 import { installTemporalRuntime } from '../observability/temporal-runtime';
-import { activityInterceptors, workflowInterceptorModules, workflowSinks } from '../observability/temporal-tracing';
+import { activityInterceptors, workflowSinks } from '../observability/temporal-tracing';
 import { startTracing, type TracedService } from '../observability/tracing';
 import { migrateDatabase } from '../prisma/cli';
 import { redactUrl, type DatabaseName } from '../prisma/databases';
+import { workflowBundleFor } from './workflow-bundle';
 
 /**
  * What one worker process is: its task queue, its database, its activities (and workflows), and, for the supplier
@@ -52,26 +53,34 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
       logger.info({ database: redactUrl(url) }, `Migrated the ${spec.database.name} database`);
     }
     const db = await openDatabase(spec, url);
+    // The prebuilt bundle (npm run build:workflows) when it matches the sources, so no webpack at start; else it is
+    // bundled now and kept for the next start.
+    const workflowBundle = spec.workflowsPath
+      ? await workflowBundleFor(spec.workflowsPath, {
+          logger: { info: (message) => logger.info(message), warn: (message) => logger.warn(message) },
+        })
+      : undefined;
     await installTemporalRuntime(logger, spec.service);
     const connection = await connectToTemporal(config, logger, stop);
     if (!connection) return await exit(logger, 0, () => db.$disconnect());
 
-    await spec.prepare?.({ db, connection, config, logger });
-    const worker = await Worker.create({
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: spec.taskQueue,
-      activities: spec.activities(db, config),
-      ...(spec.workflowsPath ? { workflowsPath: spec.workflowsPath } : {}),
-      interceptors: {
-        activity: activityInterceptors(),
-        ...(spec.workflowsPath ? { workflowModules: workflowInterceptorModules } : {}),
-      },
-      sinks: workflowSinks(tracing),
-      // On shutdown, tasks in flight get this long to finish; after that they are cancelled and Temporal retries them.
-      shutdownGraceTime: '10s',
-    });
-
+    // Creating the worker and the one-off preparation do not depend on each other: side by side, a restarted worker
+    // polls again sooner. The HTTP API (its /health) waits for both: a seeded, ready service.
+    const [worker] = await Promise.all([
+      Worker.create({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: spec.taskQueue,
+        activities: spec.activities(db, config),
+        ...(workflowBundle ? { workflowBundle } : {}),
+        // The workflow's interceptors are in the bundle (workers/workflow-bundle.ts); the activities' are here.
+        interceptors: { activity: activityInterceptors() },
+        sinks: workflowSinks(tracing),
+        // On shutdown, tasks in flight get this long to finish; after that they are cancelled and Temporal retries them.
+        shutdownGraceTime: '10s',
+      }),
+      spec.prepare?.({ db, connection, config, logger }),
+    ]);
     const server = spec.http
       ? await listen(spec.http.app(db, logger), spec.http.port(config), config, logger)
       : undefined;

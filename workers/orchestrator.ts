@@ -20,7 +20,7 @@ void runWorker({
   // The orchestrator only updates purchase records the gateway has already written.
   database: { name: 'store', connect: connectStore, migrate: false },
   activities: (db) => createStoreActivities(db, purchaseMetrics),
-  // The worker bundles the workflows with webpack; they import contracts/ (zod, @temporalio/workflow) and domain/.
+  // Loaded from build/workflows (npm run build:workflows), bundled again only when a file in it changed.
   workflowsPath: require.resolve('../workflows'),
   http: { port: (config) => config.orchestrator.metricsPort, app: () => createMetricsApi(purchaseMetrics.registry), registerAs: 'orchestrator' },
   prepare: ({ connection, config, logger }) => ensureSearchAttributes(connection, config.temporal.namespace, logger),

@@ -16,6 +16,7 @@ const run = promisify(execFile);
 describe('the production build', () => {
   let build: string;
   let system: RunningSystem | undefined;
+  let bundleBuiltAt: number | undefined;
 
   beforeAll(async () => {
     build = fs.mkdtempSync(path.join(os.tmpdir(), 'purchase-saga-build-'));
@@ -40,6 +41,7 @@ describe('the production build', () => {
     const { scripts = {} } = JSON.parse(fs.readFileSync(path.join(build, 'package.json'), 'utf8'));
     if (scripts['build:workflows']) {
       await run('npm', ['run', 'build:workflows'], { cwd: build, maxBuffer: 1 << 24, timeout: 300_000 });
+      bundleBuiltAt = fs.statSync(path.join(build, 'build/workflows/bundle.js')).mtimeMs;
     }
   }, 960_000);
 
@@ -70,5 +72,8 @@ describe('the production build', () => {
     expect(created.status).toBe(202);
     const done = await system.waitForPurchase(token, created.body.purchase.id, ['COMPLETED', 'FAILED', 'CANCELLED'], 90_000);
     expect(done.status).toBe('COMPLETED');
+    // The orchestrator ran the bundle built with the image, as it was: a worker bundles again only for changed sources.
+    expect(bundleBuiltAt).toBeDefined();
+    expect(fs.statSync(path.join(build, 'build/workflows/bundle.js')).mtimeMs).toBe(bundleBuiltAt);
   }, 180_000);
 });

@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { createStoreActivities } from '../../activities/store/activities';
 import { taskQueues } from '../../contracts/temporal';
 import { createTemporalTestEnvironment } from '../support/temporal-env';
+import { workflowSinks } from '../../observability/temporal-tracing';
+import { workflowBundleFor } from '../../workers/workflow-bundle';
 import {
   cancelBody,
   deeplyNested,
@@ -48,11 +50,12 @@ beforeAll(async () => {
     temporal: temporal.client,
     temporalTimeoutMs: 5_000,
   });
-  // The saga writes the purchase record; the gateway's 202 waits for it. Bundling the workflow code takes a while.
+  // The saga writes the purchase record; the gateway's 202 waits for it. The workers' prebuilt workflow bundle.
   orchestrator = await Worker.create({
     connection: temporal.nativeConnection,
     taskQueue: taskQueues.purchases,
-    workflowsPath: require.resolve('../../workflows'),
+    workflowBundle: await workflowBundleFor(require.resolve('../../workflows')),
+    sinks: workflowSinks(),
     activities: createStoreActivities(gateway.store),
   });
   orchestrating = orchestrator.run();

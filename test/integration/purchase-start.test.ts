@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createCarrierActivities } from '../../activities/carrier/activities';
 import { createStoreActivities } from '../../activities/store/activities';
 import { createSupplierActivities } from '../../activities/supplier/activities';
@@ -12,6 +12,8 @@ import { cancelSignal, taskQueues, type SagaSettings } from '../../contracts/tem
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { describeEachEngine, type Engine } from '../support/engines';
 import { createTemporalTestEnvironment } from '../support/temporal-env';
+import { workflowSinks } from '../../observability/temporal-tracing';
+import { workflowBundleFor } from '../../workers/workflow-bundle';
 
 /**
  * POST /purchases against a real Temporal and real workers: what a start whose answer never arrives leaves behind.
@@ -67,10 +69,11 @@ function answerLost(client: Client, started: string[]): Client {
 
 async function startWorkers(engine: Engine) {
   dbs = await createTestDatabases(engine);
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet() });
+  // The workers' prebuilt bundle (build/workflows), rebuilt only when a workflow source changed.
+  const bundle = await workflowBundleFor(require.resolve('../../workflows'));
   const connection = env.nativeConnection;
   workers = await Promise.all([
-    Worker.create({ connection, taskQueue: taskQueues.purchases, workflowBundle: bundle, activities: createStoreActivities(dbs.store) }),
+    Worker.create({ connection, taskQueue: taskQueues.purchases, workflowBundle: bundle, sinks: workflowSinks(), activities: createStoreActivities(dbs.store) }),
     Worker.create({
       connection,
       taskQueue: taskQueues.supplier,
@@ -89,11 +92,6 @@ async function stopWorkers() {
   workers.forEach((worker) => worker.shutdown());
   await Promise.allSettled(running);
   await dbs?.drop();
-}
-
-function quiet() {
-  const nothing = () => undefined;
-  return { log: nothing, trace: nothing, debug: nothing, info: nothing, warn: nothing, error: nothing };
 }
 
 function serviceWith(temporal: Client, saga: SagaSettings = settings): PurchaseService {

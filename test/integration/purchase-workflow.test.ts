@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createCarrierActivities } from '../../activities/carrier/activities';
 import { createStoreActivities } from '../../activities/store/activities';
 import { createSupplierActivities } from '../../activities/supplier/activities';
@@ -25,6 +25,8 @@ import { connectSupplier, type SupplierDb } from '../../prisma/clients';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { describeEachEngine, type Engine } from '../support/engines';
 import { createTemporalTestEnvironment } from '../support/temporal-env';
+import { workflowSinks } from '../../observability/temporal-tracing';
+import { workflowBundleFor } from '../../workers/workflow-bundle';
 
 const run = promisify(execFile);
 const lisbon: Address = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
@@ -54,7 +56,7 @@ let env: TestWorkflowEnvironment;
 let dbs: TestDatabases;
 let workers: Worker[];
 let running: Promise<void>[];
-let bundle: WorkflowBundleWithSourceMap;
+let bundle: WorkflowBundleOption;
 
 let secondSupplierDb: SupplierDb | undefined;
 let secondConnection: NativeConnection | undefined;
@@ -62,7 +64,8 @@ let secondConnection: NativeConnection | undefined;
 beforeAll(async () => {
   [env, bundle] = await Promise.all([
     createTemporalTestEnvironment(),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger() }),
+    // The workers' prebuilt bundle (build/workflows), rebuilt only when a workflow source changed.
+    workflowBundleFor(require.resolve('../../workflows')),
   ]);
 });
 
@@ -134,6 +137,7 @@ async function startWorkers(engine: Engine) {
       connection,
       taskQueue: taskQueues.purchases,
       workflowBundle: bundle,
+      sinks: workflowSinks(),
       activities: createStoreActivities(dbs.store),
     }),
     Worker.create({ connection, taskQueue: taskQueues.supplier, activities: flakySupplier }),
@@ -521,8 +525,3 @@ describeEachEngine('the purchase saga on real workers', (engine) => {
     });
   });
 });
-
-function quietLogger() {
-  const noop = () => undefined;
-  return { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
-}

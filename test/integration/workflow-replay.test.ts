@@ -1,35 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HistoryAndWorkflowId } from '@temporalio/client';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  Runtime,
-  Worker,
-  type ReplayResult,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
-import { Resource } from '@opentelemetry/resources';
-import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { workflowInterceptorModules, workflowSinks } from '../../observability/temporal-tracing';
+import { DefaultLogger, Runtime, Worker, type ReplayResult, type WorkflowBundleOption } from '@temporalio/worker';
+import { workflowSinks } from '../../observability/temporal-tracing';
 import { historiesDir, scenarioNames } from '../../scripts/record-histories';
+import { workflowBundleFor } from '../../workers/workflow-bundle';
 
 /**
  * Purchases in flight survive a change to the workflow only if the new code makes the same decisions from their
  * histories. These histories were recorded from real purchases (npm run record:histories); each is replayed against
  * the workflow code as it is now, and a nondeterminism error fails the test.
  */
-let bundle: WorkflowBundleWithSourceMap;
+let bundle: WorkflowBundleOption;
 
 beforeAll(async () => {
   // The replay workers' start and stop lines are noise here; a nondeterminism error is in the test's own failure.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  // With the interceptors the worker runs (tracing, request context): they are part of what replays.
-  bundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    workflowInterceptorModules,
-    logger: quietLogger(),
-  });
+  // The workers' own bundle (build/workflows), with the workflow interceptors (tracing, request context) they run,
+  // rebuilt here whenever a source differs from the one it came from.
+  bundle = await workflowBundleFor(require.resolve('../../workflows'));
 });
 
 function recordedHistories(): HistoryAndWorkflowId[] {
@@ -46,7 +35,7 @@ function recordedHistories(): HistoryAndWorkflowId[] {
 async function replay(histories: HistoryAndWorkflowId[]): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
   // The workflow's spans go to a sink, as in the worker; replay drops them.
-  const sinks = workflowSinks({ processor: new NoopSpanProcessor(), resource: Resource.empty() });
+  const sinks = workflowSinks();
   for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'purchase-replay', sinks }, histories)) {
     results.push(result);
   }
@@ -77,8 +66,3 @@ describe('replaying recorded purchase histories', () => {
     expect(result?.error?.name).toBe('DeterminismViolationError');
   });
 });
-
-function quietLogger() {
-  const ignore = () => undefined;
-  return { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
-}
