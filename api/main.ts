@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../config';
 import { createLogger, type Logger } from '../logging';
+import { startTracing } from '../observability/tracing';
 import { migrateDatabase } from '../prisma/cli';
 import { connectStore } from '../prisma/clients';
 import { redactUrl } from '../prisma/databases';
@@ -11,6 +12,7 @@ import { seedCatalogIfEmpty } from './catalog-seed';
 import { createTemporalLink } from './temporal-link';
 
 async function main() {
+  const tracing = startTracing('gateway');
   const config = loadConfig();
   const logger = createLogger('gateway', config.logLevel);
   let stopping = false;
@@ -51,7 +53,7 @@ async function main() {
     // A second signal, or requests that will not finish, must not keep the process alive.
     setTimeout(() => process.exit(0), 10_000).unref();
     server.close(async () => {
-      await Promise.allSettled([link.close(), store.$disconnect()]);
+      await Promise.allSettled([link.close(), store.$disconnect(), tracing.shutdown()]);
       logger.info('Gateway stopped');
       process.exit(0);
     });
