@@ -10,7 +10,7 @@ import { CodedError } from '../contracts/errors';
 import { SagaSettings } from '../contracts/temporal';
 import type { TemporalProblem } from '../config/temporal-diagnosis';
 import { createServiceLocator } from '../discovery/locator';
-import type { Logger } from '../logging';
+import { withLogContext, type Logger } from '../logging';
 import type { StoreDb } from '../prisma/clients';
 import { createLoginThrottle } from './auth/login-throttle';
 import { createSessionStore } from './auth/sessions';
@@ -32,6 +32,7 @@ import { productRoutes } from './routes/products';
 import { purchaseRoutes } from './routes/purchases';
 import { createServicesClient, type ServicesClient } from './services-client';
 import { createHttpMetrics } from '../observability/http-metrics';
+import { traceHttp } from '../observability/http-tracing';
 
 export type GatewayConfig = Pick<
   Config,
@@ -56,11 +57,11 @@ export interface GatewayDeps {
   limits?: LimitCounters;
 }
 
-/** Logs one line per answered request, tagged with its request id. */
+/** Logs one line per answered request; every line written while it runs carries its request id (and trace id). */
 function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
-    await next();
+    await withLogContext({ requestId: c.get('requestId') }, next);
     logger.info(
       {
         requestId: c.get('requestId'),
@@ -88,6 +89,7 @@ export function createApp(deps: GatewayDeps) {
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('*', requestId());
+  app.use('*', traceHttp);
   // Before the rate limiter, so refusals are counted and Prometheus is never refused.
   const metrics = createHttpMetrics();
   app.use('*', metrics.middleware);
@@ -100,7 +102,7 @@ export function createApp(deps: GatewayDeps) {
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
       allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
       allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      exposeHeaders: ['Retry-After', 'X-Request-Id', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+      exposeHeaders: ['Retry-After', 'X-Request-Id', 'traceparent', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
     }),
   );
   app.use('*', rateLimit(config.rateLimitPerMinute, limits));

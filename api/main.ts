@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../config';
 import { createLogger, type Logger } from '../logging';
+import { startTracing } from '../observability/tracing';
 import { migrateDatabase } from '../prisma/cli';
 import { connectStore } from '../prisma/clients';
 import { redactUrl } from '../prisma/databases';
@@ -12,6 +13,7 @@ import { createLimitCounters } from './limits';
 import { createTemporalLink } from './temporal-link';
 
 async function main() {
+  const tracing = startTracing('gateway');
   const config = loadConfig();
   const logger = createLogger('gateway', config.logLevel);
   let stopping = false;
@@ -57,7 +59,7 @@ async function main() {
     // A second signal, or requests that will not finish, must not keep the process alive.
     setTimeout(() => process.exit(0), 10_000).unref();
     server.close(async () => {
-      await Promise.allSettled([link.close(), store.$disconnect(), limits.close()]);
+      await Promise.allSettled([link.close(), store.$disconnect(), limits.close(), tracing.shutdown()]);
       logger.info('Gateway stopped');
       process.exit(0);
     });

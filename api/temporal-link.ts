@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { connectionOptions, describeConnection, type TemporalConnectionSettings } from '../config/temporal';
 import { explainTemporalFailure, type TemporalProblem } from '../config/temporal-diagnosis';
 import type { Logger } from '../logging';
+import { clientInterceptors } from '../observability/temporal-tracing';
 
 const checkEveryMs = { down: 2_000, up: 10_000 };
 
@@ -12,7 +13,8 @@ const checkEveryMs = { down: 2_000, up: 10_000 };
  */
 export function createTemporalLink(settings: TemporalConnectionSettings, logger: Logger) {
   const connection = Connection.lazy({ ...connectionOptions(settings), connectTimeout: '5s' });
-  const client = new Client({ connection, namespace: settings.namespace });
+  // The interceptors carry the request's trace and request id into the workflow.
+  const client = new Client({ connection, namespace: settings.namespace, interceptors: clientInterceptors() });
   let problem: TemporalProblem | undefined = {
     code: 'TEMPORAL_UNREACHABLE',
     message: `Not connected to Temporal at ${settings.address} yet`,

@@ -82,7 +82,8 @@ export const DeliveryRef = z.object({
   status: DeliveryStatus,
   carrier: z.string(),
   trackingNumber: z.string(),
-  estimatedDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  /** YYYY-MM-DD; empty, like `trackingNumber`, for a delivery cancelled before it was ever booked (a tombstone). */
+  estimatedDate: z.string().regex(/^(\d{4}-\d{2}-\d{2})?$/),
 }).meta({ id: 'DeliveryRef' });
 export type DeliveryRef = z.infer<typeof DeliveryRef>;
 

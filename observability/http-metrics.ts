@@ -70,7 +70,7 @@ export async function processMetricsText(): Promise<string> {
 }
 
 /** The route pattern that answered (`/purchases/:id`), or `unmatched` for a 404 with no route, keeping labels bounded. */
-function matchedRoute(c: Context): string {
+export function matchedRoute(c: Context): string {
   // The route the request was for, even when middleware (auth, the rate limit) answered before its handler ran.
   const route = matchedRoutes(c)
     .map((entry) => entry.path)

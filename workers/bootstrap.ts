@@ -7,6 +7,8 @@ import { explainTemporalFailure } from '../config/temporal-diagnosis';
 import { registerService, type RegisteredServiceName, type ServiceRegistration } from '../discovery/registration';
 import { createLogger, type Logger } from '../logging';
 import { installTemporalRuntime } from '../observability/temporal-runtime';
+import { activityInterceptors, workflowSinks } from '../observability/temporal-tracing';
+import { startTracing, type TracedService } from '../observability/tracing';
 import { migrateDatabase } from '../prisma/cli';
 import { redactUrl, type DatabaseName } from '../prisma/databases';
 import { workflowBundleFor } from './workflow-bundle';
@@ -16,7 +18,7 @@ import { workflowBundleFor } from './workflow-bundle';
  * and the carrier, a small HTTP API. `runWorker` does the rest, the same way for every process.
  */
 export interface WorkerProcess<Db extends { $disconnect(): Promise<void> }> {
-  service: string;
+  service: TracedService;
   taskQueue: string;
   database: {
     name: DatabaseName;
@@ -40,6 +42,7 @@ const temporalRetryMs = 3_000;
 
 /** Starts the process and runs it until SIGINT or SIGTERM, then stops it cleanly and exits 0. */
 export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: WorkerProcess<Db>): Promise<never> {
+  const tracing = startTracing(spec.service);
   const config = loadConfig();
   const logger = createLogger(spec.service, config.logLevel);
   const stop = stopSignal(logger);
@@ -70,6 +73,9 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
         taskQueue: spec.taskQueue,
         activities: spec.activities(db, config),
         ...(workflowBundle ? { workflowBundle } : {}),
+        // The workflow's interceptors are in the bundle (workers/workflow-bundle.ts); the activities' are here.
+        interceptors: { activity: activityInterceptors() },
+        sinks: workflowSinks(tracing),
         // On shutdown, tasks in flight get this long to finish; after that they are cancelled and Temporal retries them.
         shutdownGraceTime: '10s',
       }),
@@ -103,12 +109,13 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
       await server?.close();
       await db.$disconnect();
       await connection.close();
+      await tracing.shutdown();
     });
   } catch (error) {
     // A bad or unreachable database URL says which service and which URL (password hidden) in the message itself.
     const reason = error instanceof Error ? error.message : String(error);
     logger.fatal({ err: error }, `${spec.service} failed: ${reason}`);
-    return exit(logger, 1);
+    return exit(logger, 1, () => tracing.shutdown());
   }
 }
 

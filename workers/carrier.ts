@@ -3,10 +3,10 @@ import { createCarrierActivities } from '../activities/carrier/activities';
 import { createCarrierApi } from '../activities/carrier/http';
 import { loadConfig } from '../config';
 import { taskQueues } from '../contracts/temporal';
-import { connectCarrier } from '../prisma/clients';
-import { runWorker } from './bootstrap';
+import { connectCarrier, type CarrierDb } from '../prisma/clients';
+import { runWorker, type WorkerProcess } from './bootstrap';
 
-void runWorker({
+export const carrierWorker: WorkerProcess<CarrierDb> = {
   service: 'carrier',
   taskQueue: taskQueues.carrier,
   database: { name: 'carrier', connect: connectCarrier, migrate: true },
@@ -20,4 +20,7 @@ void runWorker({
     app: (db, logger) => createCarrierApi(db, logger, { dailyCapacity: loadConfig().services.carrier.dailyCapacity }),
     registerAs: 'carrier',
   },
-});
+};
+
+// Started as a process; imported (by the contracts suite) for its task queue and activities alone.
+if (require.main === module) void runWorker(carrierWorker);

@@ -7,13 +7,13 @@ import { createStoreActivities } from '../activities/store/activities';
 import { taskQueues } from '../contracts/temporal';
 import { createMetricsApi } from '../observability/metrics-api';
 import { createPurchaseMetrics } from '../observability/purchase-metrics';
-import { connectStore } from '../prisma/clients';
-import { runWorker } from './bootstrap';
+import { connectStore, type StoreDb } from '../prisma/clients';
+import { runWorker, type WorkerProcess } from './bootstrap';
 import { ensureSearchAttributes } from './search-attributes';
 
 const purchaseMetrics = createPurchaseMetrics();
 
-void runWorker({
+export const orchestratorWorker: WorkerProcess<StoreDb> = {
   service: 'orchestrator',
   taskQueue: taskQueues.purchases,
   // The gateway owns the store's schema and migrates it; two processes migrating one SQLite file at once collide.
@@ -24,4 +24,7 @@ void runWorker({
   workflowsPath: require.resolve('../workflows'),
   http: { port: (config) => config.orchestrator.metricsPort, app: () => createMetricsApi(purchaseMetrics.registry), registerAs: 'orchestrator' },
   prepare: ({ connection, config, logger }) => ensureSearchAttributes(connection, config.temporal.namespace, logger),
-});
+};
+
+// Started as a process; imported (by the contracts suite) for its task queue and activities alone.
+if (require.main === module) void runWorker(orchestratorWorker);

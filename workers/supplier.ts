@@ -5,10 +5,10 @@ import { ensureSupplier } from '../activities/supplier/orders';
 import { seedStock } from '../activities/supplier/stock';
 import { seedCatalog } from '../config/seed-catalog';
 import { taskQueues } from '../contracts/temporal';
-import { connectSupplier } from '../prisma/clients';
-import { runWorker } from './bootstrap';
+import { connectSupplier, type SupplierDb } from '../prisma/clients';
+import { runWorker, type WorkerProcess } from './bootstrap';
 
-void runWorker({
+export const supplierWorker: WorkerProcess<SupplierDb> = {
   service: 'supplier',
   taskQueue: taskQueues.supplier,
   database: { name: 'supplier', connect: connectSupplier, migrate: true },
@@ -25,4 +25,7 @@ void runWorker({
       logger.info('Seeded the stock of the first-start catalog');
     }
   },
-});
+};
+
+// Started as a process; imported (by the contracts suite) for its task queue and activities alone.
+if (require.main === module) void runWorker(supplierWorker);

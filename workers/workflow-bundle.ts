@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import { projectRoot } from '../config';
+import { workflowInterceptorModules } from '../observability/temporal-tracing';
 
 /**
  * The workflow code as one prebuilt file. Bundling with webpack takes seconds, so it happens once (`npm run
@@ -18,6 +19,8 @@ interface Manifest {
   workflowsPath: string;
   /** The bundler is part of the output: another SDK version bundles differently. */
   sdkVersion: string;
+  /** The workflow interceptor modules bundled with it (tracing, request context): a bundle without them is stale. */
+  interceptorModules: string[];
   /** Project-relative path (or absolute, outside the project) → SHA-256 of its content. */
   inputs: Record<string, string>;
 }
@@ -39,11 +42,13 @@ export async function buildWorkflowBundle(workflowsPath: string, options: Bundle
   const quiet = () => undefined;
   const bundle = await bundleWorkflowCode({
     workflowsPath,
+    workflowInterceptorModules,
     logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
   });
   const manifest: Manifest = {
     workflowsPath: keyOf(workflowsPath),
     sdkVersion: sdkVersion(),
+    interceptorModules: workflowInterceptorModules.map(keyOf),
     inputs: Object.fromEntries(bundledFiles(bundle.code).map((file) => [keyOf(file), hashOf(file)])),
   };
   fs.mkdirSync(buildDir, { recursive: true });
@@ -71,6 +76,7 @@ export async function workflowBundleFor(workflowsPath: string, options: BundleOp
     const quiet = () => undefined;
     const { code } = await bundleWorkflowCode({
       workflowsPath,
+      workflowInterceptorModules,
       logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
     });
     return { code };
@@ -88,6 +94,10 @@ export function staleInputs(workflowsPath: string, buildDir = workflowsBuildDir)
   }
   if (manifest.workflowsPath !== keyOf(workflowsPath)) return [`workflowsPath ${keyOf(workflowsPath)}`];
   if (manifest.sdkVersion !== sdkVersion()) return [`@temporalio/worker ${sdkVersion()}`];
+  const interceptors = workflowInterceptorModules.map(keyOf);
+  if (JSON.stringify(manifest.interceptorModules ?? []) !== JSON.stringify(interceptors)) {
+    return [`workflow interceptors ${interceptors.join(', ')}`];
+  }
   return Object.entries(manifest.inputs)
     .filter(([key, hash]) => {
       try {

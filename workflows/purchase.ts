@@ -12,7 +12,7 @@ import {
   upsertSearchAttributes,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type { CarrierActivities, StoreActivities, SupplierActivities } from '../contracts/activities';
+import { activityContracts, type CarrierActivities, type StoreActivities, type SupplierActivities } from '../contracts/activities';
 import { businessRefusalCodes, type BusinessRefusalCode } from '../contracts/errors';
 import type { Purchase, PurchaseFailure, PurchaseStatus } from '../contracts/purchase';
 import {
@@ -24,7 +24,6 @@ import {
   requestCancellationUpdate,
   searchAttributes,
   statusQuery,
-  taskQueues,
   type PurchaseWorkflowInput,
 } from '../contracts/temporal';
 import { assertTransition, isFinal } from '../domain/purchase-state';
@@ -255,9 +254,10 @@ function activitiesFor(input: PurchaseWorkflowInput) {
     },
   };
   return {
-    supplier: proxyActivities<SupplierActivities>({ ...options, taskQueue: taskQueues.supplier }),
-    carrier: proxyActivities<CarrierActivities>({ ...options, taskQueue: taskQueues.carrier }),
-    store: proxyActivities<StoreActivities>({ ...options, taskQueue: taskQueues.purchases }),
+    // Each owner's activities go to the task queue its contract names, where its worker registers them.
+    supplier: proxyActivities<SupplierActivities>({ ...options, taskQueue: activityContracts.supplier.taskQueue }),
+    carrier: proxyActivities<CarrierActivities>({ ...options, taskQueue: activityContracts.carrier.taskQueue }),
+    store: proxyActivities<StoreActivities>({ ...options, taskQueue: activityContracts.store.taskQueue }),
   };
 }
 

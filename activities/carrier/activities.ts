@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '../../config';
-import type { CarrierActivities } from '../../contracts/activities';
+import { activityContracts, type CarrierActivities } from '../../contracts/activities';
+import { validatedActivities } from '../input-validation';
 import type { DeliveryStatus } from '../../contracts/purchase';
 import type { CarrierDb } from '../../prisma/clients';
 import type { Prisma } from '../../prisma/carrier/generated/client';
@@ -64,7 +65,7 @@ export function createCarrierActivities(
     await tx.deliveryEvent.create({ data: { deliveryId, sequence, status, at: now() } });
   }
 
-  return {
+  return validatedActivities(activityContracts.carrier, {
     async scheduleDelivery({ purchaseId, address }) {
       try {
         return await writeTransaction(db, 'Delivery', async (tx, engine) => {
@@ -156,5 +157,5 @@ export function createCarrierActivities(
         );
       });
     },
-  };
+  });
 }

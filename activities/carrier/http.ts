@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createHttpMetrics } from '../../observability/http-metrics';
+import { traceHttp } from '../../observability/http-tracing';
 import { Delivery } from '../../contracts/catalog';
 import { CodedError } from '../../contracts/errors';
 import { createLogger, type Logger } from '../../logging';
@@ -35,6 +36,7 @@ export function createCarrierApi(
   const dailyCapacity = options.dailyCapacity ?? 50;
   const app = createOwnerApi();
   const metrics = createHttpMetrics();
+  app.use('*', traceHttp);
   app.use('*', metrics.middleware);
   app.get('/metrics', metrics.handler);
 

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { StoreActivities } from '../../contracts/activities';
+import { activityContracts, type StoreActivities } from '../../contracts/activities';
+import { validatedActivities } from '../input-validation';
 import type { PurchaseMetrics } from '../../observability/purchase-metrics';
 import type { StoreDb } from '../../prisma/clients';
 import { Prisma } from '../../prisma/store/generated/client';
@@ -10,7 +11,7 @@ import { isUniqueViolation } from '../../api/store-errors';
  * record before its first step and keeps it in step with each transition, so that listing purchases is a database read.
  */
 export function createStoreActivities(db: StoreDb, metrics?: PurchaseMetrics): StoreActivities {
-  return {
+  return validatedActivities(activityContracts.store, {
     async recordPurchase({ purchase, version, idempotencyKey }) {
       if (version === 0) {
         // Created once; a retried attempt, or a second saga run of the same id, finds it there and changes nothing.
@@ -75,5 +76,5 @@ export function createStoreActivities(db: StoreDb, metrics?: PurchaseMetrics): S
       // The saga writes version 0 before anything else: a missing record is a bug (or a deleted row), and retrying cannot help.
       throw ApplicationFailure.nonRetryable(`No purchase record ${purchase.id} to update`, 'PURCHASE_RECORD_MISSING');
     },
-  };
+  });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import type { SupplierActivities } from '../../contracts/activities';
+import { activityContracts, type SupplierActivities } from '../../contracts/activities';
+import { validatedActivities } from '../input-validation';
 import type { ItemRequest, SupplierOrderRef } from '../../contracts/purchase';
 import { loadConfig } from '../../config';
 import type { SupplierDb } from '../../prisma/clients';
@@ -44,7 +45,7 @@ export function createSupplierActivities(
     return supplierRecord;
   };
 
-  return {
+  return validatedActivities(activityContracts.supplier, {
     async reserveStock({ purchaseId, items }) {
       const { id: supplierId } = await supplier();
       try {
@@ -139,7 +140,7 @@ export function createSupplierActivities(
         );
       });
     },
-  };
+  });
 }
 
 type SupplierTx = Prisma.TransactionClient;

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createHttpMetrics } from '../../observability/http-metrics';
+import { traceHttp } from '../../observability/http-tracing';
 import { SetStockRequest, StockLevel, SupplierOrder } from '../../contracts/catalog';
 import { CodedError } from '../../contracts/errors';
 import { Sku } from '../../contracts/purchase';
@@ -30,6 +31,7 @@ export const supplierDocument = ownerDocument({
 export function createSupplierApi(db: SupplierDb, logger: Logger = createLogger('supplier')) {
   const app = createOwnerApi();
   const metrics = createHttpMetrics();
+  app.use('*', traceHttp);
   app.use('*', metrics.middleware);
   app.get('/metrics', metrics.handler);
 

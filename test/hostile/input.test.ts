@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { createStoreActivities } from '../../activities/store/activities';
 import { taskQueues } from '../../contracts/temporal';
 import { createTemporalTestEnvironment } from '../support/temporal-env';
+import { workflowSinks } from '../../observability/temporal-tracing';
 import { workflowBundleFor } from '../../workers/workflow-bundle';
 import {
   cancelBody,
@@ -54,6 +55,7 @@ beforeAll(async () => {
     connection: temporal.nativeConnection,
     taskQueue: taskQueues.purchases,
     workflowBundle: await workflowBundleFor(require.resolve('../../workflows')),
+    sinks: workflowSinks(),
     activities: createStoreActivities(gateway.store),
   });
   orchestrating = orchestrator.run();

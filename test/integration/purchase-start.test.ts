@@ -12,6 +12,7 @@ import { cancelSignal, taskQueues, type SagaSettings } from '../../contracts/tem
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { describeEachEngine, type Engine } from '../support/engines';
 import { createTemporalTestEnvironment } from '../support/temporal-env';
+import { workflowSinks } from '../../observability/temporal-tracing';
 import { workflowBundleFor } from '../../workers/workflow-bundle';
 
 /**
@@ -72,7 +73,7 @@ async function startWorkers(engine: Engine) {
   const bundle = await workflowBundleFor(require.resolve('../../workflows'));
   const connection = env.nativeConnection;
   workers = await Promise.all([
-    Worker.create({ connection, taskQueue: taskQueues.purchases, workflowBundle: bundle, activities: createStoreActivities(dbs.store) }),
+    Worker.create({ connection, taskQueue: taskQueues.purchases, workflowBundle: bundle, sinks: workflowSinks(), activities: createStoreActivities(dbs.store) }),
     Worker.create({
       connection,
       taskQueue: taskQueues.supplier,

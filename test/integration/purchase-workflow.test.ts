@@ -25,6 +25,7 @@ import { connectSupplier, type SupplierDb } from '../../prisma/clients';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { describeEachEngine, type Engine } from '../support/engines';
 import { createTemporalTestEnvironment } from '../support/temporal-env';
+import { workflowSinks } from '../../observability/temporal-tracing';
 import { workflowBundleFor } from '../../workers/workflow-bundle';
 
 const run = promisify(execFile);
@@ -136,6 +137,7 @@ async function startWorkers(engine: Engine) {
       connection,
       taskQueue: taskQueues.purchases,
       workflowBundle: bundle,
+      sinks: workflowSinks(),
       activities: createStoreActivities(dbs.store),
     }),
     Worker.create({ connection, taskQueue: taskQueues.supplier, activities: flakySupplier }),

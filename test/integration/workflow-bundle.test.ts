@@ -45,6 +45,17 @@ describe('the prebuilt workflow bundle', () => {
     expect(staleInputs(workflowsPath, buildDir)).toEqual([]);
   });
 
+  it('bundles the workflow interceptors, and counts a bundle made without them as stale', () => {
+    const manifestPath = path.join(buildDir, 'manifest.json');
+    const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { inputs: Record<string, string>; interceptorModules?: string[] };
+    expect(Object.keys(manifest.inputs)).toEqual(expect.arrayContaining(['workflows/interceptors.ts', 'contracts/request-context.ts']));
+    expect(Object.keys(manifest.inputs).some((file) => file.includes('node_modules/@temporalio/interceptors-opentelemetry/'))).toBe(true);
+    // A bundle built before the interceptors existed: its manifest names none.
+    delete manifest.interceptorModules;
+    fs.writeFileSync(manifestPath, JSON.stringify(manifest));
+    expect(staleInputs(workflowsPath, buildDir)).toEqual(['workflow interceptors workflows/interceptors.ts']);
+  });
+
   it('is built when there is none yet', () => {
     expect(staleInputs(workflowsPath, path.join(buildDir, 'nothing-here'))).toEqual(['no bundle built yet']);
   });

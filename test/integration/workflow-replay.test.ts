@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { HistoryAndWorkflowId } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker, type ReplayResult, type WorkflowBundleOption } from '@temporalio/worker';
+import { workflowSinks } from '../../observability/temporal-tracing';
 import { historiesDir, scenarioNames } from '../../scripts/record-histories';
 import { workflowBundleFor } from '../../workers/workflow-bundle';
 
@@ -15,7 +16,8 @@ let bundle: WorkflowBundleOption;
 beforeAll(async () => {
   // The replay workers' start and stop lines are noise here; a nondeterminism error is in the test's own failure.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  // The workers' own bundle (build/workflows), rebuilt here whenever a source differs from the one it came from.
+  // The workers' own bundle (build/workflows), with the workflow interceptors (tracing, request context) they run,
+  // rebuilt here whenever a source differs from the one it came from.
   bundle = await workflowBundleFor(require.resolve('../../workflows'));
 });
 
@@ -32,7 +34,9 @@ function recordedHistories(): HistoryAndWorkflowId[] {
 
 async function replay(histories: HistoryAndWorkflowId[]): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'purchase-replay' }, histories)) {
+  // The workflow's spans go to a sink, as in the worker; replay drops them.
+  const sinks = workflowSinks();
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'purchase-replay', sinks }, histories)) {
     results.push(result);
   }
   return results;

@@ -10,6 +10,8 @@ const lisbon = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '
 const toronto = { ...lisbon, city: 'Toronto', postalCode: 'M5V 2T6', country: 'CA' };
 
 let system: RunningSystem;
+/** The purchases made, by the X-Request-Id they were made with. */
+const made = new Map<string, { purchaseId: string; traceparent: string | null }>();
 const metricsOf = async (url: string) => {
   const response = await fetch(`${url}/metrics`);
   expect(response.status).toBe(200);
@@ -39,6 +41,7 @@ beforeAll(async () => {
       headers: { 'X-Request-Id': `obs-request-${index}` },
     });
     expect(answer.status).toBe(202);
+    made.set(`obs-request-${index}`, { purchaseId: answer.body.purchase.id, traceparent: answer.headers.get('traceparent') });
     await system.waitForPurchase(buyer.token, answer.body.purchase.id, ['COMPLETED', 'FAILED', 'CANCELLED']);
   }
 }, 240_000);
@@ -89,6 +92,30 @@ describe('each process /metrics after four purchases', () => {
 });
 
 describe('logs', () => {
+  const services = ['gateway', 'orchestrator', 'supplier', 'carrier'];
+  const jsonLines = () =>
+    system.logs.flatMap((line) => {
+      const service = /^\[(\w+)\] \{/.exec(line)?.[1];
+      return service && services.includes(service) ? [JSON.parse(line.slice(service.length + 3)) as Record<string, unknown>] : [];
+    });
+
+  it.each([
+    ['a completed purchase', 'obs-request-0'],
+    ['a compensated purchase', 'obs-request-3'],
+  ])("%s: every process's lines about it carry the request id, the purchase and workflow ids and one trace id", (_, requestId) => {
+    const { purchaseId, traceparent } = made.get(requestId)!;
+    // The gateway answered the trace it started as a W3C traceparent: its trace id is the one every line carries.
+    const traceId = /^00-([0-9a-f]{32})-[0-9a-f]{16}-0[01]$/.exec(traceparent ?? '')?.[1];
+    expect(traceId).toBeDefined();
+    const lines = jsonLines().filter((line) => line.requestId === requestId || line.purchaseId === purchaseId);
+    expect([...new Set(lines.map((line) => line.service))].sort()).toEqual([...services].sort());
+    for (const line of lines) {
+      expect(line).toEqual(
+        expect.objectContaining({ requestId, purchaseId, workflowId: `purchase-${purchaseId}`, traceId }),
+      );
+    }
+  });
+
   it("the gateway's line for a purchase request has the client's request id, the purchase id and the workflow id", async () => {
     const lines = system.logs
       .filter((line) => line.startsWith('[gateway] ') && line.includes('obs-request-0'))

@@ -1,0 +1,29 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { invalidActivityInput, type ActivitiesOf, type ActivitySchemas } from '../contracts/activities';
+
+/**
+ * Wraps an owner's activities so that each validates its input against the contract at entry. A refused input is a
+ * non-retryable INVALID_ACTIVITY_INPUT naming the activity and each field, rather than a crash deep in a transaction
+ * (and retrying the same input cannot help). The implementation receives the parsed input.
+ */
+export function validatedActivities<Schemas extends ActivitySchemas>(
+  contract: { activities: Schemas },
+  implementations: ActivitiesOf<Schemas>,
+): ActivitiesOf<Schemas> {
+  const entries = Object.entries(contract.activities).map(([name, schemas]) => {
+    const implementation = implementations[name as keyof Schemas] as (input: unknown) => Promise<unknown>;
+    const validated = async (input: unknown) => {
+      const parsed = schemas.input.safeParse(input);
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`);
+        throw ApplicationFailure.nonRetryable(`${name}: invalid input (${problems.join('; ')})`, invalidActivityInput, {
+          activity: name,
+          problems,
+        });
+      }
+      return implementation(parsed.data);
+    };
+    return [name, validated];
+  });
+  return Object.fromEntries(entries) as ActivitiesOf<Schemas>;
+}
