@@ -16,6 +16,7 @@ import { createLoginThrottle } from './auth/login-throttle';
 import { createSessionStore } from './auth/sessions';
 import type { AppEnv } from './context';
 import { errorResponse } from './errors';
+import { createLimitCounters, type LimitCounters } from './limits';
 import { createAuthMiddleware } from './middleware/auth';
 import { handleError, handleNotFound, validationHook } from './middleware/errors';
 import { rateLimit } from './middleware/rate-limit';
@@ -52,6 +53,8 @@ export interface GatewayDeps {
   temporalTimeoutMs?: number;
   /** Largest accepted request body in bytes (default 64 KiB). */
   maxBodyBytes?: number;
+  /** Where the rate limit and the login throttle count (main.ts: Redis when REDIS_URL is set); default in memory. */
+  limits?: LimitCounters;
 }
 
 /** Logs one line per answered request; every line written while it runs carries its request id (and trace id). */
@@ -80,7 +83,8 @@ export function createApp(deps: GatewayDeps) {
   const services = deps.services ?? createServicesClient(createServiceLocator(config));
   const sessions = createSessionStore(store, config.sessionTtlMs);
   const auth = createAuthMiddleware(sessions);
-  const loginThrottle = createLoginThrottle(config.loginThrottle);
+  const limits = deps.limits ?? createLimitCounters();
+  const loginThrottle = createLoginThrottle(config.loginThrottle, limits);
   const purchases = createPurchaseService({ store, temporal, settings: SagaSettings.parse(config.purchase), temporalTimeoutMs });
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -101,7 +105,7 @@ export function createApp(deps: GatewayDeps) {
       exposeHeaders: ['Retry-After', 'X-Request-Id', 'traceparent', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
     }),
   );
-  app.use('*', rateLimit(config.rateLimitPerMinute));
+  app.use('*', rateLimit(config.rateLimitPerMinute, limits));
   app.use(
     '*',
     bodyLimit({

@@ -9,6 +9,7 @@ import { redactUrl } from '../prisma/databases';
 import { createApp } from './app';
 import { ensureAdmin } from './auth/accounts';
 import { seedCatalogIfEmpty } from './catalog-seed';
+import { createLimitCounters } from './limits';
 import { createTemporalLink } from './temporal-link';
 
 async function main() {
@@ -43,7 +44,12 @@ async function main() {
 
   // Listen before Temporal answers: /health and an honest /ready (503, with the reason) during an outage.
   const link = createTemporalLink(config.temporal, logger);
-  const app = createApp({ config, store, temporal: link.client, temporalProblem: link.problem, logger });
+  // With REDIS_URL, every gateway instance counts requests and failed logins against the same limits.
+  const limits = createLimitCounters({ redisUrl: config.limits.redisUrl, keyPrefix: config.limits.redisKeyPrefix, logger });
+  if (config.limits.redisUrl && !(await limits.ready())) {
+    logger.warn('Redis does not answer yet: throttling counts in this process until it does');
+  }
+  const app = createApp({ config, store, temporal: link.client, temporalProblem: link.problem, logger, limits });
   const server = serve({ fetch: app.fetch, port: config.gateway.port }, (info) => {
     logger.info({ port: info.port }, `Gateway listening on http://127.0.0.1:${info.port} (docs at /docs)`);
   }) as Server;
@@ -53,7 +59,7 @@ async function main() {
     // A second signal, or requests that will not finish, must not keep the process alive.
     setTimeout(() => process.exit(0), 10_000).unref();
     server.close(async () => {
-      await Promise.allSettled([link.close(), store.$disconnect(), tracing.shutdown()]);
+      await Promise.allSettled([link.close(), store.$disconnect(), limits.close(), tracing.shutdown()]);
       logger.info('Gateway stopped');
       process.exit(0);
     });

@@ -1,106 +1,110 @@
+import { createHash } from 'node:crypto';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { CodedError } from '../../contracts/errors';
 import { ThrottledError } from '../errors';
+import type { LimitCounters } from '../limits';
 
 export interface LoginThrottleSettings {
-  /** Failed logins one account may take in `accountWindowMs`, from any number of clients. */
-  maxFailuresPerAccount: number;
-  accountWindowMs: number;
+  /** Failed logins an account may take from one client before each further try has to wait. */
+  freeFailures: number;
+  /** How long failures of an account from one client are remembered, from the first one. */
+  failureMemoryMs: number;
+  /** The longest wait between tries; the wait doubles from 1 s with every failure past the free ones. */
+  maxDelayMs: number;
   /** Failed logins one client may make in `clientWindowMs`, over any number of accounts. */
   maxFailuresPerClient: number;
   clientWindowMs: number;
 }
 
-/** Bounds the memory an attacker can make the gateway spend on counters (one entry per account or client). */
-const maxKeysPerCounter = 100_000;
-
-/**
- * Attempts per key in a fixed window that starts at the key's first attempt. Entries are kept in the order their
- * windows started, which is also the order they end, so expired ones are dropped from the front.
- */
-class AttemptCounter {
-  private readonly entries = new Map<string, { count: number; resetAt: number }>();
-
-  constructor(
-    private readonly max: number,
-    private readonly windowMs: number,
-    private readonly now: () => number,
-  ) {}
-
-  /** Milliseconds until the key may try again, or 0 while it is under its limit. */
-  waitFor(key: string): number {
-    this.prune();
-    const entry = this.entries.get(key);
-    if (!entry || entry.count < this.max) return 0;
-    return Math.max(1, entry.resetAt - this.now());
-  }
-
-  add(key: string): void {
-    const entry = this.entries.get(key);
-    if (entry) {
-      entry.count += 1;
-      return;
-    }
-    if (this.entries.size >= maxKeysPerCounter) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(key, { count: 1, resetAt: this.now() + this.windowMs });
-  }
-
-  remove(key: string): void {
-    const entry = this.entries.get(key);
-    if (entry && entry.count > 0) entry.count -= 1;
-  }
-
-  reset(key: string): void {
-    this.entries.delete(key);
-  }
-
-  private prune(): void {
-    const current = this.now();
-    for (const [key, entry] of this.entries) {
-      if (entry.resetAt > current) break;
-      this.entries.delete(key);
-    }
-  }
-}
-
 export interface LoginThrottle {
   /**
-   * Runs one login attempt for `account` from `client`: 429 RATE_LIMITED (with Retry-After) without trying when
-   * either is over its limit. Only INVALID_CREDENTIALS counts as a failure; a success clears the account's count.
+   * Runs one login attempt for `account` from `client`: 429 RATE_LIMITED (with Retry-After) without trying while the
+   * pair must wait or the client is over its limit. Only INVALID_CREDENTIALS counts as a failure; a success clears
+   * the pair's failures.
    */
   attempt<T>(account: string, client: string, login: () => Promise<T>): Promise<T>;
 }
 
+/** The in-flight guard on a pair's gated try: longer than any login takes. */
+const gateSeconds = 60;
+
 /**
- * Brute-force protection beyond the global rate limit: per account (a password guessed from many addresses) and per
- * client (many accounts tried from one address). State lives in this process's memory.
+ * Brute-force protection beyond the request rate limit. Failures are counted per account and client together, so a
+ * password guessed from one client slows that client only: the owner, from another client, is never locked out of
+ * their account by someone else's guesses. Past the free failures each try waits twice as long as the one before
+ * (1 s, 2 s, 4 s… up to `maxDelayMs`), and one client guessing across many accounts is capped per window.
+ * The counters live where `counters` keeps them (Redis when configured, so several gateways share them).
  */
-export function createLoginThrottle(settings: LoginThrottleSettings, now: () => number = Date.now): LoginThrottle {
-  const accounts = new AttemptCounter(settings.maxFailuresPerAccount, settings.accountWindowMs, now);
-  const clients = new AttemptCounter(settings.maxFailuresPerClient, settings.clientWindowMs, now);
+export function createLoginThrottle(settings: LoginThrottleSettings, counters: LimitCounters): LoginThrottle {
+  const failures = counters.counter({
+    name: 'login-failures',
+    points: Number.MAX_SAFE_INTEGER,
+    durationSeconds: seconds(settings.failureMemoryMs),
+  });
+  // One point: held by a gated try while it runs, then blocked for the pair's wait after it fails.
+  const gate = counters.counter({ name: 'login-gate', points: 1, durationSeconds: gateSeconds });
+  const clients = counters.counter({
+    name: 'login-client-failures',
+    points: settings.maxFailuresPerClient,
+    durationSeconds: seconds(settings.clientWindowMs),
+  });
+  const waitAfter = (failureCount: number) =>
+    Math.min(seconds(settings.maxDelayMs), 2 ** Math.min(30, failureCount - settings.freeFailures));
 
   return {
     async attempt(account, client, login) {
-      const waitMs = Math.max(accounts.waitFor(account), clients.waitFor(client));
-      if (waitMs > 0) {
-        const seconds = Math.ceil(waitMs / 1000);
-        throw new ThrottledError(`Too many failed logins; retry after ${seconds}s`, seconds);
+      // Hashed: the store (Redis) holds no email addresses or client addresses.
+      const pair = digest(`${account.toLowerCase()}\n${client}`);
+      const clientKey = digest(client);
+
+      // Counted before the password is checked, so that concurrent guesses cannot all slip in under a limit.
+      await clients.consume(clientKey).catch((refusal: unknown) => throttled(refusal));
+      const count = (await failures.penalty(pair, 1)).consumedPoints;
+      let gated = false;
+      if (count > settings.freeFailures) {
+        try {
+          await gate.consume(pair);
+          gated = true;
+        } catch (refusal) {
+          // Not tried, so not counted.
+          await Promise.all([failures.reward(pair, 1), clients.reward(clientKey, 1)]);
+          throttled(refusal);
+        }
       }
-      // Counted before the password check, so that concurrent guesses cannot all slip in under the limit.
-      accounts.add(account);
-      clients.add(client);
+
       try {
         const result = await login();
-        accounts.reset(account);
-        clients.remove(client);
+        await Promise.all([failures.delete(pair), gate.delete(pair), clients.reward(clientKey, 1)]);
         return result;
       } catch (error) {
-        if (!(error instanceof CodedError && error.code === 'INVALID_CREDENTIALS')) {
-          // Not a guess that failed (e.g. the database was away): it must not lock anyone out.
-          accounts.remove(account);
-          clients.remove(client);
+        if (error instanceof CodedError && error.code === 'INVALID_CREDENTIALS') {
+          if (count >= settings.freeFailures) await gate.block(pair, waitAfter(count));
+        } else {
+          // Not a guess that failed (e.g. the database was away): it must not slow anyone down.
+          await Promise.all([
+            failures.reward(pair, 1),
+            clients.reward(clientKey, 1),
+            gated ? gate.delete(pair) : undefined,
+          ]);
         }
         throw error;
       }
     },
   };
+}
+
+/** A counter's refusal as 429 with the seconds until the next try; anything else is rethrown. */
+function throttled(refusal: unknown): never {
+  if (!(refusal instanceof RateLimiterRes)) throw refusal;
+  const wait = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
+  throw new ThrottledError(`Too many failed logins; retry after ${wait}s`, wait);
+}
+
+/** Counters keep whole seconds (Redis expiries); never less than one. */
+function seconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
+function digest(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
 }

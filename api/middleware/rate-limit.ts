@@ -1,20 +1,23 @@
 import type { MiddlewareHandler } from 'hono';
-import { rateLimiter } from 'hono-rate-limiter';
+import { rateLimiter, type Store } from 'hono-rate-limiter';
+import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { clientAddress } from '../client-address';
 import type { AppEnv } from '../context';
 import { errorResponse, ThrottledError } from '../errors';
+import type { LimitCounters } from '../limits';
 
 /** Probes must always get through, however busy a client is. */
 const unlimitedPaths = new Set(['/health', '/ready']);
 const windowMs = 60_000;
 
-export function rateLimit(limitPerMinute: number): MiddlewareHandler<AppEnv> {
+export function rateLimit(limitPerMinute: number, counters: LimitCounters): MiddlewareHandler<AppEnv> {
   return rateLimiter<AppEnv>({
     windowMs,
     limit: limitPerMinute,
     standardHeaders: 'draft-6',
     keyGenerator: clientAddress,
     skip: (c) => unlimitedPaths.has(c.req.path),
+    store: counterStore(counters.counter({ name: 'requests', points: limitPerMinute, durationSeconds: windowMs / 1000 }), counters.shared),
     handler: (c) => {
       const resetTime = c.get('rateLimit' as never) as { resetTime?: Date } | undefined;
       const seconds = resetTime?.resetTime
@@ -27,4 +30,18 @@ export function rateLimit(limitPerMinute: number): MiddlewareHandler<AppEnv> {
       );
     },
   });
+}
+
+/** hono-rate-limiter's store over a rate-limiter-flexible counter: one place (and one library) counts every limit. */
+function counterStore(counter: RateLimiterAbstract, shared: boolean): Store<AppEnv> {
+  const info = (result: RateLimiterRes | null) =>
+    result ? { totalHits: result.consumedPoints, resetTime: new Date(Date.now() + result.msBeforeNext) } : undefined;
+  return {
+    localKeys: !shared,
+    prefix: counter.keyPrefix,
+    get: async (key) => info(await counter.get(key)),
+    increment: async (key) => info(await counter.penalty(key, 1))!,
+    decrement: async (key) => void (await counter.reward(key, 1)),
+    resetKey: async (key) => void (await counter.delete(key)),
+  };
 }

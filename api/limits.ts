@@ -1,0 +1,70 @@
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Logger } from '../logging';
+
+/**
+ * Where the gateway keeps its throttling counters (the request rate limit, failed logins). With REDIS_URL they live in
+ * Redis, so every gateway instance counts against the same limits; without it, in this process's memory. Counting is
+ * done by rate-limiter-flexible (atomic Lua scripts on Redis). Should Redis be away, each counter falls back to memory
+ * (its insurance limiter) rather than failing requests: limits then hold per instance until Redis is back.
+ */
+export interface LimitCounters {
+  /** Where counts are kept: shared between gateways, or this process's own. */
+  readonly shared: boolean;
+  /** A counter of `points` per key over a fixed window of `durationSeconds`, under its own name. */
+  counter(options: { name: string; points: number; durationSeconds: number }): RateLimiterAbstract;
+  /** Resolves once Redis answers (at once in memory), or after `timeoutMs` with false: counting starts in memory. */
+  ready(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function createLimitCounters(options: { redisUrl?: string; keyPrefix?: string; logger?: Logger } = {}): LimitCounters {
+  const { redisUrl, keyPrefix = 'purchase-saga:', logger } = options;
+  if (!redisUrl) {
+    return {
+      shared: false,
+      counter: ({ name, points, durationSeconds }) => new RateLimiterMemory({ keyPrefix: name, points, duration: durationSeconds }),
+      ready: async () => true,
+      close: async () => undefined,
+    };
+  }
+
+  // No offline queue: while Redis is away a command fails at once (and the memory insurance answers) instead of
+  // holding the request until Redis returns.
+  const client = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000 });
+  let away = false;
+  client.on('error', (error: Error) => {
+    if (away) return;
+    away = true;
+    logger?.warn({ err: error.message }, 'Redis is away: throttling counts in this process until it is back');
+  });
+  client.on('ready', () => {
+    if (away) logger?.info('Redis is back: throttling counts are shared again');
+    away = false;
+  });
+  return {
+    shared: true,
+    counter: ({ name, points, durationSeconds }) =>
+      new RateLimiterRedis({
+        storeClient: client,
+        keyPrefix: `${keyPrefix}${name}`,
+        points,
+        duration: durationSeconds,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory({ keyPrefix: name, points, duration: durationSeconds }),
+      }),
+    ready(timeoutMs = 3_000) {
+      if (client.status === 'ready') return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeoutMs);
+        client.once('ready', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+    },
+    async close() {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
