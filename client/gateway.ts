@@ -12,7 +12,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in and receive a bearer session token
-         * @description Answers a session token to send as `Authorization: Bearer <token>`; its expiry slides while it is used. Failed logins are throttled per account and per client: past the limit the answer is 429 RATE_LIMITED, even for the right password.
+         * @description Answers a session token to send as `Authorization: Bearer <token>`; its expiry slides while it is used. Failed logins are throttled per account and client together (each try past the free failures waits twice as long) and per client: while it waits the answer is 429 RATE_LIMITED with Retry-After, even for the right password.
          */
         post: operations["logIn"];
         delete?: never;
