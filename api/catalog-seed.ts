@@ -1,6 +1,6 @@
 import { seedCatalog } from '../config/seed-catalog';
 import type { StoreDb } from '../prisma/clients';
-import { isUniqueViolation } from './store-errors';
+import { isUniqueViolation } from '../prisma/errors';
 
 /**
  * A first start fills an empty catalog so that a purchase can be made at once (the supplier seeds its own stock).

@@ -76,7 +76,3 @@ export async function insertIfAbsent(
   await tx.$executeRawUnsafe(sql, ...params);
 }
 
-/** A unique constraint refused an insert: another worker wrote the same key first. P2002 on every engine. */
-export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
-}

@@ -7,7 +7,8 @@ import type { DeliveryStatus } from '../../contracts/purchase';
 import type { CarrierDb } from '../../prisma/clients';
 import type { Prisma } from '../../prisma/carrier/generated/client';
 import type { Engine } from '../../prisma/engines';
-import { insertIfAbsent, isUniqueViolation, writeTransaction } from '../../prisma/transactions';
+import { isUniqueViolation } from '../../prisma/errors';
+import { insertIfAbsent, writeTransaction } from '../../prisma/transactions';
 import { estimatedDeliveryDate, newTrackingNumber, nextBusinessDay, servedCountries, servesCountry } from './booking';
 import { deliveryRef } from './deliveries';
 

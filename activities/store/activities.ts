@@ -4,7 +4,7 @@ import { validatedActivities } from '../input-validation';
 import type { PurchaseMetrics } from '../../observability/purchase-metrics';
 import type { StoreDb } from '../../prisma/clients';
 import { Prisma } from '../../prisma/store/generated/client';
-import { isUniqueViolation } from '../../api/store-errors';
+import { isUniqueViolation } from '../../prisma/errors';
 
 /**
  * The orchestrator's activity on the store's database: the purchase record's only writer. The saga creates the

@@ -6,7 +6,8 @@ import type { ItemRequest, SupplierOrderRef } from '../../contracts/purchase';
 import { loadConfig } from '../../config';
 import type { SupplierDb } from '../../prisma/clients';
 import type { Prisma } from '../../prisma/supplier/generated/client';
-import { isUniqueViolation, writeTransaction } from '../../prisma/transactions';
+import { isUniqueViolation } from '../../prisma/errors';
+import { writeTransaction } from '../../prisma/transactions';
 import { ensureSupplier, expectedShipDate, type SupplierInfo, type SupplierOrderStatus } from './orders';
 
 /**

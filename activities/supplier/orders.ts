@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { SupplierOrder } from '../../contracts/catalog';
 import type { SupplierDb } from '../../prisma/clients';
-import { isUniqueViolation, writeTransaction } from '../../prisma/transactions';
+import { isUniqueViolation } from '../../prisma/errors';
+import { writeTransaction } from '../../prisma/transactions';
 
 /**
  * A supplier order's life: RESERVED holds units in `reserved`; SOLD has taken them out of stock; RELEASED gave them

@@ -1,6 +1,7 @@
 import type { StockLevel } from '../../contracts/catalog';
 import type { SupplierDb } from '../../prisma/clients';
-import { isUniqueViolation, writeTransaction } from '../../prisma/transactions';
+import { isUniqueViolation } from '../../prisma/errors';
+import { writeTransaction } from '../../prisma/transactions';
 
 /** Stock administration for the supplier's HTTP API and its first start; reservations live in `activities.ts`. */
 

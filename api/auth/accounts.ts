@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Role, type LoginRequest, type RegisterRequest, type User } from '../../contracts/auth';
 import { CodedError } from '../../contracts/errors';
 import type { StoreDb } from '../../prisma/clients';
-import { isUniqueViolation } from '../store-errors';
+import { isUniqueViolation } from '../../prisma/errors';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords';
 
 interface UserRow {

@@ -7,7 +7,7 @@ import { unavailable } from '../errors';
 import type { AuthMiddleware } from '../middleware/auth';
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, noSecurity } from '../openapi';
 import type { ServicesClient } from '../services-client';
-import { isRecordMissing, isUniqueViolation } from '../store-errors';
+import { isRecordMissing, isUniqueViolation } from '../../prisma/errors';
 
 const ProductAnswer = z.object({ product: Product });
 const SkuParam = z.object({ sku: Sku });

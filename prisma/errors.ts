@@ -1,4 +1,4 @@
-/** Prisma's error codes for the store database's constraints, read without depending on its error classes. */
+/** Prisma's error codes for constraint failures, read without depending on its error classes (one per engine client). */
 function prismaCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
     return error.code;
@@ -6,7 +6,7 @@ function prismaCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** A unique constraint refused the write (P2002). */
+/** A unique constraint refused the write (P2002 on every engine): another writer used the same key first. */
 export const isUniqueViolation = (error: unknown) => prismaCode(error) === 'P2002';
 
 /** The row to update or delete does not exist (P2025). */
