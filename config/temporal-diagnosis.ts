@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { tlsEnabled, type TemporalConnectionSettings } from './temporal';
+import { hostAndPort, tlsEnabled, type TemporalConnectionSettings } from './temporal';
 
 /** Why a process cannot use Temporal, in words that name the setting to check. */
 export interface TemporalProblem {
@@ -19,11 +19,6 @@ export interface TemporalProblem {
 }
 
 const handshakeWaitMs = 3_000;
-
-function hostAndPort(address: string): { host: string; port: number } {
-  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address);
-  return match ? { host: match[1], port: Number(match[2]) } : { host: address, port: 7233 };
-}
 
 const asBuffer = (data: Uint8Array | undefined) => (data ? Buffer.from(data) : undefined);
 

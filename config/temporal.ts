@@ -5,6 +5,13 @@ import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 export const defaultTemporalAddress = '127.0.0.1:7233';
 export const defaultTemporalNamespace = 'default';
 
+/** `host:port` of a Temporal address (IPv6 hosts in brackets); the port defaults to 7233, the host to loopback. */
+export function hostAndPort(address: string): { host: string; port: number } {
+  const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address);
+  if (match) return { host: match[1] || '127.0.0.1', port: Number(match[2]) };
+  return { host: address.replace(/^\[|\]$/g, '') || '127.0.0.1', port: 7233 };
+}
+
 /**
  * How every process reaches Temporal: the gateway's client, each worker, `npm start`'s probe and the CLI calls. Read
  * the way the Temporal CLI and SDKs read it (`@temporalio/envconfig`): `TEMPORAL_*` variables over the TOML profile

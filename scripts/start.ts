@@ -8,11 +8,11 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { Connection } from '@temporalio/client';
 import { loadConfig, projectRoot } from '../config';
-import { connectionOptions, tlsEnabled, type TemporalConnectionSettings } from '../config/temporal';
+import { connectionOptions, hostAndPort, tlsEnabled, type TemporalConnectionSettings } from '../config/temporal';
 import { explainTemporalFailure } from '../config/temporal-diagnosis';
 import { startObservability, withOptions } from './start-with';
 import { ensureTemporalCli } from './temporal-cli';
-import { devServerOptions, hostAndPort, portAnswers, startTemporalDevServer, waitForPort } from './temporal-dev-server';
+import { devServerOptions, portAnswers, startTemporalDevServer, waitForPort } from './temporal-dev-server';
 
 // The service runs in this one process (tsx as a loader, not its CLI, which would wrap it in a second one): a signal
 // or a kill -9 reaches the service itself.

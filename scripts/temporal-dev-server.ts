@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Config } from '../config';
+import { hostAndPort } from '../config/temporal';
 import { searchAttributes } from '../contracts/temporal';
 
 /** The CLI spells search attribute types its own way. */
@@ -15,11 +16,6 @@ const cliTypeNames: Record<string, string> = {
   DATETIME: 'Datetime',
   KEYWORD_LIST: 'KeywordList',
 };
-
-export function hostAndPort(address: string): { host: string; port: number } {
-  const [host, port] = address.split(':');
-  return { host: host || '127.0.0.1', port: Number(port) || 7233 };
-}
 
 /** Resolves once something accepts TCP connections on host:port, or rejects after the timeout. */
 export async function waitForPort(host: string, port: number, timeoutMs = 60_000): Promise<void> {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../../config';
-import { connectionOptions, describeConnection, loadTemporalConnection, tlsEnabled } from '../../../config/temporal';
+import { connectionOptions, describeConnection, hostAndPort, loadTemporalConnection, tlsEnabled } from '../../../config/temporal';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'temporal-settings-'));
 const file = (name: string, content: string) => {
@@ -156,5 +156,17 @@ describe('the Temporal connection settings', () => {
     expect(() => loadConfig({ HOME: dir, TEMPORAL_CONFIG_FILE: profiles, TEMPORAL_PROFILE: 'nope' })).toThrow(
       expect.objectContaining({ code: 'INVALID_CONFIGURATION' }),
     );
+  });
+});
+
+describe('hostAndPort', () => {
+  it('splits an address into host and port, IPv6 hosts without their brackets', () => {
+    expect(hostAndPort('temporal.internal:7234')).toEqual({ host: 'temporal.internal', port: 7234 });
+    expect(hostAndPort('[::1]:7233')).toEqual({ host: '::1', port: 7233 });
+  });
+
+  it('defaults the port to 7233 and an empty host to loopback', () => {
+    expect(hostAndPort('temporal.internal')).toEqual({ host: 'temporal.internal', port: 7233 });
+    expect(hostAndPort(':7235')).toEqual({ host: '127.0.0.1', port: 7235 });
   });
 });
