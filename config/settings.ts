@@ -20,6 +20,9 @@ export const liveSettingNames: readonly SettingName[] = [
 ];
 export const isLiveSetting = (name: string) => (liveSettingNames as readonly string[]).includes(name);
 
+/** Settings that say which KV folder to read, so KV cannot set them. */
+const readBeforeKv: readonly string[] = ['APP_ENV', 'CONSUL_HTTP_ADDR'];
+
 /**
  * Why a value read from KV cannot be used, or undefined when it can. The check is the environment's own schema, so
  * a value means the same from either place. Secrets are refused: KV is for settings, files for secrets.
@@ -27,6 +30,7 @@ export const isLiveSetting = (name: string) => (liveSettingNames as readonly str
 export function kvSettingProblem(name: string, value: string): string | undefined {
   if (isSecretName(name)) return `${name} is a secret: give it as ${name} or ${name}_FILE in the environment, not in KV`;
   if (!isSettingName(name)) return `${name} is not a setting of this system`;
+  if (readBeforeKv.includes(name)) return `${name} says where KV is: set it in the environment`;
   const parsed = envSchema.shape[name].safeParse(value);
   return parsed.success ? undefined : parsed.error.issues.map((issue) => issue.message).join('; ');
 }
@@ -58,7 +62,7 @@ export function effectiveSettings(env: NodeJS.ProcessEnv, kv: Readonly<Record<st
     }
     if (value !== undefined && !value.startsWith('(from ')) {
       // A URL that is not a secret may still carry a password: that part is masked too.
-      value = isSecretName(name) ? maskSecret(value) : /:\/\//.test(value) ? redactUrl(value) : value;
+      value = isSecretName(name) ? maskSecret(value) : /:\/\/[^/@]*:[^/@]*@/.test(value) ? redactUrl(value) : value;
     }
     return { name, value, source, live: isLiveSetting(name) };
   });
