@@ -34,6 +34,7 @@ export function settingsFromKv(items: KvItem[] | KvItem | null | undefined, pref
   const list = Array.isArray(items) ? items : items ? [items] : [];
   const values: Record<string, string> = {};
   for (const item of list) {
+    if (typeof item?.Key !== 'string') continue;
     const name = item.Key.slice(prefix.length);
     if (!item.Key.startsWith(prefix) || !name || name.includes('/')) continue;
     values[name] = item.Value ?? '';
@@ -130,6 +131,8 @@ export async function startLiveConfig(options: {
     setTimeout(resolve, options.firstReadTimeoutMs ?? 3_000).unref();
   });
   watch.on('change', (items: KvItem[] | KvItem | undefined) => {
+    // A connection reset can come back as the error's shape ({code}): that is the agent away, not an empty folder.
+    if (items && !Array.isArray(items) && typeof items.Key !== 'string') return;
     if (away) logger.info({ consul: address }, 'Consul KV answers again');
     away = false;
     apply(settingsFromKv(items, prefix));

@@ -50,7 +50,10 @@ function consulLocator(address: string, cacheMs: number): ServiceLocator {
     if (cached && Date.now() - cached.fetchedAt < cacheMs) return cached.urls;
     let entries: HealthEntry[];
     try {
-      entries = (await consul.health.service({ service, passing: true })) as HealthEntry[];
+      const answer: unknown = await consul.health.service({ service, passing: true });
+      // A connection reset while the agent goes away resolves with the error's shape ({code}) instead of rejecting.
+      if (!Array.isArray(answer)) throw new Error(`unexpected answer ${JSON.stringify(answer)}`);
+      entries = answer as HealthEntry[];
     } catch (error) {
       // The agent away is not the service away: the instances last seen healthy keep serving until it answers.
       if (cached) return cached.urls;
