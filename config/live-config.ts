@@ -21,6 +21,8 @@ export function staticLiveConfig<C>(config: C): LiveConfig<C> {
   return { current: () => config, onChange: () => () => undefined, close: () => undefined };
 }
 
+const reconnectMs = 1_000;
+
 /** Where a process's settings live in KV: `purchase-saga/<APP_ENV>/<NAME>`. */
 export const kvPrefix = (appEnv: string) => `purchase-saga/${appEnv}/`;
 
@@ -118,30 +120,37 @@ export async function startLiveConfig(options: {
     for (const listener of listeners) listener(config, changed);
   };
 
-  // Blocking queries on the folder: Consul answers as soon as anything under it changes (or after `wait`).
-  const watch = consul.watch({
-    method: consul.kv.get,
-    options: { key: prefix, recurse: true, wait: '30s' } as never,
-    backoffFactor: 100,
-    backoffMax: 2_000,
-  });
+  let closed = false;
+  let watch: ReturnType<Consul['watch']>;
+  let signalFirstRead: () => void = () => undefined;
   const firstRead = new Promise<void>((resolve) => {
-    watch.once('change', () => resolve());
-    watch.once('error', () => resolve());
+    signalFirstRead = resolve;
     setTimeout(resolve, options.firstReadTimeoutMs ?? 3_000).unref();
   });
-  watch.on('change', (items: KvItem[] | KvItem | undefined) => {
-    // A connection reset can come back as the error's shape ({code}): that is the agent away, not an empty folder.
-    if (items && !Array.isArray(items) && typeof items.Key !== 'string') return;
-    if (away) logger.info({ consul: address }, 'Consul KV answers again');
-    away = false;
-    apply(settingsFromKv(items, prefix));
-  });
-  watch.on('error', (error: Error) => {
-    if (away) return;
-    away = true;
-    logger.warn({ consul: address, err: error.message }, 'Consul KV does not answer; the last good configuration stays');
-  });
+  // Blocking queries on the folder: Consul answers as soon as anything under it changes (or after `wait`).
+  const openWatch = () => {
+    watch = consul.watch({ method: consul.kv.get, options: { key: prefix, recurse: true, wait: '30s' } as never });
+    watch.on('change', (items: KvItem[] | KvItem | undefined) => {
+      // A connection reset can come back as the error's shape ({code}): that is the agent away, not an empty folder.
+      if (items && !Array.isArray(items) && typeof items.Key !== 'string') return;
+      if (away) logger.info({ consul: address }, 'Consul KV answers again');
+      away = false;
+      apply(settingsFromKv(items, prefix));
+      signalFirstRead();
+    });
+    watch.on('error', (error: Error) => {
+      signalFirstRead();
+      if (!away) {
+        away = true;
+        logger.warn({ consul: address, err: error.message }, 'Consul KV does not answer; the last good configuration stays');
+      }
+      // A fresh watch asks from index 0: an agent that comes back without its state counts from a lower index, which
+      // a watch holding the old one would wait on for a whole blocking period.
+      watch.end();
+      if (!closed) setTimeout(openWatch, reconnectMs).unref();
+    });
+  };
+  openWatch();
   await firstRead;
   if (atStart === undefined) atStart = {};
 
@@ -151,6 +160,9 @@ export async function startLiveConfig(options: {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    close: () => watch.end(),
+    close: () => {
+      closed = true;
+      watch.end();
+    },
   };
 }
