@@ -157,7 +157,7 @@ describe('the system on a real Consul agent', () => {
   it('puts a new PURCHASE_CANCEL_WINDOW into purchases started after the change, and only those', async () => {
     const buyer = await system.newUser();
     await kvOf('PURCHASE_CANCEL_WINDOW', '1h');
-    await system.waitUntil('the gateway logging the change', async () => {
+    await system.waitUntil('a purchase started with the 1h window', async () => {
       const input = await workflowInput((await buy(buyer.token)).workflowId);
       return input.settings.cancelWindow === '1h';
     }, 15_000);
