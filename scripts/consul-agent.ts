@@ -5,9 +5,14 @@ import { ensureTool } from './tools';
 export const consulDevAddress = '127.0.0.1:8500';
 
 /** A Consul agent in dev mode (one server, state in memory) on `127.0.0.1:<httpPort>`. */
-export async function startConsulDevAgent(options: { httpPort?: number; pipeOutput?: boolean } = {}): Promise<ChildProcess> {
+export async function startConsulDevAgent(
+  options: { httpPort?: number; pipeOutput?: boolean; logLevel?: 'debug' | 'info' | 'warn' | 'error' } = {},
+): Promise<ChildProcess> {
   const binary = await ensureTool('consul');
-  return spawn(binary, ['agent', '-dev', '-bind=127.0.0.1', '-client=127.0.0.1', `-http-port=${options.httpPort ?? 8500}`], {
+  const args = ['agent', '-dev', '-bind=127.0.0.1', '-client=127.0.0.1', `-http-port=${options.httpPort ?? 8500}`];
+  // Dev mode logs at debug by default.
+  args.push(`-log-level=${options.logLevel ?? 'info'}`);
+  return spawn(binary, args, {
     stdio: options.pipeOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit',
   });
 }

@@ -43,7 +43,7 @@ export async function startObservability(config: Config, track: (name: string, c
  */
 export async function startConsul(track: (name: string, child: ChildProcess) => void): Promise<string[]> {
   if (!(await consulHasLeader(consulDevAddress, 500))) {
-    const agent = await startConsulDevAgent({ pipeOutput: true });
+    const agent = await startConsulDevAgent({ pipeOutput: true, logLevel: 'warn' });
     track('consul', agent);
     if (!(await consulHasLeader(consulDevAddress))) throw new Error(`Consul on ${consulDevAddress} elected no leader`);
   }
