@@ -6,7 +6,11 @@ import { createServiceLocator } from '../../discovery/locator';
 import { registerService, type ServiceRegistration } from '../../discovery/registration';
 import { startConsulAgent, type ConsulAgent } from '../support/consul-agent';
 
-/** An HTTP instance answering `/health` and counting what else reaches it, so spreading can be counted per instance. */
+/**
+ * An HTTP instance answering `/health` and counting what else reaches it, so spreading can be counted per instance.
+ * The locator and the registration are tested here on their own, against the real agent, with instances that start in
+ * milliseconds and die on cue; test/consul/system.test.ts does the same through the gateway with the real processes.
+ */
 async function startInstance() {
   let hits = 0;
   const server = http.createServer((req, res) => {
