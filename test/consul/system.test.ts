@@ -66,7 +66,8 @@ describe('the system on a real Consul agent', () => {
     // KV set before anything starts: read at start, over the built-in defaults.
     await kvOf('RATE_LIMIT_PER_MINUTE', '100000');
     await kvOf('PURCHASE_CANCEL_WINDOW', '3s');
-    await kvOf('LOG_LEVEL', 'warn');
+    // At info, so the secrets check at the end reads every line a process writes about its start and its work.
+    await kvOf('LOG_LEVEL', 'info');
     const database = await createEmptyDatabase('postgresql', 'supplier');
     dropDatabase = database.drop;
     supplierDatabaseUrl = database.url;
@@ -199,18 +200,22 @@ describe('the system on a real Consul agent', () => {
   });
 
   it('changes every process’s log level when LOG_LEVEL changes in KV', async () => {
-    const quiet = await answer('GET', '/products', { headers: { 'x-request-id': 'at-level-warn' } });
-    expect(quiet.status).toBe(200);
-    const mark = system.logs.length;
+    const processes = ['gateway', 'orchestrator', 'supplier', 'supplier#2', 'carrier', 'carrier#2'];
+    const everyProcessLogged = (from: number, text: string) => () =>
+      Promise.resolve(processes.every((name) => system.logs.slice(from).some((line) => line.startsWith(`[${name}]`) && line.includes(text))));
+    let mark = system.logs.length;
+    await kvOf('LOG_LEVEL', 'warn');
+    // KV changes arrive in order: once the warning about SESSION_TTL is logged, the level before it is in force.
+    await kvOf('SESSION_TTL', '29d');
+    await system.waitUntil('every process at warn', everyProcessLogged(mark, 'SESSION_TTL applies at the next start'), 10_000);
+    expect((await answer('GET', '/products', { headers: { 'x-request-id': 'at-level-warn' } })).status).toBe(200);
+
+    mark = system.logs.length;
     await kvOf('LOG_LEVEL', 'info');
-    await system.waitUntil('each process logging at info', async () =>
-      ['gateway', 'orchestrator', 'supplier', 'supplier#2', 'carrier', 'carrier#2'].every((name) =>
-        system.logs.slice(mark).some((line) => line.startsWith(`[${name}]`) && line.includes('Live configuration changed'))),
-    10_000);
+    await system.waitUntil('every process at info', everyProcessLogged(mark, 'Live configuration changed'), 10_000);
     await answer('GET', '/products', { headers: { 'x-request-id': 'at-level-info' } });
     await system.waitUntil('the request line at info', async () => system.logs.some((line) => line.includes('"at-level-info"')), 10_000);
     expect(system.logs.some((line) => line.includes('"at-level-warn"'))).toBe(false);
-    await kvOf('LOG_LEVEL', 'warn');
   });
 
   it('lets the process environment win over KV', async () => {
@@ -304,6 +309,8 @@ describe('the system on a real Consul agent', () => {
     // The secrets were in use: the admin signed in with the password from its file, the suppliers used PostgreSQL.
     expect(admin).toEqual(expect.any(String));
     expect(byName.SUPPLIER_DATABASE_URL.value).toContain('supplier-database-url');
+    // The suppliers did write about their database: with its password masked.
+    expect(system.logs.some((line) => line.startsWith('[supplier') && line.includes('postgresql://postgres:***@'))).toBe(true);
     const client = new pg.Client({ connectionString: supplierDatabaseUrl });
     await client.connect();
     try {
