@@ -6,13 +6,14 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config';
+import { staticLiveConfig, type LiveConfig } from '../config/live-config';
 import { CodedError } from '../contracts/errors';
 import { SagaSettings } from '../contracts/temporal';
 import type { TemporalProblem } from '../config/temporal-diagnosis';
 import { createServiceLocator } from '../discovery/locator';
 import { withLogContext, type Logger } from '../logging';
 import type { StoreDb } from '../prisma/clients';
-import { createLoginThrottle } from './auth/login-throttle';
+import { createLiveLoginThrottle } from './auth/login-throttle';
 import { createSessionStore } from './auth/sessions';
 import type { AppEnv } from './context';
 import { errorResponse } from './errors';
@@ -41,6 +42,8 @@ export type GatewayConfig = Pick<
 
 export interface GatewayDeps {
   config: GatewayConfig;
+  /** The settings that change while the gateway runs (rate limit, login throttle, cancel window); default: `config`. */
+  live?: LiveConfig<GatewayConfig>;
   store: StoreDb;
   /** A Temporal client; nothing is called on it until a route needs Temporal. */
   temporal: Client;
@@ -84,8 +87,10 @@ export function createApp(deps: GatewayDeps) {
   const sessions = createSessionStore(store, config.sessionTtlMs);
   const auth = createAuthMiddleware(sessions);
   const limits = deps.limits ?? createLimitCounters();
-  const loginThrottle = createLoginThrottle(config.loginThrottle, limits);
-  const purchases = createPurchaseService({ store, temporal, settings: SagaSettings.parse(config.purchase), temporalTimeoutMs });
+  const live = deps.live ?? staticLiveConfig(config);
+  const loginThrottle = createLiveLoginThrottle(live, limits);
+  const settings = () => SagaSettings.parse(live.current().purchase);
+  const purchases = createPurchaseService({ store, temporal, settings, temporalTimeoutMs });
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('*', requestId());
@@ -105,7 +110,7 @@ export function createApp(deps: GatewayDeps) {
       exposeHeaders: ['Retry-After', 'X-Request-Id', 'traceparent', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
     }),
   );
-  app.use('*', rateLimit(config.rateLimitPerMinute, limits));
+  app.use('*', rateLimit(() => live.current().rateLimitPerMinute, limits));
   app.use(
     '*',
     bodyLimit({

@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../config';
+import { startLiveConfig } from '../config/live-config';
+import { registerService } from '../discovery/registration';
 import { createLogger, type Logger } from '../logging';
 import { startTracing } from '../observability/tracing';
 import { migrateDatabase } from '../prisma/cli';
@@ -14,8 +16,10 @@ import { createTemporalLink } from './temporal-link';
 
 async function main() {
   const tracing = startTracing('gateway');
-  const config = loadConfig();
-  const logger = createLogger('gateway', config.logLevel);
+  const logger = createLogger('gateway', loadConfig().logLevel);
+  // The environment, then Consul KV when CONSUL_HTTP_ADDR is set, watched from here on.
+  const live = await startLiveConfig({ logger });
+  const config = live.current();
   let stopping = false;
   let stop: (signal: string) => void = (signal) => {
     // Before the server is up there is nothing to drain.
@@ -49,16 +53,24 @@ async function main() {
   if (config.limits.redisUrl && !(await limits.ready())) {
     logger.warn('Redis does not answer yet: throttling counts in this process until it does');
   }
-  const app = createApp({ config, store, temporal: link.client, temporalProblem: link.problem, logger, limits });
+  const app = createApp({ config, live, store, temporal: link.client, temporalProblem: link.problem, logger, limits });
+  let registration: ReturnType<typeof registerService> | undefined;
   const server = serve({ fetch: app.fetch, port: config.gateway.port }, (info) => {
     logger.info({ port: info.port }, `Gateway listening on http://127.0.0.1:${info.port} (docs at /docs)`);
+    if (config.consulAddress) {
+      registration = registerService({ consulAddress: config.consulAddress, name: 'gateway', host: config.services.host, port: info.port, logger });
+    }
   }) as Server;
 
   stop = (signal) => {
     logger.info({ signal }, 'Shutting down: no new connections, finishing requests in flight');
     // A second signal, or requests that will not finish, must not keep the process alive.
     setTimeout(() => process.exit(0), 10_000).unref();
+    live.close();
+    // Out of the catalog first, so nobody is sent here while requests in flight finish.
+    const deregistered = registration?.deregister();
     server.close(async () => {
+      await deregistered;
       await Promise.allSettled([link.close(), store.$disconnect(), limits.close(), tracing.shutdown()]);
       logger.info('Gateway stopped');
       process.exit(0);

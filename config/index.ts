@@ -2,6 +2,7 @@ import path from 'node:path';
 import ms from 'ms';
 import { z } from 'zod';
 import { withSecretFiles } from './secret-files';
+import { withSettingsFrom } from './sources';
 import { loadTemporalConnection, type TemporalConnectionSettings } from './temporal';
 
 /** The repository root: embedded SQLite files and the Temporal state live under `<root>/.data` by default. */
@@ -16,7 +17,9 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
-const envSchema = z.object({
+/** Every setting the processes read, for the environment and Consul KV alike: one parser, one meaning. */
+export const envSchema = z.object({
+  APP_ENV: z.enum(['dev', 'staging', 'prod']).default('dev'),
   DATA_DIR: z.string().default('.data'),
   PORT: port.default(3000),
   SUPPLIER_PORT: port.default(3001),
@@ -62,11 +65,14 @@ export class ConfigError extends Error {
   readonly code = 'INVALID_CONFIGURATION';
 }
 
-/** Parses the environment once; a bad value stops start-up with the variable's name. */
-export function loadConfig(given: NodeJS.ProcessEnv = process.env) {
+/**
+ * Parses the environment once; a bad value stops start-up with the variable's name. `kv` holds settings read from
+ * Consul KV (config/live-config.ts): each one counts only where the environment does not set that name.
+ */
+export function loadConfig(given: NodeJS.ProcessEnv = process.env, kv: Readonly<Record<string, string>> = {}) {
   let env: NodeJS.ProcessEnv;
   try {
-    env = withSecretFiles(given);
+    env = withSettingsFrom(withSecretFiles(given), kv);
   } catch (error) {
     throw new ConfigError(error instanceof Error ? error.message : String(error));
   }
@@ -85,6 +91,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env) {
   const dataDir = path.resolve(projectRoot, values.DATA_DIR);
   const sqliteUrl = (name: string) => `file:${path.join(dataDir, `${name}.db`)}`;
   return {
+    appEnv: values.APP_ENV,
     dataDir,
     gateway: { port: values.PORT },
     orchestrator: { metricsPort: values.ORCHESTRATOR_METRICS_PORT },

@@ -10,8 +10,12 @@ export const secretNames = [
   'CARRIER_DATABASE_URL',
   'ADMIN_PASSWORD',
   'TEMPORAL_API_KEY',
+  // Temporal's envconfig reads the client key's PEM text from here (the _PATH form names a file already).
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
   'REDIS_URL',
 ] as const;
+export type SecretName = (typeof secretNames)[number];
+export const isSecretName = (name: string): name is SecretName => (secretNames as readonly string[]).includes(name);
 
 export class SecretFileError extends Error {
   readonly code = 'INVALID_CONFIGURATION';

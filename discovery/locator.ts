@@ -11,7 +11,8 @@ export interface ServiceLocator {
 
 /**
  * Without Consul the configured URLs are used; with it, requests spread round-robin over the instances whose health
- * checks pass. The healthy list is cached briefly so that a burst of requests makes one Consul call, not one each.
+ * checks pass. The healthy list is cached briefly so that a burst of requests makes one Consul call, not one each;
+ * while Consul does not answer, the last list it gave stays in use.
  */
 export function createServiceLocator(
   config: Pick<Config, 'consulAddress' | 'services'>,
@@ -49,8 +50,13 @@ function consulLocator(address: string, cacheMs: number): ServiceLocator {
     if (cached && Date.now() - cached.fetchedAt < cacheMs) return cached.urls;
     let entries: HealthEntry[];
     try {
-      entries = (await consul.health.service({ service, passing: true })) as HealthEntry[];
+      const answer: unknown = await consul.health.service({ service, passing: true });
+      // A connection reset while the agent goes away resolves with the error's shape ({code}) instead of rejecting.
+      if (!Array.isArray(answer)) throw new Error(`unexpected answer ${JSON.stringify(answer)}`);
+      entries = answer as HealthEntry[];
     } catch (error) {
+      // The agent away is not the service away: the instances last seen healthy keep serving until it answers.
+      if (cached) return cached.urls;
       throw new CodedError('SERVICE_UNAVAILABLE', `Consul could not be asked for ${service} instances: ${String(error)}`);
     }
     const urls = entries.flatMap((entry) => {

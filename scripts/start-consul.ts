@@ -2,15 +2,11 @@
  * `npm run start:consul`: a Consul agent (built from Go modules by scripts/tools.ts) in dev mode, in the foreground:
  * HTTP API and UI on 127.0.0.1:8500, state kept in memory. Point processes at it with `CONSUL_HTTP_ADDR=127.0.0.1:8500`.
  */
-import { spawn } from 'node:child_process';
-import { ensureTool } from './tools';
+import { consulDevAddress, startConsulDevAgent } from './consul-agent';
 
 async function main() {
-  const binary = await ensureTool('consul');
-  console.log('[consul] HTTP API and UI on http://127.0.0.1:8500 (CONSUL_HTTP_ADDR=127.0.0.1:8500)');
-  const agent = spawn(binary, ['agent', '-dev', '-bind=127.0.0.1', '-client=127.0.0.1', '-http-port=8500'], {
-    stdio: 'inherit',
-  });
+  console.log(`[consul] HTTP API and UI on http://${consulDevAddress} (CONSUL_HTTP_ADDR=${consulDevAddress})`);
+  const agent = await startConsulDevAgent();
   const stop = () => agent.kill('SIGTERM');
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

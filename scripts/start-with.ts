@@ -1,7 +1,11 @@
-/** The back-ends `npm start -- --with a,b` adds to the system: `observability` is Jaeger and Prometheus. */
+/**
+ * The back-ends `npm start -- --with a,b` adds to the system: `consul` is a Consul agent every process registers
+ * with and reads its settings from; `observability` is Jaeger and Prometheus.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Config } from '../config';
+import { consulDevAddress, consulHasLeader, startConsulDevAgent } from './consul-agent';
 import { startPrometheus, targetsOf } from './prometheus';
 import { ensureTool } from './tools';
 
@@ -31,4 +35,18 @@ export async function startObservability(config: Config, track: (name: string, c
   });
   track('prometheus', prometheus);
   return [`Jaeger query API http://127.0.0.1:16686/api/traces`, `Prometheus http://${listen}`];
+}
+
+/**
+ * Starts a Consul agent in dev mode on 127.0.0.1:8500 (or uses one that already answers there) and points every
+ * process started after it at it, through `CONSUL_HTTP_ADDR` in this process's environment. Answers the URLs to print.
+ */
+export async function startConsul(track: (name: string, child: ChildProcess) => void): Promise<string[]> {
+  if (!(await consulHasLeader(consulDevAddress, 500))) {
+    const agent = await startConsulDevAgent({ pipeOutput: true, logLevel: 'warn' });
+    track('consul', agent);
+    if (!(await consulHasLeader(consulDevAddress))) throw new Error(`Consul on ${consulDevAddress} elected no leader`);
+  }
+  process.env.CONSUL_HTTP_ADDR = consulDevAddress;
+  return [`Consul UI http://${consulDevAddress}`];
 }

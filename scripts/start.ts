@@ -10,7 +10,7 @@ import { Connection } from '@temporalio/client';
 import { loadConfig, projectRoot } from '../config';
 import { connectionOptions, hostAndPort, tlsEnabled, type TemporalConnectionSettings } from '../config/temporal';
 import { explainTemporalFailure } from '../config/temporal-diagnosis';
-import { startObservability, withOptions } from './start-with';
+import { startConsul, startObservability, withOptions } from './start-with';
 import { ensureTemporalCli } from './temporal-cli';
 import { devServerOptions, portAnswers, startTemporalDevServer, waitForPort } from './temporal-dev-server';
 
@@ -119,7 +119,9 @@ async function main() {
 
   // `--with observability` (a comma list: other back-ends join it): Jaeger and Prometheus before the services.
   const backends = withOptions(process.argv.slice(2));
-  const observabilityUrls = backends.has('observability') ? await startObservability(config, (name, child) => running.push(track(name, child))) : [];
+  const consulUrls = backends.has('consul') ? await startConsul((name, child) => running.push(track(name, child))) : [];
+  // With Consul, Prometheus finds the processes in its catalog.
+  const observabilityUrls = backends.has('observability') ? await startObservability(loadConfig(), (name, child) => running.push(track(name, child))) : [];
 
   for (const service of services) {
     // Own process group: Ctrl-C reaches only this supervisor, which then stops each child in order.
@@ -138,7 +140,7 @@ async function main() {
     });
   }
   console.log(`[start] gateway on http://127.0.0.1:${config.gateway.port} (docs at /docs); Ctrl-C stops everything`);
-  for (const line of observabilityUrls) console.log(`[start] ${line}`);
+  for (const line of [...consulUrls, ...observabilityUrls]) console.log(`[start] ${line}`);
 }
 
 main().catch((error) => {

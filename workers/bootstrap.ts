@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../config';
+import { startLiveConfig, type LiveConfig } from '../config/live-config';
 import { connectionOptions, describeConnection } from '../config/temporal';
 import { explainTemporalFailure } from '../config/temporal-diagnosis';
 import { registerService, type RegisteredServiceName, type ServiceRegistration } from '../discovery/registration';
@@ -26,11 +27,12 @@ export interface WorkerProcess<Db extends { $disconnect(): Promise<void> }> {
     /** Apply pending migrations at start; false where another process owns the schema. */
     migrate: boolean;
   };
-  activities(db: Db, config: Config): object;
+  /** `live` carries the settings that change while the process runs (config/settings.ts). */
+  activities(db: Db, config: Config, live: LiveConfig): object;
   workflowsPath?: string;
   http?: {
     port(config: Config): number;
-    app(db: Db, logger: Logger): { fetch: (request: Request) => Response | Promise<Response> };
+    app(db: Db, logger: Logger, live: LiveConfig): { fetch: (request: Request) => Response | Promise<Response> };
     /** The name other services find it under in Consul. */
     registerAs: RegisteredServiceName;
   };
@@ -43,9 +45,11 @@ const temporalRetryMs = 3_000;
 /** Starts the process and runs it until SIGINT or SIGTERM, then stops it cleanly and exits 0. */
 export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: WorkerProcess<Db>): Promise<never> {
   const tracing = startTracing(spec.service);
-  const config = loadConfig();
-  const logger = createLogger(spec.service, config.logLevel);
+  const logger = createLogger(spec.service, loadConfig().logLevel);
   const stop = stopSignal(logger);
+  // The environment, then Consul KV when CONSUL_HTTP_ADDR is set, watched from here on.
+  const live = await startLiveConfig({ logger });
+  const config = live.current();
   try {
     const url = config.databases[spec.database.name];
     if (spec.database.migrate) {
@@ -71,7 +75,7 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
         connection,
         namespace: config.temporal.namespace,
         taskQueue: spec.taskQueue,
-        activities: spec.activities(db, config),
+        activities: spec.activities(db, config, live),
         ...(workflowBundle ? { workflowBundle } : {}),
         // The workflow's interceptors are in the bundle (workers/workflow-bundle.ts); the activities' are here.
         interceptors: { activity: activityInterceptors() },
@@ -82,7 +86,7 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
       spec.prepare?.({ db, connection, config, logger }),
     ]);
     const server = spec.http
-      ? await listen(spec.http.app(db, logger), spec.http.port(config), config, logger)
+      ? await listen(spec.http.app(db, logger, live), spec.http.port(config), config, logger)
       : undefined;
     const registration: ServiceRegistration | undefined =
       server && spec.http && config.consulAddress
@@ -105,6 +109,7 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
     logger.info('Worker drained');
 
     return await exit(logger, 0, async () => {
+      live.close();
       await registration?.deregister();
       await server?.close();
       await db.$disconnect();

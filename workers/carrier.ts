@@ -1,7 +1,6 @@
 /** The carrier service: deliveries on task queue `carrier`, and its HTTP API (`CARRIER_PORT`). */
 import { createCarrierActivities } from '../activities/carrier/activities';
 import { createCarrierApi } from '../activities/carrier/http';
-import { loadConfig } from '../config';
 import { taskQueues } from '../contracts/temporal';
 import { connectCarrier, type CarrierDb } from '../prisma/clients';
 import { runWorker, type WorkerProcess } from './bootstrap';
@@ -10,14 +9,14 @@ export const carrierWorker: WorkerProcess<CarrierDb> = {
   service: 'carrier',
   taskQueue: taskQueues.carrier,
   database: { name: 'carrier', connect: connectCarrier, migrate: true },
-  activities: (db, config) =>
+  activities: (db, config, live) =>
     createCarrierActivities(db, {
       carrierName: config.services.carrier.name,
-      dailyCapacity: config.services.carrier.dailyCapacity,
+      dailyCapacity: () => live.current().services.carrier.dailyCapacity,
     }),
   http: {
     port: (config) => config.services.carrier.port,
-    app: (db, logger) => createCarrierApi(db, logger, { dailyCapacity: loadConfig().services.carrier.dailyCapacity }),
+    app: (db, logger, live) => createCarrierApi(db, logger, { dailyCapacity: () => live.current().services.carrier.dailyCapacity }),
     registerAs: 'carrier',
   },
 };

@@ -35,11 +35,13 @@ const bookingHorizonDays = 60;
  */
 export function createCarrierActivities(
   db: CarrierDb,
-  options: { carrierName?: string; dailyCapacity?: number; now?: () => Date } = {},
+  /** `dailyCapacity` as a function is read at each booking: the worker passes the live setting. */
+  options: { carrierName?: string; dailyCapacity?: number | (() => number); now?: () => Date } = {},
 ): CarrierActivities {
   const config = options.carrierName === undefined || options.dailyCapacity === undefined ? loadConfig() : undefined;
   const carrierName = options.carrierName ?? config!.services.carrier.name;
-  const dailyCapacity = options.dailyCapacity ?? config!.services.carrier.dailyCapacity;
+  const capacity = options.dailyCapacity ?? config!.services.carrier.dailyCapacity;
+  const dailyCapacity = typeof capacity === 'function' ? capacity : () => capacity;
   const now = options.now ?? (() => new Date());
 
   /** Takes a slot on the earliest business day with room, from the promised date on; answers that day. */
@@ -48,7 +50,7 @@ export function createCarrierActivities(
     for (let tried = 0; tried < bookingHorizonDays; tried += 1, date = nextBusinessDay(date)) {
       await insertIfAbsent(tx, engine, 'DeliveryDay', 'date', { date, booked: 0 });
       const { count } = await tx.deliveryDay.updateMany({
-        where: { date, booked: { lt: dailyCapacity } },
+        where: { date, booked: { lt: dailyCapacity() } },
         data: { booked: { increment: 1 } },
       });
       if (count === 1) return date;

@@ -31,9 +31,10 @@ export const carrierDocument = ownerDocument({
 export function createCarrierApi(
   db: CarrierDb,
   logger: Logger = createLogger('carrier'),
-  options: { dailyCapacity?: number } = {},
+  options: { dailyCapacity?: number | (() => number) } = {},
 ) {
-  const dailyCapacity = options.dailyCapacity ?? 50;
+  const capacity = options.dailyCapacity ?? 50;
+  const dailyCapacity = typeof capacity === 'function' ? capacity : () => capacity;
   const app = createOwnerApi();
   const metrics = createHttpMetrics();
   app.use('*', traceHttp);
@@ -77,7 +78,7 @@ export function createCarrierApi(
       description: 'From the earliest date a booking made now would get, each day’s bookings against the capacity.',
       responses: { 200: jsonContent(z.object({ items: z.array(BookedDay) }), 'Booked days'), ...ownerErrorResponses() },
     }),
-    async (c) => c.json({ items: await bookedDays(db, estimatedDeliveryDate(new Date()), dailyCapacity) }, 200),
+    async (c) => c.json({ items: await bookedDays(db, estimatedDeliveryDate(new Date()), dailyCapacity()) }, 200),
   );
 
   app.openapi(

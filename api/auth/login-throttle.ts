@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { CodedError } from '../../contracts/errors';
 import { ThrottledError } from '../errors';
+import type { LiveConfig } from '../../config/live-config';
 import type { LimitCounters } from '../limits';
 
 export interface LoginThrottleSettings {
@@ -91,6 +92,24 @@ export function createLoginThrottle(settings: LoginThrottleSettings, counters: L
       }
     },
   };
+}
+
+/**
+ * The throttle under live `LOGIN_*` settings: the counters' windows are fixed when they are made, so a change builds
+ * the throttle afresh (counts start again) for the logins after it.
+ */
+export function createLiveLoginThrottle(
+  live: LiveConfig<{ loginThrottle: LoginThrottleSettings }>,
+  counters: LimitCounters,
+): LoginThrottle {
+  let settings = live.current().loginThrottle;
+  let throttle = createLoginThrottle(settings, counters);
+  live.onChange((config) => {
+    if (JSON.stringify(config.loginThrottle) === JSON.stringify(settings)) return;
+    settings = config.loginThrottle;
+    throttle = createLoginThrottle(settings, counters);
+  });
+  return { attempt: (account, client, login) => throttle.attempt(account, client, login) };
 }
 
 /** A counter's refusal as 429 with the seconds until the next try; anything else is rethrown. */

@@ -10,14 +10,17 @@ import type { LimitCounters } from '../limits';
 const unlimitedPaths = new Set(['/health', '/ready']);
 const windowMs = 60_000;
 
-export function rateLimit(limitPerMinute: number, counters: LimitCounters): MiddlewareHandler<AppEnv> {
+/** `limitPerMinute` as a function is asked at each request: the live RATE_LIMIT_PER_MINUTE. */
+export function rateLimit(limitPerMinute: number | (() => number), counters: LimitCounters): MiddlewareHandler<AppEnv> {
+  const limit = typeof limitPerMinute === 'function' ? limitPerMinute : () => limitPerMinute;
   return rateLimiter<AppEnv>({
     windowMs,
-    limit: limitPerMinute,
+    limit: () => limit(),
     standardHeaders: 'draft-6',
     keyGenerator: clientAddress,
     skip: (c) => unlimitedPaths.has(c.req.path),
-    store: counterStore(counters.counter({ name: 'requests', points: limitPerMinute, durationSeconds: windowMs / 1000 }), counters.shared),
+    // The counter only counts (penalty/get); the limit is compared by hono-rate-limiter, so it may change at any time.
+    store: counterStore(counters.counter({ name: 'requests', points: limit(), durationSeconds: windowMs / 1000 }), counters.shared),
     handler: (c) => {
       const resetTime = c.get('rateLimit' as never) as { resetTime?: Date } | undefined;
       const seconds = resetTime?.resetTime
@@ -26,7 +29,7 @@ export function rateLimit(limitPerMinute: number, counters: LimitCounters): Midd
       const retryAfter = Math.max(1, seconds);
       return errorResponse(
         c,
-        new ThrottledError(`More than ${limitPerMinute} requests a minute; retry after ${retryAfter}s`, retryAfter),
+        new ThrottledError(`More than ${limit()} requests a minute; retry after ${retryAfter}s`, retryAfter),
       );
     },
   });

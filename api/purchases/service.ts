@@ -30,7 +30,8 @@ import { purchaseFromRow } from './resource';
 export interface PurchaseServiceDeps {
   store: StoreDb;
   temporal: Client;
-  settings: SagaSettings;
+  /** A function is asked at each new purchase: the live PURCHASE_CANCEL_WINDOW goes into that saga's input. */
+  settings: SagaSettings | (() => SagaSettings);
   /** How long a call to Temporal may take before the gateway answers 503 instead of hanging. */
   temporalTimeoutMs: number;
 }
@@ -121,7 +122,7 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
       discountCents: quote.discountCents,
       ...(quote.refusal ? { refusal: quote.refusal } : {}),
       createdAt: new Date().toISOString(),
-      settings,
+      settings: typeof settings === 'function' ? settings() : settings,
       ...(idempotencyKey ? { idempotencyKey } : {}),
     };
   };

@@ -6,7 +6,11 @@ import { createServiceLocator } from '../../discovery/locator';
 import { registerService, type ServiceRegistration } from '../../discovery/registration';
 import { startConsulAgent, type ConsulAgent } from '../support/consul-agent';
 
-/** An HTTP instance answering `/health` and counting what else reaches it, so spreading can be counted per instance. */
+/**
+ * An HTTP instance answering `/health` and counting what else reaches it, so spreading can be counted per instance.
+ * The locator and the registration are tested here on their own, against the real agent, with instances that start in
+ * milliseconds and die on cue; test/consul/system.test.ts does the same through the gateway with the real processes.
+ */
 async function startInstance() {
   let hits = 0;
   const server = http.createServer((req, res) => {
@@ -45,6 +49,7 @@ describe('discovery on a real Consul agent', () => {
   }, 60_000);
   afterAll(async () => {
     await consul?.stop();
+    consul?.remove();
   });
 
   const healthyUrls = async (service: 'supplier' | 'carrier') => {
@@ -126,7 +131,36 @@ describe('discovery on a real Consul agent', () => {
     } finally {
       await registration.deregister();
       await agent.stop();
+      agent.remove();
       await instance.kill();
+    }
+  }, 60_000);
+
+  it('keeps handing out the instances last seen healthy while the agent does not answer', async () => {
+    const agent = await startConsulAgent();
+    const instances = await Promise.all([startInstance(), startInstance()]);
+    const registrations = instances.map((instance) =>
+      registerService({ consulAddress: agent.address, name: 'carrier', host: '127.0.0.1', port: instance.port, logger }),
+    );
+    try {
+      const passing = async () => {
+        const answer = await fetch(`http://${agent.address}/v1/health/service/carrier?passing=true`);
+        return ((await answer.json()) as unknown[]).length;
+      };
+      await until(passing, (count) => count === 2);
+      const locator = createServiceLocator({ consulAddress: agent.address, services: {} as never }, { cacheMs: 0 });
+      const seen = new Set([await locator.baseUrl('carrier'), await locator.baseUrl('carrier')]);
+      expect([...seen].sort()).toEqual(instances.map((instance) => instance.url).sort());
+
+      // Every lookup asks Consul (no cache): with the agent gone, the last healthy list answers instead of a 503.
+      await agent.kill();
+      const during = [];
+      for (let i = 0; i < 10; i++) during.push(await locator.baseUrl('carrier'));
+      expect(new Set(during)).toEqual(seen);
+    } finally {
+      for (const registration of registrations) await registration.deregister();
+      for (const instance of instances) await instance.kill();
+      agent.remove();
     }
   }, 60_000);
 });

@@ -5,6 +5,7 @@ import { createCarrierActivities } from '../../activities/carrier/activities';
 import { createStoreActivities } from '../../activities/store/activities';
 import { createSupplierActivities } from '../../activities/supplier/activities';
 import { loadConfig } from '../../config';
+import { staticLiveConfig } from '../../config/live-config';
 import { activityContracts, invalidActivityInput, type ActivitySchemas } from '../../contracts/activities';
 import type { Purchase } from '../../contracts/purchase';
 import type { CarrierDb, StoreDb, SupplierDb } from '../../prisma/clients';
@@ -67,7 +68,7 @@ const inert = <T>() => ({}) as T;
 const workers = [supplierWorker, carrierWorker, orchestratorWorker];
 const registered = (taskQueue: string) => {
   const worker = workers.find((candidate) => candidate.taskQueue === taskQueue);
-  return worker ? (worker.activities(inert(), loadConfig({})) as Record<string, unknown>) : undefined;
+  return worker ? (worker.activities(inert(), loadConfig({}), staticLiveConfig(loadConfig({}))) as Record<string, unknown>) : undefined;
 };
 
 describe('the workflow ↔ activity boundary', () => {

@@ -1,41 +1,72 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ensureTool } from '../../scripts/tools';
 import { freePort } from './system';
 
-/** A real Consul agent in dev mode (state in memory), every port free so that agents of parallel tests never clash. */
+/**
+ * A real Consul agent: one server that elects itself, every port free so that agents of parallel tests never clash,
+ * its state (catalog, KV) in a data folder of its own, so that a restart on that folder keeps it as a production
+ * agent's restart does.
+ */
 export interface ConsulAgent {
   /** `host:port` of the HTTP API, as `CONSUL_HTTP_ADDR` takes it. */
   address: string;
+  httpPort: number;
+  dataDir: string;
   stop(): Promise<void>;
+  /** kill -9: no leave, no clean-up. */
+  kill(): Promise<void>;
+  /** The folder is removed after `stop`; keep it to start another agent on it. */
+  remove(): void;
 }
 
-/** `httpPort` starts it again where an earlier agent was, as an agent restarted by its operator would be. */
-export async function startConsulAgent(options: { httpPort?: number } = {}): Promise<ConsulAgent> {
+/**
+ * `httpPort` starts it again where an earlier agent was, as an agent restarted by its operator would be; `dataDir`
+ * gives it that agent's state (omit it for an agent that starts empty).
+ */
+export async function startConsulAgent(options: { httpPort?: number; dataDir?: string } = {}): Promise<ConsulAgent> {
   const binary = await ensureTool('consul');
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'consul-agent-'));
   const [http, server, lan, wan] = await Promise.all([options.httpPort ?? freePort(), freePort(), freePort(), freePort()]);
   const address = `127.0.0.1:${http}`;
   const agent: ChildProcess = spawn(
     binary,
-    ['agent', '-dev', '-bind=127.0.0.1', '-client=127.0.0.1', `-http-port=${http}`, '-dns-port=-1', '-grpc-port=-1',
-      '-grpc-tls-port=-1', `-server-port=${server}`, `-serf-lan-port=${lan}`, `-serf-wan-port=${wan}`,
-      '-log-level=error'],
+    ['agent', '-server', '-bootstrap-expect=1', `-data-dir=${dataDir}`, '-node=test-agent', '-bind=127.0.0.1',
+      '-client=127.0.0.1', `-http-port=${http}`, '-dns-port=-1', '-grpc-port=-1', '-grpc-tls-port=-1',
+      `-server-port=${server}`, `-serf-lan-port=${lan}`, `-serf-wan-port=${wan}`, '-log-level=error'],
     { stdio: 'ignore' },
   );
-  const stop = async () => {
-    if (agent.exitCode !== null || agent.signalCode !== null) return;
+  const ended = () => agent.exitCode !== null || agent.signalCode !== null;
+  const end = async (signal: NodeJS.Signals) => {
+    if (ended()) return;
     const exited = new Promise((resolve) => agent.once('exit', resolve));
-    agent.kill('SIGTERM');
+    agent.kill(signal);
     await exited;
   };
   for (let attempt = 0; ; attempt++) {
     if (agent.exitCode !== null) throw new Error(`Consul exited with code ${agent.exitCode} before answering`);
     if (attempt > 240) {
-      await stop();
+      await end('SIGKILL');
       throw new Error(`Consul at ${address} elected no leader`);
     }
     const leader = await fetch(`http://${address}/v1/status/leader`).then((r) => r.text()).catch(() => '');
     if (leader.includes(':')) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return { address, stop };
+  return {
+    address,
+    httpPort: http,
+    dataDir,
+    stop: () => end('SIGTERM'),
+    kill: () => end('SIGKILL'),
+    remove: () => fs.rmSync(dataDir, { recursive: true, force: true }),
+  };
+}
+
+/** Sets `purchase-saga/<appEnv>/<name>` in the agent's KV. */
+export async function putSetting(agent: Pick<ConsulAgent, 'address'>, name: string, value: string, appEnv = 'dev') {
+  const answer = await fetch(`http://${agent.address}/v1/kv/purchase-saga/${appEnv}/${name}`, { method: 'PUT', body: value });
+  if (!answer.ok) throw new Error(`Consul refused KV ${name}: ${answer.status}`);
 }

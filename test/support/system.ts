@@ -83,7 +83,8 @@ export async function startSystem(
     processes.set(name, child);
     const keep = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) if (line.trim()) logs.push(`[${name}] ${line}`);
-      if (logs.length > 2000) logs.splice(0, logs.length - 2000);
+      // Enough for a whole suite at level info, so a test can check every line a run wrote.
+      if (logs.length > 50_000) logs.splice(0, logs.length - 50_000);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../../config';
+import { secretNames } from '../../../config/secret-files';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'secret-files-'));
 const secret = (name: string, content: string) => {
@@ -34,5 +35,32 @@ describe('secrets from files (<NAME>_FILE)', () => {
     expect(() => loadConfig({ CARRIER_DATABASE_URL_FILE: missing })).toThrow(
       expect.objectContaining({ code: 'INVALID_CONFIGURATION', message: expect.stringContaining('ENOENT') }),
     );
+  });
+
+  it('reads every secret from a file: the three database URLs, the admin password, Redis, the Temporal key and TLS key', () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----';
+    const files: Record<string, string> = {
+      DATABASE_URL: 'postgresql://store:store-pw@db:5432/store',
+      SUPPLIER_DATABASE_URL: 'postgresql://supplier:supplier-pw@db:5432/supplier',
+      CARRIER_DATABASE_URL: 'mysql://carrier:carrier-pw@db:3306/carrier',
+      ADMIN_PASSWORD: 'admin-pw',
+      TEMPORAL_API_KEY: 'api-key',
+      TEMPORAL_TLS_CLIENT_KEY_DATA: pem,
+      REDIS_URL: 'redis://:redis-pw@cache:6379',
+    };
+    expect([...secretNames].sort()).toEqual(Object.keys(files).sort());
+    const env: NodeJS.ProcessEnv = {
+      HOME: dir,
+      ADMIN_EMAIL: 'admin@example.com',
+      TEMPORAL_ADDRESS: 'shop.tmprl.cloud:7233',
+      TEMPORAL_TLS_CLIENT_CERT_DATA: '-----BEGIN CERTIFICATE-----\nnot-a-real-cert\n-----END CERTIFICATE-----',
+    };
+    for (const [name, value] of Object.entries(files)) env[`${name}_FILE`] = secret(name, `${value}\n`);
+    const config = loadConfig(env);
+    expect(config.databases).toEqual({ store: files.DATABASE_URL, supplier: files.SUPPLIER_DATABASE_URL, carrier: files.CARRIER_DATABASE_URL });
+    expect(config.admin?.password).toBe(files.ADMIN_PASSWORD);
+    expect(config.limits.redisUrl).toBe(files.REDIS_URL);
+    expect(config.temporal.apiKey).toBe(files.TEMPORAL_API_KEY);
+    expect(config.temporal.tls).toMatchObject({ clientCertPair: { key: Buffer.from(pem) } });
   });
 });
