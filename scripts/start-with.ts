@@ -32,3 +32,23 @@ export async function startObservability(config: Config, track: (name: string, c
   track('prometheus', prometheus);
   return [`Jaeger query API http://127.0.0.1:16686/api/traces`, `Prometheus http://${listen}`];
 }
+
+/** Starts a back-end's processes (handing each to `track`) and answers the URL lines to print once all is ready. */
+export type StartBackend = (config: Config, track: (name: string, child: ChildProcess) => void) => Promise<string[]>;
+
+/** The back-ends `--with` knows, in the order they start. */
+export const backends: Record<string, StartBackend> = {
+  observability: startObservability,
+};
+
+/** Starts the named back-ends in order; answers their URL lines. */
+export async function startBackends(
+  names: Set<string>,
+  config: Config,
+  track: (name: string, child: ChildProcess) => void,
+): Promise<string[]> {
+  for (const name of names) if (!(name in backends)) console.log(`[start] --with ${name}: no such back-end (${Object.keys(backends).join(', ')})`);
+  const urls: string[] = [];
+  for (const [name, start] of Object.entries(backends)) if (names.has(name)) urls.push(...(await start(config, track)));
+  return urls;
+}
