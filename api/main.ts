@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../config';
 import { createLogger, type Logger } from '../logging';
+import { flushErrorReports, startErrorReports } from '../observability/error-reports';
 import { startTracing } from '../observability/tracing';
 import { migrateDatabase } from '../prisma/cli';
 import { connectStore } from '../prisma/clients';
@@ -16,6 +17,7 @@ async function main() {
   const tracing = startTracing('gateway');
   const config = loadConfig();
   const logger = createLogger('gateway', config.logLevel);
+  if (await startErrorReports('gateway', config.errorReports)) logger.info('Reporting errors to SENTRY_DSN');
   let stopping = false;
   let stop: (signal: string) => void = (signal) => {
     // Before the server is up there is nothing to drain.
@@ -59,7 +61,7 @@ async function main() {
     // A second signal, or requests that will not finish, must not keep the process alive.
     setTimeout(() => process.exit(0), 10_000).unref();
     server.close(async () => {
-      await Promise.allSettled([link.close(), store.$disconnect(), limits.close(), tracing.shutdown()]);
+      await Promise.allSettled([link.close(), store.$disconnect(), limits.close(), tracing.shutdown(), flushErrorReports()]);
       logger.info('Gateway stopped');
       process.exit(0);
     });

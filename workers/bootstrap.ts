@@ -6,6 +6,7 @@ import { connectionOptions, describeConnection } from '../config/temporal';
 import { explainTemporalFailure } from '../config/temporal-diagnosis';
 import { registerService, type RegisteredServiceName, type ServiceRegistration } from '../discovery/registration';
 import { createLogger, type Logger } from '../logging';
+import { flushErrorReports, reportError, startErrorReports } from '../observability/error-reports';
 import { installTemporalRuntime } from '../observability/temporal-runtime';
 import { activityInterceptors, workflowSinks } from '../observability/temporal-tracing';
 import { startTracing, type TracedService } from '../observability/tracing';
@@ -47,6 +48,7 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
   const logger = createLogger(spec.service, config.logLevel);
   const stop = stopSignal(logger);
   try {
+    if (await startErrorReports(spec.service, config.errorReports)) logger.info('Reporting errors to SENTRY_DSN');
     const url = config.databases[spec.database.name];
     if (spec.database.migrate) {
       await migrateDatabase(spec.database.name, url);
@@ -110,12 +112,17 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
       await db.$disconnect();
       await connection.close();
       await tracing.shutdown();
+      await flushErrorReports();
     });
   } catch (error) {
     // A bad or unreachable database URL says which service and which URL (password hidden) in the message itself.
     const reason = error instanceof Error ? error.message : String(error);
     logger.fatal({ err: error }, `${spec.service} failed: ${reason}`);
-    return exit(logger, 1, () => tracing.shutdown());
+    reportError(error);
+    return exit(logger, 1, async () => {
+      await tracing.shutdown();
+      await flushErrorReports();
+    });
   }
 }
 
