@@ -1,13 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import zlib from 'node:zlib';
-import { projectRoot } from '../../config';
-import { connectStore, type StoreDb } from '../../prisma/clients';
-import { freePort } from '../support/system';
+import type { StoreDb } from '../../prisma/clients';
+import { startGatewayProcess as startGateway } from '../support/gateway-process';
 
 /** What a Sentry ingest receives: each envelope's items, by type. */
 interface Envelope {
@@ -36,36 +31,6 @@ async function startIngest() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { port: (server.address() as AddressInfo).port, envelopes, close: () => new Promise((resolve) => server.close(resolve)) };
-}
-
-/** The gateway as a real process, Temporal away (it serves its database routes all the same). */
-async function startGateway(env: Record<string, string>) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'error-reports-'));
-  const [port, temporalPort] = await Promise.all([freePort(), freePort()]);
-  const output: string[] = [];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'api/main.ts')], {
-    cwd: projectRoot,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`, CONSUL_HTTP_ADDR: '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk) => output.push(...String(chunk).split('\n').filter(Boolean)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  while ((await fetch(`${url}/health`).then((response) => response.status, () => 0)) !== 200) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the gateway did not start:\n${output.join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return {
-    url,
-    output,
-    store: connectStore(`file:${path.join(dataDir, 'store.db')}`),
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** Makes every read of the catalog fail inside Prisma, as a lost table would: an error no handler expects. */
