@@ -1,9 +1,9 @@
 /** The back-ends `npm start -- --with a,b` adds to the system: `observability` is Jaeger and Prometheus. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Config } from '../config';
+import { jaegerPorts, startJaeger } from './jaeger';
 import { startPrometheus, targetsOf } from './prometheus';
-import { ensureTool } from './tools';
 
 /** `--with a,b` and `--with=a,b`, repeatable. */
 export function withOptions(argv: string[]): Set<string> {
@@ -16,11 +16,14 @@ export function withOptions(argv: string[]): Set<string> {
 }
 
 /**
- * Starts Jaeger (OTLP on 4318, API on 16686) and Prometheus (PROMETHEUS_PORT, 9090). Answers the URLs to print.
+ * Starts Jaeger (OTLP on JAEGER_OTLP_PORT, 4318; API on JAEGER_QUERY_PORT, 16686) and Prometheus (PROMETHEUS_PORT,
+ * 9090), and points the services started after it at Jaeger unless OTEL_EXPORTER_OTLP_ENDPOINT names another
+ * collector. Answers the URLs to print.
  */
 export async function startObservability(config: Config, track: (name: string, child: ChildProcess) => void): Promise<string[]> {
-  const jaeger = spawn(await ensureTool('jaeger'), [], { stdio: ['ignore', 'pipe', 'pipe'] });
-  track('jaeger', jaeger);
+  const ports = jaegerPorts();
+  track('jaeger', await startJaeger({ ports, dataDir: path.join(config.dataDir, 'jaeger'), pipeOutput: true }));
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT ||= `http://127.0.0.1:${ports.otlpHttp}`;
   const listen = `127.0.0.1:${process.env.PROMETHEUS_PORT ?? '9090'}`;
   const prometheus = await startPrometheus({
     targets: targetsOf(config),
@@ -30,7 +33,7 @@ export async function startObservability(config: Config, track: (name: string, c
     pipeOutput: true,
   });
   track('prometheus', prometheus);
-  return [`Jaeger query API http://127.0.0.1:16686/api/traces`, `Prometheus http://${listen}`];
+  return [`Jaeger query API http://127.0.0.1:${ports.query}/api/traces`, `Prometheus http://${listen}`];
 }
 
 /** Starts a back-end's processes (handing each to `track`) and answers the URL lines to print once all is ready. */

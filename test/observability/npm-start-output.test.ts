@@ -1,22 +1,42 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../config';
 import { startTemporalDevServer, waitForPort } from '../../scripts/temporal-dev-server';
 import { freePort } from '../support/system';
 
-/** `npm start` as a person runs it (scripts/start.ts), on ports of its own, against a Temporal dev server of the test's. */
+/** A free port whose neighbour below is free too (Jaeger's gRPC port sits just below its HTTP one). */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    const below = await new Promise<boolean>((resolve) => {
+      const server = net.createServer().once('error', () => resolve(false));
+      server.listen(port - 1, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (below) return port;
+  }
+}
+
+/**
+ * `npm start -- --with observability` as a person runs it (scripts/start.ts), on ports of its own, against a Temporal
+ * dev server of the test's (a named server: `npm start` then starts no dev server of its own, nor shows its Web UI).
+ */
 describe('npm start output', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-output-'));
   let temporal: ChildProcess;
   let start: ChildProcess;
   let output = '';
   let gatewayPort: number;
+  let jaegerQueryPort: number;
+  let prometheusPort: number;
 
   beforeAll(async () => {
     const [temporalPort, uiPort, gateway, supplier, carrier, orchestrator] = await Promise.all(Array.from({ length: 6 }, freePort));
     gatewayPort = gateway;
+    [jaegerQueryPort, prometheusPort] = [await freePortPair(), await freePort()];
+    const jaegerOtlpPort = await freePortPair();
     temporal = startTemporalDevServer(process.env.TEMPORAL_CLI!, {
       address: `127.0.0.1:${temporalPort}`,
       uiPort,
@@ -26,7 +46,7 @@ describe('npm start output', () => {
       pipeOutput: true,
     });
     await waitForPort('127.0.0.1', temporalPort);
-    start = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/start.ts')], {
+    start = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/start.ts'), '--with', 'observability'], {
       cwd: projectRoot,
       env: {
         ...process.env,
@@ -40,6 +60,11 @@ describe('npm start output', () => {
         CARRIER_URL: `http://127.0.0.1:${carrier}`,
         CONSUL_HTTP_ADDR: '',
         LOG_LEVEL: 'info',
+        JAEGER_QUERY_PORT: String(jaegerQueryPort),
+        JAEGER_OTLP_PORT: String(jaegerOtlpPort),
+        PROMETHEUS_PORT: String(prometheusPort),
+        OTEL_EXPORTER_OTLP_ENDPOINT: '',
+        OTEL_BSP_SCHEDULE_DELAY: '200',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -84,7 +109,25 @@ describe('npm start output', () => {
     const urlsAt = all.indexOf('[start] everything is ready:');
     const lastReady = Math.max(...all.map((line, index) => (/^\[start\] \w+ ready/.test(line) ? index : -1)));
     expect(urlsAt).toBeGreaterThan(lastReady);
-    expect(all[urlsAt + 1]).toBe(`  API docs ${docs}`);
+    expect(all.slice(urlsAt + 1, urlsAt + 4)).toEqual([
+      `  API docs ${docs}`,
+      `  Jaeger query API http://127.0.0.1:${jaegerQueryPort}/api/traces`,
+      `  Prometheus http://127.0.0.1:${prometheusPort}`,
+    ]);
+    expect(all.filter((line) => line.includes(`127.0.0.1:${jaegerQueryPort}`))).toHaveLength(1);
+  });
+
+  it('points the services at the Jaeger it started: a request shows up there as a gateway trace', async () => {
+    const deadline = Date.now() + 30_000;
+    let services: string[] = [];
+    while (!services.includes('gateway') && Date.now() < deadline) {
+      const answer = await fetch(`http://127.0.0.1:${jaegerQueryPort}/api/services`).then((response) => response.json(), () => ({}));
+      services = (answer as { data?: string[] }).data ?? [];
+      if (!services.includes('gateway')) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(services).toContain('gateway');
+    const ready = await fetch(`http://127.0.0.1:${prometheusPort}/-/ready`);
+    expect(ready.status).toBe(200);
   });
 
   it('shows no webpack output, no raw JSON and none of the start-up chatter', () => {

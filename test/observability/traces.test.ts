@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startJaeger, type JaegerTrace, type RunningJaeger } from '../support/jaeger';
+import { startTestJaeger, type JaegerTrace, type RunningJaeger } from '../support/jaeger';
 import { startSystem, type RunningSystem } from '../support/system';
 
 const lisbon = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
@@ -15,7 +15,7 @@ let buyer: { token: string };
 const jaegerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jaeger-'));
 
 beforeAll(async () => {
-  jaeger = await startJaeger(jaegerDir);
+  jaeger = await startTestJaeger(jaegerDir);
   system = await startSystem({
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '200', LOG_LEVEL: 'info' },
   });

@@ -1,7 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { ensureTool } from '../../scripts/tools';
+import { startJaeger } from '../../scripts/jaeger';
 import { freePort } from './system';
 
 export interface JaegerSpan {
@@ -18,59 +15,13 @@ export interface JaegerTrace {
   processes: Record<string, { serviceName: string }>;
 }
 
-/**
- * A real Jaeger v2 (the binary `npm run install:tools -- jaeger` builds) on ports of its own, traces in memory: OTLP
- * over HTTP in, the query API out. Its own telemetry is off, so it binds nothing else and runs beside other Jaegers.
- */
-export async function startJaeger(dataDir: string) {
-  const [otlpHttp, otlpGrpc, queryHttp, queryGrpc] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const config = `
-service:
-  extensions: [jaeger_storage, jaeger_query]
-  pipelines:
-    traces:
-      receivers: [otlp]
-      processors: [batch]
-      exporters: [jaeger_storage_exporter]
-  telemetry:
-    metrics:
-      level: none
-    logs:
-      level: warn
-extensions:
-  jaeger_storage:
-    backends:
-      memory_store:
-        memory:
-          max_traces: 10000
-  jaeger_query:
-    storage:
-      traces: memory_store
-    grpc:
-      endpoint: 127.0.0.1:${queryGrpc}
-    http:
-      endpoint: 127.0.0.1:${queryHttp}
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:${otlpGrpc}
-      http:
-        endpoint: 127.0.0.1:${otlpHttp}
-processors:
-  batch:
-    timeout: 200ms
-exporters:
-  jaeger_storage_exporter:
-    trace_storage: memory_store
-`;
-  fs.mkdirSync(dataDir, { recursive: true });
-  const configFile = path.join(dataDir, 'jaeger.yaml');
-  fs.writeFileSync(configFile, config);
+/** A real Jaeger v2 (scripts/jaeger.ts) on free ports, for a test of its own; answers once its query API does. */
+export async function startTestJaeger(dataDir: string) {
+  const [otlpHttp, otlpGrpc, query, queryGrpc] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const child = await startJaeger({ ports: { otlpHttp, otlpGrpc, query, queryGrpc }, dataDir, pipeOutput: true });
   const output: string[] = [];
-  const child: ChildProcess = spawn(await ensureTool('jaeger'), ['--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk) => output.push(String(chunk)));
-  const api = `http://127.0.0.1:${queryHttp}`;
+  const api = `http://127.0.0.1:${query}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     const status = await fetch(`${api}/api/services`).then((response) => response.status, () => 0);
@@ -102,4 +53,4 @@ exporters:
     },
   };
 }
-export type RunningJaeger = Awaited<ReturnType<typeof startJaeger>>;
+export type RunningJaeger = Awaited<ReturnType<typeof startTestJaeger>>;
