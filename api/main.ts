@@ -16,7 +16,7 @@ import { createTemporalLink } from './temporal-link';
 async function main() {
   const tracing = startTracing('gateway');
   const config = loadConfig();
-  const logger = createLogger('gateway', config.logLevel);
+  const logger = createLogger('gateway', config.logLevel, config.lokiUrl);
   if (await startErrorReports('gateway', config.errorReports)) logger.info('Reporting errors to SENTRY_DSN');
   let stopping = false;
   let stop: (signal: string) => void = (signal) => {

@@ -45,7 +45,7 @@ const temporalRetryMs = 3_000;
 export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: WorkerProcess<Db>): Promise<never> {
   const tracing = startTracing(spec.service);
   const config = loadConfig();
-  const logger = createLogger(spec.service, config.logLevel);
+  const logger = createLogger(spec.service, config.logLevel, config.lokiUrl);
   const stop = stopSignal(logger);
   try {
     if (await startErrorReports(spec.service, config.errorReports)) logger.info('Reporting errors to SENTRY_DSN');
