@@ -2,7 +2,8 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { CodedError, type ErrorBody, type ErrorCode, type ErrorDetails } from '../contracts/errors';
-import type { Logger } from '../logging';
+import { currentLogContext, type Logger } from '../logging';
+import { reportError } from '../observability/error-reports';
 
 /**
  * Errors of the supplier's and the carrier's small HTTP APIs, in the contract's shape
@@ -31,6 +32,7 @@ export function answerErrors(logger: Logger) {
       return c.json(errorBody('VALIDATION_FAILED', error.message, [{ path: '', message: error.message }]), 400);
     }
     logger.error({ err: error, method: c.req.method, path: c.req.path }, 'Request failed');
+    reportError(error, { ...currentLogContext(), method: c.req.method, route: c.req.routePath });
     return c.json(errorBody('INTERNAL', 'Internal error'), 500);
   };
 }

@@ -4,6 +4,7 @@ import { loadConfig } from '../config';
 import { startLiveConfig } from '../config/live-config';
 import { registerService } from '../discovery/registration';
 import { createLogger, type Logger } from '../logging';
+import { flushErrorReports, startErrorReports } from '../observability/error-reports';
 import { startTracing } from '../observability/tracing';
 import { migrateDatabase } from '../prisma/cli';
 import { connectStore } from '../prisma/clients';
@@ -16,10 +17,12 @@ import { createTemporalLink } from './temporal-link';
 
 async function main() {
   const tracing = startTracing('gateway');
-  const logger = createLogger('gateway', loadConfig().logLevel);
+  const startConfig = loadConfig();
+  const logger = createLogger('gateway', startConfig.logLevel, startConfig.lokiUrl);
   // The environment, then Consul KV when CONSUL_HTTP_ADDR is set, watched from here on.
   const live = await startLiveConfig({ logger });
   const config = live.current();
+  if (await startErrorReports('gateway', config.errorReports)) logger.info('Reporting errors to SENTRY_DSN');
   let stopping = false;
   let stop: (signal: string) => void = (signal) => {
     // Before the server is up there is nothing to drain.
@@ -71,7 +74,7 @@ async function main() {
     const deregistered = registration?.deregister();
     server.close(async () => {
       await deregistered;
-      await Promise.allSettled([link.close(), store.$disconnect(), limits.close(), tracing.shutdown()]);
+      await Promise.allSettled([link.close(), store.$disconnect(), limits.close(), tracing.shutdown(), flushErrorReports()]);
       logger.info('Gateway stopped');
       process.exit(0);
     });

@@ -57,6 +57,10 @@ export const envSchema = z.object({
     .default('true')
     .transform((value) => value === 'true'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  SENTRY_DSN: optionalString.pipe(z.string().url().optional()),
+  SENTRY_ENVIRONMENT: optionalString,
+  SENTRY_RELEASE: optionalString,
+  LOKI_URL: optionalString.pipe(z.string().url().optional()),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -140,5 +144,8 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, kv: Readonly<
     },
     seedCatalog: values.SEED_CATALOG,
     logLevel: values.LOG_LEVEL,
+    // Optional: error reports to a Sentry-compatible service, log lines pushed to Loki.
+    errorReports: { dsn: values.SENTRY_DSN, environment: values.SENTRY_ENVIRONMENT, release: values.SENTRY_RELEASE },
+    lokiUrl: values.LOKI_URL,
   };
 }

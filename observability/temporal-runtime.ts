@@ -17,6 +17,11 @@ async function freeLoopbackPort(): Promise<number> {
   });
 }
 
+/** The supplier and the carrier run activities only: the SDK's warning that they poll no workflow tasks is expected. */
+function expected(level: LogLevel, message: string): LogLevel {
+  return level === 'WARN' && message.startsWith('No workflows registered') ? 'INFO' : level;
+}
+
 /**
  * Installs Temporal's runtime for this process: the SDK's and Core's logs go through the process's pino logger, and
  * the SDK's worker metrics (`temporal_*`, durations in seconds, counters with `_total`) are appended to the process's
@@ -25,7 +30,8 @@ async function freeLoopbackPort(): Promise<number> {
  */
 export async function installTemporalRuntime(logger: Logger, service: string): Promise<void> {
   const port = await freeLoopbackPort();
-  const log = (level: LogLevel, message: string, meta?: LogMetadata) => logger[pinoLevel[level]](meta ?? {}, message);
+  const log = (level: LogLevel, message: string, meta?: LogMetadata) =>
+    logger[pinoLevel[expected(level, message)]](meta ?? {}, message);
   Runtime.install({
     logger: {
       log,

@@ -1,15 +1,16 @@
 /**
- * `npm run start:jaeger`: Jaeger v2 (built from Go modules by scripts/tools.ts) in the foreground with its default
- * all-in-one configuration: OTLP on 4317 (gRPC) and 4318 (HTTP), the query API on :16686, traces kept in memory.
+ * `npm run start:jaeger`: Jaeger v2 (built from Go modules by scripts/tools.ts) in the foreground, traces kept in
+ * memory: OTLP on 4317 (gRPC) and 4318 (HTTP, or JAEGER_OTLP_PORT), the query API on 16686 (or JAEGER_QUERY_PORT).
  * Built this way its web UI is a placeholder (the UI's assets are not in the Go module); the API answers.
  */
-import { spawn } from 'node:child_process';
-import { ensureTool } from './tools';
+import path from 'node:path';
+import { loadConfig } from '../config';
+import { jaegerPorts, startJaeger } from './jaeger';
 
 async function main() {
-  const binary = await ensureTool('jaeger');
-  console.log('[jaeger] OTLP http://127.0.0.1:4318, query API http://127.0.0.1:16686/api/traces');
-  const server = spawn(binary, [], { stdio: 'inherit' });
+  const ports = jaegerPorts();
+  const server = await startJaeger({ ports, dataDir: path.join(loadConfig().dataDir, 'jaeger') });
+  console.log(`[jaeger] OTLP http://127.0.0.1:${ports.otlpHttp}, query API http://127.0.0.1:${ports.query}/api/traces`);
   const stop = () => server.kill('SIGTERM');
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -2,12 +2,12 @@
  * The back-ends `npm start -- --with a,b` adds to the system: `consul` is a Consul agent every process registers
  * with and reads its settings from; `observability` is Jaeger and Prometheus.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { Config } from '../config';
+import { loadConfig, type Config } from '../config';
 import { consulDevAddress, consulHasLeader, startConsulDevAgent } from './consul-agent';
+import { jaegerPorts, startJaeger } from './jaeger';
 import { startPrometheus, targetsOf } from './prometheus';
-import { ensureTool } from './tools';
 
 /** `--with a,b` and `--with=a,b`, repeatable. */
 export function withOptions(argv: string[]): Set<string> {
@@ -20,11 +20,14 @@ export function withOptions(argv: string[]): Set<string> {
 }
 
 /**
- * Starts Jaeger (OTLP on 4318, API on 16686) and Prometheus (PROMETHEUS_PORT, 9090). Answers the URLs to print.
+ * Starts Jaeger (OTLP on JAEGER_OTLP_PORT, 4318; API on JAEGER_QUERY_PORT, 16686) and Prometheus (PROMETHEUS_PORT,
+ * 9090), and points the services started after it at Jaeger unless OTEL_EXPORTER_OTLP_ENDPOINT names another
+ * collector. Answers the URLs to print.
  */
 export async function startObservability(config: Config, track: (name: string, child: ChildProcess) => void): Promise<string[]> {
-  const jaeger = spawn(await ensureTool('jaeger'), [], { stdio: ['ignore', 'pipe', 'pipe'] });
-  track('jaeger', jaeger);
+  const ports = jaegerPorts();
+  track('jaeger', await startJaeger({ ports, dataDir: path.join(config.dataDir, 'jaeger'), pipeOutput: true }));
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT ||= `http://127.0.0.1:${ports.otlpHttp}`;
   const listen = `127.0.0.1:${process.env.PROMETHEUS_PORT ?? '9090'}`;
   const prometheus = await startPrometheus({
     targets: targetsOf(config),
@@ -34,7 +37,26 @@ export async function startObservability(config: Config, track: (name: string, c
     pipeOutput: true,
   });
   track('prometheus', prometheus);
-  return [`Jaeger query API http://127.0.0.1:16686/api/traces`, `Prometheus http://${listen}`];
+  return [`Jaeger query API http://127.0.0.1:${ports.query}/api/traces`, `Prometheus http://${listen}`];
+}
+
+/** Starts a back-end's processes (handing each to `track`) and answers the URL lines to print once all is ready. */
+export type StartBackend = (config: Config, track: (name: string, child: ChildProcess) => void) => Promise<string[]>;
+
+/** The back-ends `--with` knows, in the order they start. */
+export const backends: Record<string, StartBackend> = {
+  // First: the back-ends after it and every service find Consul through the CONSUL_HTTP_ADDR it sets.
+  consul: (_config, track) => startConsul(track),
+  observability: startObservability,
+};
+
+/** Starts the named back-ends in order; answers their URL lines. */
+export async function startBackends(names: Set<string>, track: (name: string, child: ChildProcess) => void): Promise<string[]> {
+  for (const name of names) if (!(name in backends)) console.log(`[start] --with ${name}: no such back-end (${Object.keys(backends).join(', ')})`);
+  const urls: string[] = [];
+  // The configuration is read again for each: a back-end before it may have set where it is (CONSUL_HTTP_ADDR).
+  for (const [name, start] of Object.entries(backends)) if (names.has(name)) urls.push(...(await start(loadConfig(), track)));
+  return urls;
 }
 
 /**

@@ -10,7 +10,8 @@ import { Connection } from '@temporalio/client';
 import { loadConfig, projectRoot } from '../config';
 import { connectionOptions, hostAndPort, tlsEnabled, type TemporalConnectionSettings } from '../config/temporal';
 import { explainTemporalFailure } from '../config/temporal-diagnosis';
-import { startConsul, startObservability, withOptions } from './start-with';
+import { createStartOutput } from './start-output';
+import { startBackends, withOptions } from './start-with';
 import { ensureTemporalCli } from './temporal-cli';
 import { devServerOptions, portAnswers, startTemporalDevServer, waitForPort } from './temporal-dev-server';
 
@@ -31,17 +32,24 @@ interface Running {
   exited: Promise<void>;
 }
 
-function prefixed(name: string, child: ChildProcess) {
-  const label = `[${name}]`.padEnd(15);
-  for (const stream of [child.stdout, child.stderr]) {
-    if (stream) readline.createInterface({ input: stream }).on('line', (line) => console.log(`${label}${line}`));
-  }
-}
+const output = createStartOutput({ services: services.map((service) => service.name) });
 
 function track(name: string, child: ChildProcess): Running {
-  prefixed(name, child);
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) readline.createInterface({ input: stream }).on('line', (line) => output.line(name, line));
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return { name, child, exited };
+}
+
+/** Waits until `url` answers 200 (a service's /health, the gateway's /ready); false if the system stops first. */
+async function answers(url: string, stopping: () => boolean): Promise<boolean> {
+  while (!stopping()) {
+    const status = await fetch(url, { signal: AbortSignal.timeout(3_000) }).then((response) => response.status, () => 0);
+    if (status === 200) return true;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
 }
 
 async function stopAll(running: Running[]) {
@@ -108,20 +116,20 @@ async function main() {
       running.push(track('temporal', temporal));
       temporal.once('exit', (code) => {
         if (!stopping) {
+          output.replay('temporal');
           console.error(`[start] the Temporal dev server exited (${code}); stopping`);
           void shutdown(1);
         }
       });
       await waitForPort(host, port);
-      console.log(`[start] Temporal on ${config.temporal.address}, Web UI http://127.0.0.1:${options.uiPort}`);
+      console.log(`[start] Temporal ready on ${config.temporal.address}`);
     }
   }
+  const urls = [`API docs http://127.0.0.1:${config.gateway.port}/docs`];
+  if (!config.temporal.explicit) urls.push(`Temporal Web UI http://127.0.0.1:${config.temporal.uiPort}`);
 
-  // `--with observability` (a comma list: other back-ends join it): Jaeger and Prometheus before the services.
-  const backends = withOptions(process.argv.slice(2));
-  const consulUrls = backends.has('consul') ? await startConsul((name, child) => running.push(track(name, child))) : [];
-  // With Consul, Prometheus finds the processes in its catalog.
-  const observabilityUrls = backends.has('observability') ? await startObservability(loadConfig(), (name, child) => running.push(track(name, child))) : [];
+  // `--with consul,observability`: the back-ends start before the services; each contributes the URLs to print.
+  urls.push(...(await startBackends(withOptions(process.argv.slice(2)), (name, child) => running.push(track(name, child)))));
 
   for (const service of services) {
     // Own process group: Ctrl-C reaches only this supervisor, which then stops each child in order.
@@ -134,13 +142,30 @@ async function main() {
     running.push(track(service.name, child));
     child.once('exit', (code, signal) => {
       if (!stopping) {
+        // What it said before it stopped explains why.
+        output.replay(service.name);
         console.error(`[start] ${service.name} exited (${signal ?? code}); stopping everything`);
         void shutdown(1);
       }
     });
   }
-  console.log(`[start] gateway on http://127.0.0.1:${config.gateway.port} (docs at /docs); Ctrl-C stops everything`);
-  for (const line of [...consulUrls, ...observabilityUrls]) console.log(`[start] ${line}`);
+  const readiness: Record<string, string> = {
+    gateway: `http://127.0.0.1:${config.gateway.port}/ready`,
+    orchestrator: `http://127.0.0.1:${config.orchestrator.metricsPort}/health`,
+    supplier: `http://127.0.0.1:${config.services.supplier.port}/health`,
+    carrier: `http://127.0.0.1:${config.services.carrier.port}/health`,
+  };
+  const ready = await Promise.all(
+    services.map(async ({ name }) => {
+      const url = readiness[name]!;
+      if (!(await answers(url, () => stopping))) return false;
+      console.log(`[start] ${name} ready (${new URL(url).host})`);
+      return true;
+    }),
+  );
+  if (!ready.every(Boolean)) return;
+  output.systemReady();
+  console.log(['[start] everything is ready:', ...urls.map((line) => `  ${line}`), 'Ctrl-C stops everything'].join('\n'));
 }
 
 main().catch((error) => {

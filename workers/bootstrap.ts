@@ -7,6 +7,7 @@ import { connectionOptions, describeConnection } from '../config/temporal';
 import { explainTemporalFailure } from '../config/temporal-diagnosis';
 import { registerService, type RegisteredServiceName, type ServiceRegistration } from '../discovery/registration';
 import { createLogger, type Logger } from '../logging';
+import { flushErrorReports, reportError, startErrorReports } from '../observability/error-reports';
 import { installTemporalRuntime } from '../observability/temporal-runtime';
 import { activityInterceptors, workflowSinks } from '../observability/temporal-tracing';
 import { startTracing, type TracedService } from '../observability/tracing';
@@ -45,12 +46,14 @@ const temporalRetryMs = 3_000;
 /** Starts the process and runs it until SIGINT or SIGTERM, then stops it cleanly and exits 0. */
 export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: WorkerProcess<Db>): Promise<never> {
   const tracing = startTracing(spec.service);
-  const logger = createLogger(spec.service, loadConfig().logLevel);
+  const startConfig = loadConfig();
+  const logger = createLogger(spec.service, startConfig.logLevel, startConfig.lokiUrl);
   const stop = stopSignal(logger);
   // The environment, then Consul KV when CONSUL_HTTP_ADDR is set, watched from here on.
   const live = await startLiveConfig({ logger });
   const config = live.current();
   try {
+    if (await startErrorReports(spec.service, config.errorReports)) logger.info('Reporting errors to SENTRY_DSN');
     const url = config.databases[spec.database.name];
     if (spec.database.migrate) {
       await migrateDatabase(spec.database.name, url);
@@ -115,12 +118,17 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
       await db.$disconnect();
       await connection.close();
       await tracing.shutdown();
+      await flushErrorReports();
     });
   } catch (error) {
     // A bad or unreachable database URL says which service and which URL (password hidden) in the message itself.
     const reason = error instanceof Error ? error.message : String(error);
     logger.fatal({ err: error }, `${spec.service} failed: ${reason}`);
-    return exit(logger, 1, () => tracing.shutdown());
+    reportError(error);
+    return exit(logger, 1, async () => {
+      await tracing.shutdown();
+      await flushErrorReports();
+    });
   }
 }
 

@@ -2,7 +2,8 @@ import type { ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import { CodedError, type ErrorCode } from '../../contracts/errors';
-import type { Logger } from '../../logging';
+import { currentLogContext, type Logger } from '../../logging';
+import { reportError } from '../../observability/error-reports';
 import type { AppEnv } from '../context';
 import { errorResponse, httpStatusByCode } from '../errors';
 import { isTemporalUnavailable } from '../temporal-errors';
@@ -79,6 +80,7 @@ export function handleError(logger: Logger): ErrorHandler<AppEnv> {
       return errorResponse(c, new CodedError('SERVICE_UNAVAILABLE', 'The workflow service is unavailable; try again'));
     }
     logger.error({ requestId: c.get('requestId'), err: error, method: c.req.method, path: c.req.path }, 'Unhandled error');
+    reportError(error, { ...currentLogContext(), requestId: c.get('requestId'), method: c.req.method, route: c.req.routePath });
     return errorResponse(c, new CodedError('INTERNAL', `Internal error (request ${c.get('requestId') ?? 'unknown'})`));
   };
 }

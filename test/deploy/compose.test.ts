@@ -26,10 +26,29 @@ describe('docker-compose.yml', () => {
   it('resolves, with every service of the stack', () => {
     expect(Object.keys(resolved.services).sort()).toEqual(
       [
-        'alertmanager', 'carrier', 'consul', 'gateway', 'grafana', 'jaeger', 'mysql', 'orchestrator', 'postgresql',
+        'alertmanager', 'carrier', 'consul', 'gateway', 'grafana', 'jaeger', 'loki', 'mysql', 'orchestrator', 'postgresql',
         'prometheus', 'supplier', 'temporal', 'temporal-search-attributes', 'temporal-ui',
       ].sort(),
     );
+  });
+
+  it('runs Loki only with --profile logs, pointing the processes at it only when LOKI_URL is set', async () => {
+    // A service with a profile is started only when its profile is asked for.
+    expect(resolved.services.loki.profiles).toEqual(['logs']);
+    expect(resolved.services.supplier.environment.LOKI_URL).toBe('');
+    const compose = await ensureTool('docker-compose');
+    const { stdout } = await run(compose, ['-f', 'docker-compose.yml', '--profile', 'logs', 'config'], {
+      cwd: projectRoot,
+      env: { ...process.env, ADMIN_PASSWORD: 'compose-test-password', LOKI_URL: 'http://loki:3100' },
+    });
+    const withLogs = parse(stdout);
+    expect(withLogs.services.loki.image).toMatch(/^grafana\/loki:/);
+    expect(withLogs.services.loki.ports.map((port: any) => port.target)).toEqual([3100]);
+    for (const name of processes) expect(withLogs.services[name].environment.LOKI_URL).toBe('http://loki:3100');
+    // Grafana has Loki as a datasource, at the address it has in the stack.
+    expect(withLogs.services.grafana.environment.LOKI_URL).toBe('http://loki:3100');
+    const datasource = parse(fs.readFileSync(path.join(projectRoot, 'deploy/grafana/provisioning/datasources/loki.yml'), 'utf8'));
+    expect(datasource.datasources).toEqual([expect.objectContaining({ type: 'loki', url: '${LOKI_URL}' })]);
   });
 
   it('refuses to start without an admin password rather than using a default one', async () => {

@@ -1,0 +1,75 @@
+/**
+ * Jaeger v2 (built from Go modules by scripts/tools.ts) with traces in memory, on the ports given: OTLP in over HTTP
+ * and gRPC, the query API out. Its own telemetry is off, so it binds nothing else and runs beside another Jaeger.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ensureTool } from './tools';
+
+export interface JaegerPorts {
+  /** OTLP over HTTP, where the processes send their spans (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  otlpHttp: number;
+  otlpGrpc: number;
+  /** The query API (`/api/traces/<trace id>`) and the UI's address. */
+  query: number;
+  queryGrpc: number;
+}
+
+/** Jaeger's own defaults (4318, 4317, 16686, 16685); `JAEGER_OTLP_PORT` and `JAEGER_QUERY_PORT` move the HTTP ports, each gRPC one sits just below. */
+export function jaegerPorts(env: NodeJS.ProcessEnv = process.env): JaegerPorts {
+  const otlpHttp = Number(env.JAEGER_OTLP_PORT || 4318);
+  const query = Number(env.JAEGER_QUERY_PORT || 16686);
+  return { otlpHttp, otlpGrpc: otlpHttp - 1, query, queryGrpc: query - 1 };
+}
+
+export function jaegerConfig(ports: JaegerPorts, host = '127.0.0.1'): string {
+  return `service:
+  extensions: [jaeger_storage, jaeger_query]
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [jaeger_storage_exporter]
+  telemetry:
+    metrics:
+      level: none
+    logs:
+      level: warn
+extensions:
+  jaeger_storage:
+    backends:
+      memory_store:
+        memory:
+          max_traces: 100000
+  jaeger_query:
+    storage:
+      traces: memory_store
+    grpc:
+      endpoint: ${host}:${ports.queryGrpc}
+    http:
+      endpoint: ${host}:${ports.query}
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: ${host}:${ports.otlpGrpc}
+      http:
+        endpoint: ${host}:${ports.otlpHttp}
+processors:
+  batch:
+    timeout: 200ms
+exporters:
+  jaeger_storage_exporter:
+    trace_storage: memory_store
+`;
+}
+
+/** Starts Jaeger with its configuration written into `dataDir`. */
+export async function startJaeger(options: { ports: JaegerPorts; dataDir: string; pipeOutput?: boolean }): Promise<ChildProcess> {
+  const binary = await ensureTool('jaeger');
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const configFile = path.join(options.dataDir, 'jaeger.yaml');
+  fs.writeFileSync(configFile, jaegerConfig(options.ports));
+  return spawn(binary, ['--config', configFile], { stdio: options.pipeOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+}

@@ -1,0 +1,38 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot } from '../../config';
+import { connectStore } from '../../prisma/clients';
+import { freePort } from './system';
+
+/** The gateway as a real process, Temporal away (it serves its database routes all the same). */
+export async function startGatewayProcess(env: Record<string, string>) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-process-'));
+  const [port, temporalPort] = await Promise.all([freePort(), freePort()]);
+  const output: string[] = [];
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'api/main.ts')], {
+    cwd: projectRoot,
+    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`, CONSUL_HTTP_ADDR: '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk) => output.push(...String(chunk).split('\n').filter(Boolean)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  while ((await fetch(`${url}/health`).then((response) => response.status, () => 0)) !== 200) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the gateway did not start:\n${output.join('\n')}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return {
+    url,
+    output,
+    store: connectStore(`file:${path.join(dataDir, 'store.db')}`),
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
