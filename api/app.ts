@@ -60,12 +60,15 @@ export interface GatewayDeps {
   limits?: LimitCounters;
 }
 
+/** Probes and scrapes come every few seconds from Consul, Kubernetes and Prometheus: their lines are debug only. */
+const probePaths = new Set(['/health', '/ready', '/metrics']);
+
 /** Logs one line per answered request; every line written while it runs carries its request id (and trace id). */
 function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
     await withLogContext({ requestId: c.get('requestId') }, next);
-    logger.info(
+    logger[probePaths.has(c.req.path) ? 'debug' : 'info'](
       {
         requestId: c.get('requestId'),
         ...c.get('purchase'),

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { json, startGateway, type Gateway } from './gateway-harness';
 
 describe('the gateway as a whole', () => {
@@ -119,5 +120,20 @@ describe('rate limiting', () => {
       expect((await gateway.request('/health', {}, from('10.0.0.3'))).status).toBe(200);
     }
     expect((await gateway.request('/ready', {}, from('10.0.0.3'))).status).toBe(503);
+  });
+
+  it('logs a line per request at info, but probes and scrapes only at debug', async () => {
+    const lines: { msg: string; path?: string; level: number }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const logged = await startGateway({}, { logger });
+    try {
+      for (const path of ['/health', '/ready', '/metrics', '/products']) await logged.request(path);
+      expect(lines.filter((line) => line.msg === 'request').map((line) => line.path)).toEqual(['/products']);
+      logger.level = 'debug';
+      await logged.request('/health');
+      expect(lines.filter((line) => line.msg === 'request').map((line) => line.path)).toEqual(['/products', '/health']);
+    } finally {
+      await logged.close();
+    }
   });
 });
