@@ -8,6 +8,7 @@
  * autocannon.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,6 +109,29 @@ async function waitForPurchase(system: RunningSystem, token: string, id: string)
   }
 }
 
+const postRetries = 20;
+
+/**
+ * POST /purchases as the contract tells a client to: with an Idempotency-Key, and again with the same key after a 5xx
+ * (a 503 means the start's answer was not had in time; the retry returns the one purchase). The start latency runs to
+ * the 202.
+ */
+async function placeOrder(buyer: ReturnType<RunningSystem['client']>) {
+  const idempotencyKey = `bench-${randomUUID()}`;
+  for (let attempt = 1; ; attempt += 1) {
+    const answer = await buyer.POST('/purchases', {
+      params: { header: { 'idempotency-key': idempotencyKey } },
+      body: { items: [{ sku: 'BENCH-1', quantity: 1 }], address },
+    });
+    if (answer.data) return answer.data;
+    if (answer.response.status < 500 || attempt === postRetries) {
+      throw new Error(`POST /purchases answered ${answer.response.status} (attempt ${attempt}): ${JSON.stringify(answer.error)}`);
+    }
+    retriedPosts += 1;
+  }
+}
+let retriedPosts = 0;
+
 function startBareWorkers(system: RunningSystem): Record<string, ChildProcess> {
   const entry = path.join(__dirname, 'bare-chain', 'worker.ts');
   return Object.fromEntries(
@@ -176,13 +200,14 @@ async function main() {
         await handle.result();
       }, barePids);
       const saga = await round(total, concurrency, async (accepted) => {
-        const answer = await buyer.POST('/purchases', { body: { items: [{ sku: 'BENCH-1', quantity: 1 }], address } });
-        if (!answer.data) throw new Error(`POST /purchases answered ${answer.response.status}: ${JSON.stringify(answer.error)}`);
+        const answer = await placeOrder(buyer);
         accepted();
-        const done = await waitForPurchase(system, token, answer.data.purchase.id);
+        const done = await waitForPurchase(system, token, answer.purchase.id);
         if (done.status !== 'COMPLETED') throw new Error(`purchase ended ${done.status}`);
       }, servicePids);
       best.push(saga.throughput);
+      if (retriedPosts > 0) console.error(`purchase c=${concurrency}: ${retriedPosts} POSTs answered 5xx and were sent again with their key`);
+      retriedPosts = 0;
       for (const [side, figures] of [['bare', chain], ['purchase', saga]] as const) {
         if (figures.firstError) console.error(`${side} c=${concurrency}: ${figures.failed} failed; first: ${figures.firstError}`);
       }
