@@ -8,6 +8,7 @@
  * autocannon.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,7 +50,10 @@ function sampleRss(pids: Record<string, number | undefined>) {
 }
 
 interface Round {
+  /** Completed jobs per second; a failed job (an error answer, a purchase that did not complete) does not count. */
   throughput: number;
+  failed: number;
+  firstError?: string;
   startP50: number;
   startP99: number;
   doneP50: number;
@@ -62,6 +66,8 @@ async function round(total: number, concurrency: number, job: (accepted: () => v
   const startMs: number[] = [];
   const doneMs: number[] = [];
   let next = 0;
+  let failed = 0;
+  let firstError: string | undefined;
   const stopSampling = sampleRss(pids);
   const began = performance.now();
   await Promise.all(
@@ -69,14 +75,22 @@ async function round(total: number, concurrency: number, job: (accepted: () => v
       while (next < total) {
         next += 1;
         const sent = performance.now();
-        await job(() => startMs.push(performance.now() - sent));
-        doneMs.push(performance.now() - sent);
+        try {
+          await job(() => startMs.push(performance.now() - sent));
+          doneMs.push(performance.now() - sent);
+        } catch (error) {
+          // Counted and shown, not fatal: errors under load are part of what the benchmark measures.
+          failed += 1;
+          firstError ??= error instanceof Error ? error.message : String(error);
+        }
       }
     }),
   );
   const seconds = (performance.now() - began) / 1000;
   return {
-    throughput: total / seconds,
+    throughput: doneMs.length / seconds,
+    failed,
+    ...(firstError ? { firstError } : {}),
     startP50: percentile(startMs, 50),
     startP99: percentile(startMs, 99),
     doneP50: percentile(doneMs, 50),
@@ -85,17 +99,38 @@ async function round(total: number, concurrency: number, job: (accepted: () => v
   };
 }
 
-/** Waits for a purchase to finish: the gateway's long poll when it has one, else polling. */
+/** Waits for a purchase to finish as a client would: the gateway's long poll, asked again while it is not final. */
 async function waitForPurchase(system: RunningSystem, token: string, id: string): Promise<Purchase> {
   for (;;) {
-    const answer = await system.client(token).GET('/purchases/{id}', { params: { path: { id }, query: { wait: '10s' } } });
-    if (answer.response.status === 400) return system.waitForPurchase(token, id, finished, 300_000);
-    const purchase = answer.data?.purchase;
-    if (purchase && finished.includes(purchase.status)) return purchase;
-    if (answer.response.status !== 200) throw new Error(`GET /purchases/${id} answered ${answer.response.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const answer = await system.client(token).GET('/purchases/{id}', { params: { path: { id }, query: { wait: '30s' } } });
+    if (answer.response.status !== 200) throw new Error(`GET /purchases/${id}?wait=30s answered ${answer.response.status}`);
+    const purchase = answer.data!.purchase;
+    if (finished.includes(purchase.status)) return purchase;
   }
 }
+
+const postRetries = 20;
+
+/**
+ * POST /purchases as the contract tells a client to: with an Idempotency-Key, and again with the same key after a 5xx
+ * (a 503 means the start's answer was not had in time; the retry returns the one purchase). The start latency runs to
+ * the 202.
+ */
+async function placeOrder(buyer: ReturnType<RunningSystem['client']>) {
+  const idempotencyKey = `bench-${randomUUID()}`;
+  for (let attempt = 1; ; attempt += 1) {
+    const answer = await buyer.POST('/purchases', {
+      params: { header: { 'idempotency-key': idempotencyKey } },
+      body: { items: [{ sku: 'BENCH-1', quantity: 1 }], address },
+    });
+    if (answer.data) return answer.data;
+    if (answer.response.status < 500 || attempt === postRetries) {
+      throw new Error(`POST /purchases answered ${answer.response.status} (attempt ${attempt}): ${JSON.stringify(answer.error)}`);
+    }
+    retriedPosts += 1;
+  }
+}
+let retriedPosts = 0;
 
 function startBareWorkers(system: RunningSystem): Record<string, ChildProcess> {
   const entry = path.join(__dirname, 'bare-chain', 'worker.ts');
@@ -148,7 +183,7 @@ async function main() {
     const rows: string[] = [];
     const fmt = (n: number) => n.toFixed(0).padStart(6);
     rows.push(
-      'side      conc   done/s  start p50  start p99  done p50  done p99  peak RSS MB (per process)',
+      'side      conc   done/s  failed  start p50  start p99  done p50  done p99  peak RSS MB (per process)',
     );
     const ratios: string[] = [];
     const best: number[] = [];
@@ -165,17 +200,21 @@ async function main() {
         await handle.result();
       }, barePids);
       const saga = await round(total, concurrency, async (accepted) => {
-        const answer = await buyer.POST('/purchases', { body: { items: [{ sku: 'BENCH-1', quantity: 1 }], address } });
-        if (!answer.data) throw new Error(`POST /purchases answered ${answer.response.status}: ${JSON.stringify(answer.error)}`);
+        const answer = await placeOrder(buyer);
         accepted();
-        const done = await waitForPurchase(system, token, answer.data.purchase.id);
+        const done = await waitForPurchase(system, token, answer.purchase.id);
         if (done.status !== 'COMPLETED') throw new Error(`purchase ended ${done.status}`);
       }, servicePids);
       best.push(saga.throughput);
+      if (retriedPosts > 0) console.error(`purchase c=${concurrency}: ${retriedPosts} POSTs answered 5xx and were sent again with their key`);
+      retriedPosts = 0;
+      for (const [side, figures] of [['bare', chain], ['purchase', saga]] as const) {
+        if (figures.firstError) console.error(`${side} c=${concurrency}: ${figures.failed} failed; first: ${figures.firstError}`);
+      }
       for (const [side, figures] of [['bare', chain], ['purchase', saga]] as const) {
         const rss = Object.entries(figures.rss).map(([name, mb]) => `${name} ${mb.toFixed(0)}`).join(', ');
         rows.push(
-          `${side.padEnd(9)} ${String(concurrency).padStart(4)} ${figures.throughput.toFixed(1).padStart(8)} ${fmt(figures.startP50)} ms ${fmt(figures.startP99)} ms ` +
+          `${side.padEnd(9)} ${String(concurrency).padStart(4)} ${figures.throughput.toFixed(1).padStart(8)} ${String(figures.failed).padStart(7)} ${fmt(figures.startP50)} ms ${fmt(figures.startP99)} ms ` +
             `${fmt(figures.doneP50)} ms ${fmt(figures.doneP99)} ms  ${rss}`,
         );
       }

@@ -52,6 +52,22 @@ function relabelNameColumns(result: unknown): unknown {
 }
 
 /**
+ * SQLite in write-ahead-log mode: readers (the gateway's) no longer wait for the writer (the orchestrator's record
+ * writes) or block it, and with synchronous=NORMAL a commit appends to the log without an fsync of its own (the log is
+ * synced at checkpoints; a power cut may lose the last commits, never corrupt the file). WAL is a property of the file
+ * and survives; synchronous is per connection, so both are set on every connection the adapter opens.
+ */
+export const sqlitePragmas = 'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;';
+
+class PrismaBetterSQLite3Wal extends PrismaBetterSQLite3 {
+  async connect() {
+    const adapter = await super.connect();
+    await adapter.executeScript(sqlitePragmas);
+    return adapter;
+  }
+}
+
+/**
  * A driver adapter for the URL's engine: Prisma runs on JS drivers here, with no native engine. The SQLite and
  * PostgreSQL adapters are migration-aware (the JS schema engine runs `migrate` through them); the MariaDB adapter
  * serves queries only, and MySQL migrations run through postgrator (prisma/migrations.ts).
@@ -65,7 +81,7 @@ export function adapterFor(
       const file = url.slice('file:'.length);
       if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       // SQLite serialises writers; several worker processes share a file, so wait for the lock instead of failing.
-      return new PrismaBetterSQLite3({ url: file, timeout: 15_000 });
+      return new PrismaBetterSQLite3Wal({ url: file, timeout: 15_000 });
     }
     case 'postgresql':
       return new PrismaPg({

@@ -1,7 +1,7 @@
 /**
  * npm run record:histories [-- <scenario>…]: runs the real system (Temporal dev server, gateway, orchestrator,
  * supplier, carrier) on a throw-away data folder, drives one purchase per scenario through the gateway, and writes
- * each workflow's history to test/fixtures/histories/<scenario>.json. The replay test
+ * each workflow's history to test/fixtures/histories/<scenario>.<revision>.json. The replay test
  * (test/integration/workflow-replay.test.ts) replays every file there against the workflow code as it is, so a change
  * to the workflow that would break purchases in flight fails `npm test`.
  */
@@ -16,6 +16,13 @@ import { startSystem, freePort, type RunningSystem } from '../test/support/syste
 import { ensureTemporalCli } from './temporal-cli';
 
 export const historiesDir = path.join(projectRoot, 'test', 'fixtures', 'histories');
+/**
+ * The workflow revision new recordings are named after (`<scenario>.<revision>.json`). A change guarded by
+ * `patched()` gets a new revision, so the histories of the code before it stay beside the new ones and keep proving
+ * that purchases started before the change replay. Files without a revision come from before the first patch.
+ */
+export const historyRevision = 'local-store-writes';
+export const historyFile = (scenario: string) => `${scenario}.${historyRevision}.json`;
 
 const lisbon = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
 
@@ -25,6 +32,8 @@ interface Context {
   token: string;
   /** A second gateway whose purchases wait out a short cancellation window instead of the long one. */
   quickGateway: string;
+  /** A third whose purchases have no cancellation window at all. */
+  windowlessGateway: string;
 }
 
 /** Each scenario makes one purchase and answers its id once the history holds what the scenario is about. */
@@ -35,6 +44,18 @@ const scenarios: Record<string, (context: Context) => Promise<string>> = {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ items: [{ sku: 'SKU-1', quantity: 2 }], address: lisbon, voucher: { code: 'WELCOME10' } }),
+    });
+    const id = ((await answer.json()) as { purchase: { id: string } }).purchase.id;
+    await system.waitForPurchase(token, id, ['COMPLETED']);
+    return id;
+  },
+
+  // No cancellation window (PURCHASE_CANCEL_WINDOW=0): confirmed at once, with no timer.
+  async 'completed-without-window'({ system, token, windowlessGateway }) {
+    const answer = await fetch(`${windowlessGateway}/purchases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ items: [{ sku: 'SKU-1', quantity: 1 }], address: lisbon }),
     });
     const id = ((await answer.json()) as { purchase: { id: string } }).purchase.id;
     await system.waitForPurchase(token, id, ['COMPLETED']);
@@ -137,21 +158,27 @@ async function main() {
   const system = await startSystem({ env: { PURCHASE_CANCEL_WINDOW: '1h' } });
   const connection = await Connection.connect({ address: system.temporalAddress });
   try {
-    const quickPort = await freePort();
+    const [quickPort, windowlessPort] = await Promise.all([freePort(), freePort()]);
     system.startService('gateway', {
       instance: 'gateway-quick',
       env: { PORT: String(quickPort), PURCHASE_CANCEL_WINDOW: '1s' },
     });
+    system.startService('gateway', {
+      instance: 'gateway-windowless',
+      env: { PORT: String(windowlessPort), PURCHASE_CANCEL_WINDOW: '0s' },
+    });
     const quickGateway = `http://127.0.0.1:${quickPort}`;
+    const windowlessGateway = `http://127.0.0.1:${windowlessPort}`;
     await system.waitUntil('the second gateway being ready', async () => (await fetch(`${quickGateway}/ready`)).ok);
+    await system.waitUntil('the third gateway being ready', async () => (await fetch(`${windowlessGateway}/ready`)).ok);
     const client = new Client({ connection });
     const { token } = await system.newUser('recorder');
 
     fs.mkdirSync(historiesDir, { recursive: true });
     for (const name of chosen) {
-      const id = await scenarios[name]!({ system, client, token, quickGateway });
+      const id = await scenarios[name]!({ system, client, token, quickGateway, windowlessGateway });
       const history = await client.workflow.getHandle(purchaseWorkflowId(id)).fetchHistory();
-      const file = path.join(historiesDir, `${name}.json`);
+      const file = path.join(historiesDir, historyFile(name));
       fs.writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
       console.log(`${name}: ${history.events?.length ?? 0} events → ${path.relative(projectRoot, file)}`);
     }

@@ -33,6 +33,10 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
     scheduleActivity(input, next) {
       return next({ ...input, headers: withRequestContext(input.headers, context) });
     },
+    // The store's record writes run as local activities: their log lines carry the same context.
+    scheduleLocalActivity(input, next) {
+      return next({ ...input, headers: withRequestContext(input.headers, context) });
+    },
     getLogAttributes(input, next) {
       return next({ ...(purchaseId ? { purchaseId } : {}), ...context, ...input });
     },

@@ -84,6 +84,7 @@ export function purchaseIdFor(userId: string, idempotencyKey: string): string {
 
 /** The store keeps amounts in 32-bit integer columns (Prisma `Int`, on every engine): a larger total is refused. */
 const maxTotalCents = 2 ** 31 - 1;
+/** Only while Temporal cannot be asked: how often a wait re-reads the record instead. */
 const waitPollMs = 200;
 
 // The contract declares the update's argument optional; the client's overloads want a required one. Same wire format.
@@ -153,6 +154,30 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
     );
   };
 
+  /**
+   * Resolves when the saga ends (its workflow closes: one long poll on its history, no loop here), when `waitMs` is
+   * up, or when the caller goes away. The saga writes its final record before it ends, so the record read after is
+   * final. Should Temporal not answer, the wait falls back to re-reading the record until the time is up.
+   */
+  const untilSagaEnds = async ({ id, workflowId }: PurchaseRow, waitMs: number, signal?: AbortSignal) => {
+    const deadline = Date.now() + waitMs;
+    const stop = signal ? AbortSignal.any([signal, AbortSignal.timeout(waitMs)]) : AbortSignal.timeout(waitMs);
+    const stopped = new Promise<'stopped'>((resolve) => stop.addEventListener('abort', () => resolve('stopped'), { once: true }));
+    // The client's retries back off between attempts without looking at the signal: the race keeps the deadline.
+    const ended = temporal.withAbortSignal(stop, () => temporal.workflow.getHandle(workflowId).result()).then(
+      () => 'ended' as const,
+      // Ended badly (terminated, timed out), or Temporal could not be asked: the record says the rest.
+      () => 'unknown' as const,
+    );
+    if ((await Promise.race([ended, stopped])) !== 'unknown') return;
+    for (;;) {
+      if (stop.aborted || Date.now() >= deadline) return;
+      const row = await store.purchase.findUnique({ where: { id }, select: { status: true } });
+      if (!row || isFinal(row.status as PurchaseStatus)) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(waitPollMs, Math.max(0, deadline - Date.now()))));
+    }
+  };
+
   const findVisible = async (user: User, purchaseId: string): Promise<PurchaseRow> => {
     const row = await store.purchase.findUnique({ where: { id: purchaseId } });
     // Someone else's purchase is answered like a missing one: its existence is not the caller's business.
@@ -197,14 +222,10 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
     },
 
     async get(user, purchaseId, options = {}) {
-      let row = await findVisible(user, purchaseId);
-      // The record is written at every transition, so waiting on it needs no Temporal call: one indexed read a beat.
-      const deadline = Date.now() + (options.waitMs ?? 0);
-      while (!isFinal(row.status as PurchaseStatus) && Date.now() < deadline && !options.signal?.aborted) {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(waitPollMs, Math.max(0, deadline - Date.now()))));
-        row = (await store.purchase.findUnique({ where: { id: purchaseId } })) ?? row;
-      }
-      return purchaseFromRow(row);
+      const row = await findVisible(user, purchaseId);
+      if (!options.waitMs || isFinal(row.status as PurchaseStatus)) return purchaseFromRow(row);
+      await untilSagaEnds(row, options.waitMs, options.signal);
+      return purchaseFromRow((await store.purchase.findUnique({ where: { id: purchaseId } })) ?? row);
     },
 
     async cancel(user, purchaseId, reason) {

@@ -192,6 +192,37 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
       expect(waited.status).toBe('COMPLETED');
     });
 
+    it('waits on the saga in Temporal, not by re-reading the record: two reads however long the wait', async () => {
+      await product('WAIT-3', 5);
+      const buyer = await newBuyer();
+      let reads = 0;
+      const counting = new Proxy(dbs.store, {
+        get(target, property) {
+          const value = Reflect.get(target, property);
+          if (property !== 'purchase') return typeof value === 'function' ? value.bind(target) : value;
+          return new Proxy(value, {
+            get(model, method) {
+              const call = Reflect.get(model, method);
+              if (method === 'findUnique') reads += 1;
+              return typeof call === 'function' ? call.bind(model) : call;
+            },
+          });
+        },
+      });
+      const service = createPurchaseService({
+        store: counting,
+        temporal: env.client,
+        settings: { ...settings, cancelWindow: '2s' },
+        temporalTimeoutMs: 10_000,
+      });
+      const accepted = await service.create(buyer, { items: [{ sku: 'WAIT-3', quantity: 1 }], address: lisbon });
+      reads = 0;
+      const waited = await service.get(buyer, accepted.id, { waitMs: 30_000 });
+      expect(waited.status).toBe('COMPLETED');
+      // The visible check and the final read: a loop re-reading every 200 ms would have made ten or more in the window.
+      expect(reads).toBe(2);
+    });
+
     it('answers the current state when the time is up', async () => {
       await product('WAIT-2', 5);
       const buyer = await newBuyer();

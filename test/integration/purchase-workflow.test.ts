@@ -290,6 +290,23 @@ describeEachEngine('the purchase saga on real workers', (engine) => {
       expect(await description.memo).toMatchObject({ status: 'COMPLETED' });
     });
 
+    it('writes the record with local activities and, with no window, starts no timer: 4 activity tasks, 5 workflow tasks', async () => {
+      await stock('LEAN-1', 5);
+      const { handle } = await startPurchase({ items: [{ sku: 'LEAN-1', quantity: 1 }], cancelWindow: '0s' });
+      expect((await handle.result()).status).toBe('COMPLETED');
+      const events = (await handle.fetchHistory()).events ?? [];
+      const scheduled = events.flatMap((event) => {
+        const attributes = event.activityTaskScheduledEventAttributes;
+        return attributes ? [`${attributes.activityType?.name}@${attributes.taskQueue?.name}`] : [];
+      });
+      // The owners' four steps go through the server; the store's four writes run inside workflow tasks.
+      expect(scheduled).toEqual(['reserveStock@supplier', 'scheduleDelivery@carrier', 'confirmSale@supplier', 'dispatchDelivery@carrier']);
+      const localWrites = events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+      expect(localWrites).toHaveLength(4);
+      expect(events.filter((event) => event.timerStartedEventAttributes)).toHaveLength(0);
+      expect(events.filter((event) => event.workflowTaskCompletedEventAttributes)).toHaveLength(5);
+    });
+
     it('holds in RESERVE_DELIVERED for the window until a confirm signal ends it early', async () => {
       await stock('WINDOW-1', 5);
       const { handle } = await startPurchase({ items: [{ sku: 'WINDOW-1', quantity: 1 }], cancelWindow: '1h' });

@@ -23,6 +23,15 @@ describe('the prebuilt workflow bundle', () => {
     expect(Object.keys(inputs).some((file) => file.includes('node_modules/@temporalio/workflow/'))).toBe(true);
   });
 
+  it('keeps an inline source map naming its files, without their full text (memory in every workflow worker)', () => {
+    const code = fs.readFileSync(path.join(buildDir, 'bundle.js'), 'utf8');
+    const inline = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(code);
+    const map = JSON.parse(Buffer.from(inline![1]!, 'base64').toString('utf8')) as { sources: string[]; mappings: string };
+    expect(map.sources.some((source) => source.endsWith('workflows/purchase.ts'))).toBe(true);
+    expect(map.mappings.length).toBeGreaterThan(0);
+    expect(map).not.toHaveProperty('sourcesContent');
+  });
+
   it('is used as it is while its sources are unchanged', async () => {
     const codePath = path.join(buildDir, 'bundle.js');
     const builtAt = fs.statSync(codePath).mtimeMs;
