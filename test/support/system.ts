@@ -1,15 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createGatewayClient, type Purchase } from '../../client';
 import { projectRoot } from '../../config';
+import { freePort } from '../../net/ports';
 import { startTemporalDevServer, waitForPort } from '../../scripts/temporal-dev-server';
 
 // The service runs in this one process (tsx as a loader, not its CLI, which would wrap it in a second one): a signal
 // or a kill -9 reaches the service itself.
 const tsxLoader = ['--import', 'tsx'];
+// Suites and scripts take the free port from here along with the system.
+export { freePort };
+
 export const serviceEntries = {
   gateway: 'api/main.ts',
   orchestrator: 'workers/orchestrator.ts',
@@ -17,17 +20,6 @@ export const serviceEntries = {
   carrier: 'workers/carrier.ts',
 } as const;
 export type ServiceName = keyof typeof serviceEntries;
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface ApiAnswer<T = any> {
   status: number;
