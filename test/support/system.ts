@@ -207,6 +207,21 @@ export async function startSystem(
     return last!;
   }
 
+  /** Orders `items` (one SKU-2 by default) to a fixed address; answers the new purchase's id, or throws unless 202. */
+  async function placePurchase(token: string, items: { sku: string; quantity: number }[] = [{ sku: 'SKU-2', quantity: 1 }]) {
+    const created = await api('POST', '/purchases', {
+      token,
+      body: { items, address: { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' } },
+    });
+    if (created.status !== 202) throw new Error(`POST /purchases answered ${created.status}: ${JSON.stringify(created.body)}`);
+    return created.body.purchase.id as string;
+  }
+
+  /** Places a purchase (placePurchase) and answers it once it has ended: COMPLETED, FAILED or CANCELLED. */
+  async function purchase(token: string, items?: { sku: string; quantity: number }[]): Promise<Purchase> {
+    return waitForPurchase(token, await placePurchase(token, items), ['COMPLETED', 'FAILED', 'CANCELLED'], 90_000);
+  }
+
   async function startAll() {
     if (!options.externalTemporal) await startTemporal();
     for (const name of Object.keys(serviceEntries) as ServiceName[]) startService(name, { entry: options.entries?.[name] });
@@ -242,6 +257,8 @@ export async function startSystem(
     adminToken,
     waitUntil,
     waitForPurchase,
+    placePurchase,
+    purchase,
     startTemporal,
     startService,
     stopProcess,
