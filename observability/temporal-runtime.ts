@@ -1,21 +1,9 @@
-import net from 'node:net';
 import { Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { Logger } from '../logging';
+import { freePort } from '../net/ports';
 import { addMetricsSource } from './http-metrics';
 
 const pinoLevel = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
-
-/** A free port on the loopback interface for the SDK's own Prometheus exporter, which only this process reads. */
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The supplier and the carrier run activities only: the SDK's warning that they poll no workflow tasks is expected. */
 function expected(level: LogLevel, message: string): LogLevel {
@@ -29,7 +17,7 @@ function expected(level: LogLevel, message: string): LogLevel {
  * address per process.
  */
 export async function installTemporalRuntime(logger: Logger, service: string): Promise<void> {
-  const port = await freeLoopbackPort();
+  const port = await freePort();
   const log = (level: LogLevel, message: string, meta?: LogMetadata) =>
     logger[pinoLevel[expected(level, message)]](meta ?? {}, message);
   Runtime.install({

@@ -65,11 +65,16 @@ exporters:
 `;
 }
 
+/** Writes Jaeger's configuration for `ports` into `dataDir`; answers the arguments that start it with it. */
+export function jaegerArgs(ports: JaegerPorts, dataDir: string): string[] {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const configFile = path.join(dataDir, 'jaeger.yaml');
+  fs.writeFileSync(configFile, jaegerConfig(ports));
+  return ['--config', configFile];
+}
+
 /** Starts Jaeger with its configuration written into `dataDir`. */
 export async function startJaeger(options: { ports: JaegerPorts; dataDir: string; pipeOutput?: boolean }): Promise<ChildProcess> {
   const binary = await ensureTool('jaeger');
-  fs.mkdirSync(options.dataDir, { recursive: true });
-  const configFile = path.join(options.dataDir, 'jaeger.yaml');
-  fs.writeFileSync(configFile, jaegerConfig(options.ports));
-  return spawn(binary, ['--config', configFile], { stdio: options.pipeOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+  return spawn(binary, jaegerArgs(options.ports, options.dataDir), { stdio: options.pipeOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
 }

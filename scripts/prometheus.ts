@@ -33,8 +33,11 @@ export function targetsOf(config: Config): Record<ScrapedService, string> {
   };
 }
 
-export async function startPrometheus(options: PrometheusOptions): Promise<ChildProcess> {
-  const binary = await ensureTool('prometheus');
+/**
+ * Prometheus's arguments: writes its configuration under `dataDir` and, with Consul, starts keeping the file of
+ * targets from Consul's catalog current.
+ */
+export function prometheusArgs(options: PrometheusOptions): string[] {
   fs.mkdirSync(options.dataDir, { recursive: true });
   const configFile = path.join(options.dataDir, 'prometheus.yml');
   const targetsFile = options.consulAddress ? path.join(options.dataDir, 'consul-targets.json') : undefined;
@@ -44,14 +47,15 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Child
     );
   }
   fs.writeFileSync(configFile, prometheusConfig({ ...options, targetsFile }));
-  return spawn(
-    binary,
-    [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${path.join(options.dataDir, 'tsdb')}`,
-      `--web.listen-address=${options.listen}`,
-      '--log.level=warn',
-    ],
-    { stdio: options.pipeOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit' },
-  );
+  return [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${path.join(options.dataDir, 'tsdb')}`,
+    `--web.listen-address=${options.listen}`,
+    '--log.level=warn',
+  ];
+}
+
+export async function startPrometheus(options: PrometheusOptions): Promise<ChildProcess> {
+  const binary = await ensureTool('prometheus');
+  return spawn(binary, prometheusArgs(options), { stdio: options.pipeOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
 }

@@ -5,19 +5,11 @@
  */
 import path from 'node:path';
 import { loadConfig } from '../config';
-import { jaegerPorts, startJaeger } from './jaeger';
+import { runInForeground } from './foreground';
+import { jaegerArgs, jaegerPorts } from './jaeger';
+import { ensureTool } from './tools';
 
-async function main() {
-  const ports = jaegerPorts();
-  const server = await startJaeger({ ports, dataDir: path.join(loadConfig().dataDir, 'jaeger') });
-  console.log(`[jaeger] OTLP http://127.0.0.1:${ports.otlpHttp}, query API http://127.0.0.1:${ports.query}/api/traces`);
-  const stop = () => server.kill('SIGTERM');
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  server.on('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));
-}
-
-main().catch((error) => {
-  console.error(`[jaeger] ${error instanceof Error ? error.message : error}`);
-  process.exit(1);
+const ports = jaegerPorts();
+void runInForeground('jaeger', ensureTool('jaeger'), () => jaegerArgs(ports, path.join(loadConfig().dataDir, 'jaeger')), {
+  banner: `OTLP http://127.0.0.1:${ports.otlpHttp}, query API http://127.0.0.1:${ports.query}/api/traces`,
 });

@@ -5,26 +5,19 @@
  */
 import path from 'node:path';
 import { loadConfig } from '../config';
-import { startPrometheus, targetsOf } from './prometheus';
+import { runInForeground } from './foreground';
+import { prometheusArgs, targetsOf } from './prometheus';
+import { ensureTool } from './tools';
 
-async function main() {
-  const config = loadConfig();
-  const listen = `127.0.0.1:${process.env.PROMETHEUS_PORT ?? '9090'}`;
-  const server = await startPrometheus({
-    targets: targetsOf(config),
-    consulAddress: config.consulAddress,
-    alertmanager: process.env.ALERTMANAGER_ADDRESS ?? '127.0.0.1:9093',
-    listen,
-    dataDir: path.join(config.dataDir, 'prometheus'),
-  });
-  console.log(`[prometheus] http://${listen} (${config.consulAddress ? `targets from Consul at ${config.consulAddress}` : 'targets on the configured ports'})`);
-  const stop = () => server.kill('SIGTERM');
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  server.on('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));
-}
-
-main().catch((error) => {
-  console.error(`[prometheus] ${error instanceof Error ? error.message : error}`);
-  process.exit(1);
+const config = loadConfig();
+const listen = `127.0.0.1:${process.env.PROMETHEUS_PORT ?? '9090'}`;
+const options = {
+  targets: targetsOf(config),
+  consulAddress: config.consulAddress,
+  alertmanager: process.env.ALERTMANAGER_ADDRESS ?? '127.0.0.1:9093',
+  listen,
+  dataDir: path.join(config.dataDir, 'prometheus'),
+};
+void runInForeground('prometheus', ensureTool('prometheus'), () => prometheusArgs(options), {
+  banner: `http://${listen} (${config.consulAddress ? `targets from Consul at ${config.consulAddress}` : 'targets on the configured ports'})`,
 });

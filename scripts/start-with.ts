@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config';
-import { consulDevAddress, consulHasLeader, startConsulDevAgent } from './consul-agent';
+import { consulDevAddress, consulHasLeader, freeOtherPorts, loopbackConsulPort, startConsulDevAgent } from './consul-agent';
 import { jaegerPorts, startJaeger } from './jaeger';
 import { startPrometheus, targetsOf } from './prometheus';
 
@@ -61,14 +61,18 @@ export async function startBackends(names: Set<string>, track: (name: string, ch
 
 /**
  * Starts a Consul agent in dev mode on 127.0.0.1:8500 (or uses one that already answers there) and points every
- * process started after it at it, through `CONSUL_HTTP_ADDR` in this process's environment. Answers the URLs to print.
+ * process started after it at it, through `CONSUL_HTTP_ADDR` in this process's environment. A `CONSUL_HTTP_ADDR` of
+ * 127.0.0.1 with a port moves the agent there, its other ports free ones. Answers the URLs to print.
  */
 export async function startConsul(track: (name: string, child: ChildProcess) => void): Promise<string[]> {
-  if (!(await consulHasLeader(consulDevAddress, 500))) {
-    const agent = await startConsulDevAgent({ pipeOutput: true, logLevel: 'warn' });
+  const port = loopbackConsulPort(process.env.CONSUL_HTTP_ADDR);
+  const address = port ? `127.0.0.1:${port}` : consulDevAddress;
+  if (!(await consulHasLeader(address, 500))) {
+    const otherPorts = port ? await freeOtherPorts() : undefined;
+    const agent = await startConsulDevAgent({ httpPort: port, otherPorts, pipeOutput: true, logLevel: 'warn', detached: true });
     track('consul', agent);
-    if (!(await consulHasLeader(consulDevAddress))) throw new Error(`Consul on ${consulDevAddress} elected no leader`);
+    if (!(await consulHasLeader(address))) throw new Error(`Consul on ${address} elected no leader`);
   }
-  process.env.CONSUL_HTTP_ADDR = consulDevAddress;
-  return [`Consul UI http://${consulDevAddress}`];
+  process.env.CONSUL_HTTP_ADDR = address;
+  return [`Consul UI http://${address}`];
 }

@@ -38,14 +38,19 @@ export function portAnswers(host: string, port: number): Promise<boolean> {
   });
 }
 
+export interface DevServerOptions {
+  address: string;
+  uiPort: number;
+  namespace: string;
+  dbFile: string;
+  logLevel?: string;
+}
+
 /**
- * `temporal server start-dev` with its state in a SQLite file (purchases in flight survive a restart), the Web UI,
- * and the purchase search attributes registered at start-up.
+ * `temporal server start-dev`'s arguments: its state in a SQLite file (purchases in flight survive a restart), the
+ * Web UI, and the purchase search attributes registered at start-up. Creates the state file's folder.
  */
-export function startTemporalDevServer(
-  cli: string,
-  options: { address: string; uiPort: number; namespace: string; dbFile: string; logLevel?: string; pipeOutput?: boolean },
-): ChildProcess {
+export function devServerArgs(options: DevServerOptions): string[] {
   const { host, port } = hostAndPort(options.address);
   fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
   const args = [
@@ -64,8 +69,16 @@ export function startTemporalDevServer(
     ...Object.values(searchAttributes).flatMap((key) => ['--search-attribute', `${key.name}=${cliTypeNames[key.type]}`]),
   ];
   if (options.namespace !== 'default') args.push('--namespace', options.namespace);
+  return args;
+}
+
+/** The Temporal dev server (see devServerArgs) as a child process. */
+export function startTemporalDevServer(cli: string, options: DevServerOptions & { pipeOutput?: boolean }): ChildProcess {
   // Own process group: a Ctrl-C reaches the supervisor, which stops Temporal last.
-  return spawn(cli, args, { stdio: options.pipeOutput ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'], detached: true });
+  return spawn(cli, devServerArgs(options), {
+    stdio: options.pipeOutput ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+    detached: true,
+  });
 }
 
 export function devServerOptions(config: Config) {

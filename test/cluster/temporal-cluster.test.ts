@@ -27,20 +27,13 @@ describe('against a Temporal cluster with mutual TLS', () => {
     await cluster?.stop();
   }, 60_000);
 
-  const buy = async (token: string) => {
-    const created = await system.api('POST', '/purchases', {
-      token,
-      body: { items: [{ sku: 'SKU-1', quantity: 1 }], address: { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' } },
-    });
-    expect(created.status).toBe(202);
-    return created.body.purchase.id as string;
-  };
+  const oneSku1 = [{ sku: 'SKU-1', quantity: 1 }];
 
   it('completes a purchase through the gateway, its workflow in the cluster namespace', async () => {
     const { token } = await system.newUser();
-    const id = await buy(token);
-    const done = await system.waitForPurchase(token, id, ['COMPLETED', 'FAILED', 'CANCELLED'], 90_000);
+    const done = await system.purchase(token, oneSku1);
     expect(done.status).toBe('COMPLETED');
+    const id = done.id;
 
     const { stdout } = await cluster.temporalCli(['workflow', 'describe', '--workflow-id', `purchase-${id}`, '--namespace', namespace, '-o', 'json']);
     const described = JSON.parse(stdout);
@@ -50,7 +43,7 @@ describe('against a Temporal cluster with mutual TLS', () => {
 
   it('lets the Temporal CLI, with the same settings, cancel a running purchase by signal', async () => {
     const { token } = await system.newUser();
-    const id = await buy(token);
+    const id = await system.placePurchase(token, oneSku1);
     await cluster.temporalCli(['workflow', 'signal', '--workflow-id', `purchase-${id}`, '--name', 'cancel', '--input', '{"reason":"asked on the phone"}']);
     const done = await system.waitForPurchase(token, id, ['COMPLETED', 'FAILED', 'CANCELLED'], 90_000);
     expect(done.status).toBe('CANCELLED');

@@ -114,4 +114,18 @@ describe('docker-compose.yml', () => {
     expect(env.SUPPLIER_DATABASE_URL).toMatch(/@postgresql:5432\/supplier$/);
     expect(env.CARRIER_DATABASE_URL).toMatch(/^mysql:\/\/.*@mysql:3306\/carrier$/);
   });
+
+  it('passes APP_ENV (prod unless APP_ENV says otherwise) and the Consul agent’s address to the four processes', async () => {
+    for (const name of processes) {
+      expect(resolved.services[name].environment).toMatchObject({ APP_ENV: 'prod', CONSUL_HTTP_ADDR: 'http://consul:8500' });
+      expect(resolved.services[name].depends_on.consul.condition).toBe('service_healthy');
+    }
+    const compose = await ensureTool('docker-compose');
+    const { stdout } = await run(compose, ['-f', 'docker-compose.yml', 'config'], {
+      cwd: projectRoot,
+      env: { ...process.env, ADMIN_PASSWORD: 'compose-test-password', APP_ENV: 'staging' },
+    });
+    const staging = parse(stdout);
+    for (const name of processes) expect(staging.services[name].environment.APP_ENV).toBe('staging');
+  }, 120_000);
 });

@@ -128,4 +128,19 @@ describe('the Helm chart', () => {
       /temporal.tls.existingSecret is required/,
     );
   });
+
+  it('passes APP_ENV and CONSUL_HTTP_ADDR from the values to every process, and refuses an unknown APP_ENV', async () => {
+    const render = async (...set: string[]) => {
+      const { stdout } = await run(helm, ['template', 'shop', chart, ...set.flatMap((value) => ['--set', value])]);
+      return parseAllDocuments(stdout).map((doc) => doc.toJS()).filter(Boolean) as Rendered;
+    };
+    const settingsOf = (objects: Rendered) => find(objects, 'ConfigMap', 'shop-purchase-saga')[0].data;
+    expect(settingsOf(rendered.default)).toMatchObject({ APP_ENV: 'prod', CONSUL_HTTP_ADDR: '' });
+    for (const process of processes) {
+      expect(container(rendered.default, process).envFrom).toEqual([{ configMapRef: { name: 'shop-purchase-saga' } }]);
+    }
+    const withConsul = await render('config.APP_ENV=staging', 'config.CONSUL_HTTP_ADDR=http://consul-server.consul:8500');
+    expect(settingsOf(withConsul)).toMatchObject({ APP_ENV: 'staging', CONSUL_HTTP_ADDR: 'http://consul-server.consul:8500' });
+    await expect(render('config.APP_ENV=qa')).rejects.toThrow(/config.APP_ENV must be dev, staging or prod/);
+  }, 60_000);
 });

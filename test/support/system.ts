@@ -1,15 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createGatewayClient, type Purchase } from '../../client';
 import { projectRoot } from '../../config';
+import { freePort } from '../../net/ports';
 import { startTemporalDevServer, waitForPort } from '../../scripts/temporal-dev-server';
 
 // The service runs in this one process (tsx as a loader, not its CLI, which would wrap it in a second one): a signal
 // or a kill -9 reaches the service itself.
 const tsxLoader = ['--import', 'tsx'];
+// Suites and scripts take the free port from here along with the system.
+export { freePort };
+
 export const serviceEntries = {
   gateway: 'api/main.ts',
   orchestrator: 'workers/orchestrator.ts',
@@ -17,17 +20,6 @@ export const serviceEntries = {
   carrier: 'workers/carrier.ts',
 } as const;
 export type ServiceName = keyof typeof serviceEntries;
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface ApiAnswer<T = any> {
   status: number;
@@ -215,6 +207,21 @@ export async function startSystem(
     return last!;
   }
 
+  /** Orders `items` (one SKU-2 by default) to a fixed address; answers the new purchase's id, or throws unless 202. */
+  async function placePurchase(token: string, items: { sku: string; quantity: number }[] = [{ sku: 'SKU-2', quantity: 1 }]) {
+    const created = await api('POST', '/purchases', {
+      token,
+      body: { items, address: { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' } },
+    });
+    if (created.status !== 202) throw new Error(`POST /purchases answered ${created.status}: ${JSON.stringify(created.body)}`);
+    return created.body.purchase.id as string;
+  }
+
+  /** Places a purchase (placePurchase) and answers it once it has ended: COMPLETED, FAILED or CANCELLED. */
+  async function purchase(token: string, items?: { sku: string; quantity: number }[]): Promise<Purchase> {
+    return waitForPurchase(token, await placePurchase(token, items), ['COMPLETED', 'FAILED', 'CANCELLED'], 90_000);
+  }
+
   async function startAll() {
     if (!options.externalTemporal) await startTemporal();
     for (const name of Object.keys(serviceEntries) as ServiceName[]) startService(name, { entry: options.entries?.[name] });
@@ -250,6 +257,8 @@ export async function startSystem(
     adminToken,
     waitUntil,
     waitForPurchase,
+    placePurchase,
+    purchase,
     startTemporal,
     startService,
     stopProcess,

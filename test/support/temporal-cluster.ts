@@ -1,32 +1,16 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client as PgClient } from 'pg';
+import { freePort, freePortBelow } from '../../net/ports';
 import { ensureTool } from '../../scripts/tools';
 import { waitForPort } from '../../scripts/temporal-dev-server';
 import { serverUrls } from './engines';
-import { freePort } from './system';
 
 const run = promisify(execFile);
 
-async function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
-
-async function freePortBelow(limit: number, taken: number[]): Promise<number> {
-  for (let tries = 0; tries < 200; tries += 1) {
-    const port = 20_000 + Math.floor(Math.random() * (limit - 20_000));
-    if (!taken.includes(port) && (await portIsFree(port))) return port;
-  }
-  throw new Error(`no free port below ${limit}`);
-}
 export const temporalServerVersion = '1.29.1';
 
 /** A CA, a server certificate for localhost and 127.0.0.1, and client certificates: files in `dir`. */
