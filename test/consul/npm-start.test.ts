@@ -109,7 +109,7 @@ describe('npm start -- --with consul', () => {
     const start = await npmStart(address);
     try {
       await waitForAllPassing(address, start.ports, start.running);
-      expect(start.output()).toContain(`[start] Consul UI http://${address}`);
+      expect(start.output()).toContain(`\n  Consul UI http://${address}\n`);
     } finally {
       await start.ctrlC();
     }
