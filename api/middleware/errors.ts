@@ -5,6 +5,7 @@ import { CodedError, type ErrorCode } from '../../contracts/errors';
 import type { Logger } from '../../logging';
 import type { AppEnv } from '../context';
 import { errorResponse, httpStatusByCode } from '../errors';
+import { isDatabaseUnavailable } from '../store-errors';
 import { isTemporalUnavailable } from '../temporal-errors';
 
 export interface FieldError {
@@ -77,6 +78,11 @@ export function handleError(logger: Logger): ErrorHandler<AppEnv> {
     if (isTemporalUnavailable(error)) {
       logger.warn({ requestId: c.get('requestId'), err: error, method: c.req.method, path: c.req.path }, 'Temporal is unreachable');
       return errorResponse(c, new CodedError('SERVICE_UNAVAILABLE', 'The workflow service is unavailable; try again'));
+    }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ requestId: c.get('requestId'), err: error, method: c.req.method, path: c.req.path }, 'The store database is busy');
+      c.header('Retry-After', '1');
+      return errorResponse(c, new CodedError('SERVICE_UNAVAILABLE', 'The database is busy; try again'));
     }
     logger.error({ requestId: c.get('requestId'), err: error, method: c.req.method, path: c.req.path }, 'Unhandled error');
     return errorResponse(c, new CodedError('INTERNAL', `Internal error (request ${c.get('requestId') ?? 'unknown'})`));
