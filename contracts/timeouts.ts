@@ -10,6 +10,11 @@ export const databaseLimits = {
    * an activity fails its attempt and Temporal's retry with backoff does the waiting; the gateway answers 503.
    */
   sqliteBusyTimeoutMs: 50,
+  /**
+   * The same before a process serves anything (migrations in the Prisma CLI's own process, seeding, the admin user):
+   * a blocked event loop harms no one yet, and a start beside a busy writer should wait rather than exit.
+   */
+  sqliteStartupBusyTimeoutMs: 15_000,
   /** A row lock waited on: PostgreSQL `lock_timeout`, InnoDB `innodb_lock_wait_timeout` (whole seconds). */
   lockWaitMs: 5_000,
   /** One statement, its lock waits included: PostgreSQL `statement_timeout`, MariaDB `max_statement_time`. */

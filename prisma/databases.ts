@@ -59,14 +59,18 @@ function relabelNameColumns(result: unknown): unknown {
  */
 export function adapterFor(
   url: string,
-  options: { shortLived?: boolean } = {},
+  options: { shortLived?: boolean; startup?: boolean } = {},
 ): SqlMigrationAwareDriverAdapterFactory | SqlDriverAdapterFactory {
   switch (engineOf(url)) {
     case 'sqlite': {
       const file = url.slice('file:'.length);
       if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-      // Short on purpose: better-sqlite3's busy wait blocks the event loop (contracts/timeouts.ts says why).
-      return new PrismaBetterSQLite3({ url: file, timeout: databaseLimits.sqliteBusyTimeoutMs });
+      // Short while serving: better-sqlite3's busy wait blocks the event loop (contracts/timeouts.ts says why).
+      const blockingAllowed = options.shortLived || options.startup;
+      return new PrismaBetterSQLite3({
+        url: file,
+        timeout: blockingAllowed ? databaseLimits.sqliteStartupBusyTimeoutMs : databaseLimits.sqliteBusyTimeoutMs,
+      });
     }
     case 'postgresql':
       return new PrismaPg({
