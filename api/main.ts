@@ -34,7 +34,7 @@ async function main() {
   const store = connectStore(config.databases.store);
 
   // Start-up work may wait for an SQLite lock; the client that serves requests may not (contracts/timeouts.ts).
-  const setup = connectStore(config.databases.store, { startup: true });
+  const setup = connectStore(config.databases.store, { waitForLocks: true });
   if (config.seedCatalog) {
     const seeded = await seedCatalogIfEmpty(setup);
     if (seeded > 0) logger.info({ products: seeded }, 'Seeded the catalog');

@@ -187,9 +187,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       sendPurchases(system, temporal, plan, tokens, load),
     ]);
 
-    const store = connectStore(databaseUrl(system, 'store'));
-    const supplier = connectSupplier(databaseUrl(system, 'supplier'));
-    const carrier = connectCarrier(databaseUrl(system, 'carrier'));
+    // Read beside the running system's writers: these clients may wait for an SQLite lock.
+    const store = connectStore(databaseUrl(system, 'store'), { waitForLocks: true });
+    const supplier = connectSupplier(databaseUrl(system, 'supplier'), { waitForLocks: true });
+    const carrier = connectCarrier(databaseUrl(system, 'carrier'), { waitForLocks: true });
     try {
       log('waiting for every purchase to settle…');
       const ids = plan.flatMap((purchase) => (purchase.id ? [purchase.id] : []));

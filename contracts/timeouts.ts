@@ -11,8 +11,9 @@ export const databaseLimits = {
    */
   sqliteBusyTimeoutMs: 50,
   /**
-   * The same before a process serves anything (migrations in the Prisma CLI's own process, seeding, the admin user):
-   * a blocked event loop harms no one yet, and a start beside a busy writer should wait rather than exit.
+   * The same before a process serves anything (migrations in the Prisma CLI's own process, seeding, the admin user),
+   * and in tools reading a running system's files: a blocked event loop harms no one there, and a start beside a
+   * busy writer should wait rather than exit.
    */
   sqliteStartupBusyTimeoutMs: 15_000,
   /** A row lock waited on: PostgreSQL `lock_timeout`, InnoDB `innodb_lock_wait_timeout` (whole seconds). */

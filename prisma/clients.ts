@@ -21,9 +21,12 @@ export type CarrierDb = InstanceType<typeof CarrierClient>;
 
 type AnyClient = new (options: { adapter: ReturnType<typeof adapterFor> }) => unknown;
 
-/** `startup`: a client for a process's one-off start-up work, allowed to wait for an SQLite lock (contracts/timeouts.ts). */
+/**
+ * `waitForLocks`: a client allowed to wait for an SQLite lock, blocking its event loop (contracts/timeouts.ts): for a
+ * process's one-off start-up work, and for tools that read a running system's files (the chaos run's checks).
+ */
 export interface ConnectOptions {
-  startup?: boolean;
+  waitForLocks?: boolean;
 }
 
 const engineByClient = new WeakMap<object, Engine>();

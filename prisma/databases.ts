@@ -59,14 +59,14 @@ function relabelNameColumns(result: unknown): unknown {
  */
 export function adapterFor(
   url: string,
-  options: { shortLived?: boolean; startup?: boolean } = {},
+  options: { shortLived?: boolean; waitForLocks?: boolean } = {},
 ): SqlMigrationAwareDriverAdapterFactory | SqlDriverAdapterFactory {
   switch (engineOf(url)) {
     case 'sqlite': {
       const file = url.slice('file:'.length);
       if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       // Short while serving: better-sqlite3's busy wait blocks the event loop (contracts/timeouts.ts says why).
-      const blockingAllowed = options.shortLived || options.startup;
+      const blockingAllowed = options.shortLived || options.waitForLocks;
       return new PrismaBetterSQLite3({
         url: file,
         timeout: blockingAllowed ? databaseLimits.sqliteStartupBusyTimeoutMs : databaseLimits.sqliteBusyTimeoutMs,

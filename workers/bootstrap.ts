@@ -54,7 +54,7 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
       logger.info({ database: redactUrl(url) }, `Migrated the ${spec.database.name} database`);
     }
     // Start-up work may wait for an SQLite lock; the client that serves activities may not (contracts/timeouts.ts).
-    const setupDb = await openDatabase(spec, url, { startup: true });
+    const setupDb = await openDatabase(spec, url, { waitForLocks: true });
     const db = spec.database.connect(url);
     // The prebuilt bundle (npm run build:workflows) when it matches the sources, so no webpack at start; else it is
     // bundled now and kept for the next start.

@@ -57,7 +57,7 @@ describe('a gateway killed between the steps of POST /purchases', () => {
     expect(await first).toBe('dropped');
 
     // Half-way: a workflow in Temporal, no record yet (the saga writes it, and its worker is down).
-    const store = connectStore(databaseUrl(system, 'store'));
+    const store = connectStore(databaseUrl(system, 'store'), { waitForLocks: true });
     try {
       expect(await store.purchase.count({ where: { userId: buyer.user.id } })).toBe(0);
 
