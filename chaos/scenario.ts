@@ -95,6 +95,21 @@ export function faultSchedule(durationMs: number, fixedFaults: boolean, extraFau
   return schedule.sort((a, b) => a.atMs - b.atMs);
 }
 
+/**
+ * The checks read beside the system's writers; a read that met a lock for too long (SQLite busy, P1008) is asked
+ * again, a few times, rather than ending the run without its verdict.
+ */
+async function readRetried<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await read();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'P1008' || attempt >= 5) throw error;
+      await sleep(1000);
+    }
+  }
+}
+
 /** Products and buyers of this run's own, so a run may share databases with earlier ones. */
 async function setUp(system: RunningSystem, skus: string[]) {
   const admin = await system.adminToken();
@@ -196,12 +211,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const ids = plan.flatMap((purchase) => (purchase.id ? [purchase.id] : []));
       const deadline = Date.now() + options.settleMs;
       while (Date.now() < deadline) {
-        const settled = await store.purchase.count({ where: { id: { in: ids }, status: { in: [...finalPurchaseStatuses] } } });
+        // A read that meets a writer's lock for too long is only "not yet": the next poll asks again.
+        const settled = await store.purchase
+          .count({ where: { id: { in: ids }, status: { in: [...finalPurchaseStatuses] } } })
+          .catch(() => -1);
         if (settled === ids.length) break;
         await sleep(1000);
       }
       await stopWatching();
-      const invariants = await checkInvariants({
+      const invariants = await readRetried(() => checkInvariants({
         plan,
         buyerIds,
         initialStock: new Map(skus.map((sku) => [sku, stockPerSku])),
@@ -209,8 +227,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         store,
         supplier,
         carrier,
-        temporal: temporalClient,
-      });
+        temporal: temporalClient!,
+      }));
       return { options, faults: injector.injected, invariants, plan, elapsedMs: Date.now() - started };
     } finally {
       await Promise.all([store.$disconnect(), supplier.$disconnect(), carrier.$disconnect()]);
