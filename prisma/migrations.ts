@@ -3,8 +3,6 @@ import path from 'node:path';
 import mariadb from 'mariadb';
 import Postgrator from 'postgrator';
 import { runPrisma } from './cli';
-import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
-import { databaseLimits } from '../contracts/timeouts';
 import { mariadbUrl, type DatabaseName } from './databases';
 import { engineOf, redactUrl, UnsupportedDatabaseUrlError, type Engine } from './engines';
 import { migrationsPath } from './schemas';
@@ -42,25 +40,6 @@ export async function migrateDatabase(database: DatabaseName, url: string): Prom
   }
   const { code, output } = await runPrisma(database, ['migrate', 'deploy'], url);
   if (code !== 0) throw failure(database, url, lastLines(output, url));
-  if (engine === 'sqlite') await useWriteAheadLog(url);
-}
-
-/**
- * SQLite in WAL mode (kept in the file): readers and the writer no longer block each other, so with the short busy
- * timeout (contracts/timeouts.ts) a writer is not starved by a stream of readers, and only writers wait for writers.
- * A file another process holds open cannot switch; it stays in its journal mode, correct and slower.
- */
-async function useWriteAheadLog(url: string) {
-  const file = url.slice('file:'.length);
-  if (file === ':memory:') return;
-  const db = await new PrismaBetterSQLite3({ url: file, timeout: databaseLimits.sqliteStartupBusyTimeoutMs }).connect();
-  try {
-    await db.queryRaw({ sql: 'PRAGMA journal_mode = WAL', args: [], argTypes: [] });
-  } catch {
-    // Busy: see above.
-  } finally {
-    await db.dispose();
-  }
 }
 
 export interface MigrationStatus {
