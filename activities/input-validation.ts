@@ -1,10 +1,15 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { invalidActivityInput, type ActivitiesOf, type ActivitySchemas } from '../contracts/activities';
+import { activityTimeouts } from '../contracts/timeouts';
+import { withHeartbeat } from './heartbeat';
+
+// Every owner's activities heartbeat alike (contracts/timeouts.ts).
+const heartbeatEveryMs = Math.min(...Object.values(activityTimeouts).map((owner) => owner.heartbeatEveryMs));
 
 /**
  * Wraps an owner's activities so that each validates its input against the contract at entry. A refused input is a
  * non-retryable INVALID_ACTIVITY_INPUT naming the activity and each field, rather than a crash deep in a transaction
- * (and retrying the same input cannot help). The implementation receives the parsed input.
+ * (and retrying the same input cannot help). The implementation receives the parsed input, and heartbeats as it runs.
  */
 export function validatedActivities<Schemas extends ActivitySchemas>(
   contract: { activities: Schemas },
@@ -21,7 +26,7 @@ export function validatedActivities<Schemas extends ActivitySchemas>(
           problems,
         });
       }
-      return implementation(parsed.data);
+      return withHeartbeat(heartbeatEveryMs, () => implementation(parsed.data));
     };
     return [name, validated];
   });

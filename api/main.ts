@@ -40,14 +40,17 @@ async function main() {
   await migrateDatabase('store', config.databases.store);
   const store = connectStore(config.databases.store);
 
+  // Start-up work may wait for an SQLite lock; the client that serves requests may not (contracts/timeouts.ts).
+  const setup = connectStore(config.databases.store, { waitForLocks: true });
   if (config.seedCatalog) {
-    const seeded = await seedCatalogIfEmpty(store);
+    const seeded = await seedCatalogIfEmpty(setup);
     if (seeded > 0) logger.info({ products: seeded }, 'Seeded the catalog');
   }
   if (config.admin) {
-    const admin = await ensureAdmin(store, config.admin);
+    const admin = await ensureAdmin(setup, config.admin);
     logger.info({ email: admin.email }, 'Admin user ensured');
   }
+  await setup.$disconnect();
 
   // Listen before Temporal answers: /health and an honest /ready (503, with the reason) during an outage.
   const link = createTemporalLink(config.temporal, logger);

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../config';
 import type { DatabaseName } from '../prisma/databases';
-import type { RunningSystem, ServiceName } from '../test/support/system';
-import type { TcpProxy } from './tcp-proxy';
+import { freePort, type RunningSystem, type ServiceName } from '../test/support/system';
+import type { RoundRobinProxy, TcpProxy } from './tcp-proxy';
 
 export interface InjectedFault {
   /** Milliseconds since the run started. */
@@ -16,7 +16,11 @@ export type Fault =
   | { kind: 'restart-temporal'; downMs: number }
   | { kind: 'database-away'; database: DatabaseName; awayMs: number }
   | { kind: 'second-instance'; service: Exclude<ServiceName, 'gateway'> }
-  | { kind: 'kill-one-of-two'; service: Exclude<ServiceName, 'gateway'> };
+  | { kind: 'kill-one-of-two'; service: ServiceName }
+  /** kill -9 of the gateway while purchases are being submitted; restarted after `downMs`. */
+  | { kind: 'kill-gateway'; downMs: number }
+  /** A second gateway behind the clients' one address (the round-robin proxy). */
+  | { kind: 'second-gateway' };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const portVariable: Record<string, string | undefined> = {
@@ -30,11 +34,15 @@ export function createFaultInjector(
   system: RunningSystem,
   startedAt: number,
   proxies: Partial<Record<DatabaseName, TcpProxy>> = {},
+  /** The one address clients send to, in front of the gateways. */
+  gateways?: RoundRobinProxy,
 ) {
   const injected: InjectedFault[] = [];
   const note = (fault: string, detail: string) => injected.push({ at: Date.now() - startedAt, fault, detail });
 
   const secondInstance = (service: string) => `${service}#2`;
+  // Killing the second gateway waits until it serves: on a loaded machine its start may outlast the fault's offset.
+  let secondGatewayServing: Promise<void> | undefined;
 
   async function inject(fault: Fault): Promise<void> {
     switch (fault.kind) {
@@ -72,7 +80,29 @@ export function createFaultInjector(
         note('second instance', `${fault.service}#2 polls the same task queue`);
         return;
       }
+      case 'kill-gateway': {
+        await system.stopProcess('gateway', 'SIGKILL');
+        note('kill -9', `gateway, restarted after ${fault.downMs} ms`);
+        await sleep(fault.downMs);
+        system.startService('gateway');
+        return;
+      }
+      case 'second-gateway': {
+        if (!gateways) throw new Error('a second gateway needs the round-robin proxy in front of the first');
+        const port = await freePort();
+        system.startService('gateway', { instance: secondInstance('gateway'), env: { PORT: String(port) } });
+        secondGatewayServing = system.waitUntil(
+          'the second gateway being ready',
+          async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok,
+          180_000,
+        );
+        await secondGatewayServing;
+        gateways.add({ host: '127.0.0.1', port });
+        note('second instance', 'gateway#2 behind the same address as the first');
+        return;
+      }
       case 'kill-one-of-two': {
+        if (fault.service === 'gateway') await secondGatewayServing;
         await system.stopProcess(secondInstance(fault.service), 'SIGKILL');
         note('kill -9', `${fault.service}#2, one of two instances`);
         return;
@@ -95,10 +125,10 @@ export function createFaultInjector(
 
 /**
  * Makes an SQLite database stop answering for a while: another process holds an exclusive lock on the file, so every
- * query waits on the lock until activities time out and Temporal retries them. (A server database goes through a
- * TCP proxy that pauses instead.)
+ * query meets SQLITE_BUSY: activities fail their attempt and Temporal retries them, the gateway answers 503. (A server
+ * database goes through a TCP proxy that pauses instead.) Resolves once the lock is released.
  */
-async function holdSqliteFile(system: RunningSystem, database: DatabaseName, awayMs: number) {
+export async function holdSqliteFile(system: RunningSystem, database: DatabaseName, awayMs: number) {
   const url = databaseUrl(system, database);
   if (!url.startsWith('file:')) throw new Error(`no proxy in front of ${database}'s database, and it is not SQLite`);
   const file = url.slice('file:'.length);

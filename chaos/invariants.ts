@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { finalPurchaseStatuses, type Purchase } from '../contracts/purchase';
-import { purchaseWorkflowId } from '../contracts/temporal';
+import { purchaseWorkflowId, purchaseWorkflowType, searchAttributes } from '../contracts/temporal';
 import type { CarrierDb, StoreDb, SupplierDb } from '../prisma/clients';
 import { expectedOutcome, type PlannedPurchase } from './load';
 
@@ -179,5 +179,61 @@ export async function checkInvariants(input: InvariantInput): Promise<InvariantR
       result('no reservation without a purchase', violations, `${orders.length} supplier orders, ${soldOrders} sold`),
     );
   }
+
+  // 6. Every accepted Idempotency-Key maps to exactly one purchase: the one the client was answered with.
+  {
+    const violations: string[] = [];
+    const byKey = new Map<string, string[]>();
+    for (const record of records) {
+      if (record.idempotencyKey) byKey.set(record.idempotencyKey, [...(byKey.get(record.idempotencyKey) ?? []), record.id]);
+    }
+    for (const purchase of accepted) {
+      const ids = byKey.get(purchase.key) ?? [];
+      if (ids.length !== 1) violations.push(`${purchase.key}: ${ids.length} purchases (${ids.join(', ')})`);
+      else if (ids[0] !== purchase.id) violations.push(`${purchase.key}: answered ${purchase.id}, recorded ${ids[0]}`);
+    }
+    const retried = accepted.filter((purchase) => purchase.attempts > 1).length;
+    results.push(
+      result(
+        'every accepted Idempotency-Key maps to exactly one purchase',
+        violations,
+        `${accepted.length} keys accepted, ${retried} of them after retries`,
+      ),
+    );
+  }
+
+  // 7. No purchase row without a workflow and no purchase workflow without a row, for this run's buyers.
+  {
+    const workflowIds = await purchaseWorkflowsOf(temporal, input.buyerIds, new Set(records.map((record) => record.workflowId)));
+    const violations: string[] = [];
+    for (const record of records) {
+      if (!workflowIds.has(record.workflowId)) violations.push(`record ${record.id} (${record.status}) has no workflow`);
+    }
+    const rowIds = new Set(records.map((record) => record.workflowId));
+    for (const workflowId of workflowIds) if (!rowIds.has(workflowId)) violations.push(`workflow ${workflowId} has no record`);
+    results.push(
+      result(
+        'no purchase row without a workflow, no purchase workflow without a row',
+        violations,
+        `${records.length} records, ${workflowIds.size} purchase workflows in Temporal`,
+      ),
+    );
+  }
   return results;
+}
+
+/**
+ * The ids of the purchase workflows Temporal holds for these customers (its CustomerId search attribute). Visibility
+ * is eventually consistent: listed again for a while until it shows what the records expect.
+ */
+async function purchaseWorkflowsOf(temporal: Client, customerIds: string[], expected: Set<string>): Promise<Set<string>> {
+  const query = `WorkflowType = '${purchaseWorkflowType}' AND ${searchAttributes.customerId.name} IN (${customerIds.map((id) => `'${id}'`).join(', ')})`;
+  let ids = new Set<string>();
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    ids = new Set<string>();
+    for await (const workflow of temporal.workflow.list({ query })) ids.add(workflow.workflowId);
+    if (ids.size === expected.size && [...expected].every((id) => ids.has(id))) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return ids;
 }

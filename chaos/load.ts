@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { createGatewayClient } from '../client';
 import { cancelSignal, purchaseWorkflowId } from '../contracts/temporal';
 import type { RunningSystem } from '../test/support/system';
 
@@ -31,6 +32,8 @@ export interface LoadOptions {
   /** How long a client keeps retrying one purchase (same Idempotency-Key) through faults. */
   giveUpAfterMs: number;
   random: () => number;
+  /** Where clients send purchases (a proxy in front of the gateways); the system's gateway when absent. */
+  gatewayUrl?: string;
 }
 
 const served = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
@@ -66,6 +69,9 @@ export async function sendPurchases(
   options: LoadOptions,
 ): Promise<void> {
   const gap = plan.length > 1 ? options.spreadMs / plan.length : 0;
+  const clients = tokens.map((token) =>
+    options.gatewayUrl ? createGatewayClient(options.gatewayUrl, { token }) : system.client(token),
+  );
   await Promise.all(
     plan.map(async (purchase, index) => {
       await sleep(index * gap);
@@ -73,8 +79,7 @@ export async function sendPurchases(
       while (!purchase.id && Date.now() < deadline) {
         purchase.attempts += 1;
         // A dropped connection counts as status 0: the client retries it with the same key.
-        const answer = await system
-          .client(tokens[purchase.buyer])
+        const answer = await clients[purchase.buyer]
           .POST('/purchases', {
             params: { header: { 'idempotency-key': purchase.key } },
             body: {

@@ -6,7 +6,7 @@ import { startSystem, type RunningSystem, type ServiceName } from '../test/suppo
 import { createFaultInjector, databaseUrl, type Fault, type InjectedFault } from './faults';
 import { checkInvariants, type InvariantResult } from './invariants';
 import { planPurchases, sendPurchases, type PlannedPurchase } from './load';
-import { startTcpProxy, throughProxy, type TcpProxy } from './tcp-proxy';
+import { startRoundRobinProxy, startTcpProxy, throughProxy, type RoundRobinProxy, type TcpProxy } from './tcp-proxy';
 
 export interface ChaosOptions {
   purchases: number;
@@ -64,11 +64,15 @@ export function faultSchedule(durationMs: number, fixedFaults: boolean, extraFau
     { atMs: 0, fault: { kind: 'second-instance', service: 'supplier' } },
     { atMs: 0, fault: { kind: 'second-instance', service: 'carrier' } },
     { atMs: 0, fault: { kind: 'second-instance', service: 'orchestrator' } },
+    { atMs: 0, fault: { kind: 'second-gateway' } },
     { atMs: at(0.1), fault: { kind: 'kill-worker', service: 'supplier', downMs: 2000 } },
     { atMs: at(0.2), fault: { kind: 'kill-worker', service: 'carrier', downMs: 2000 } },
     { atMs: at(0.3), fault: { kind: 'database-away', database: 'supplier', awayMs: 4000 } },
     { atMs: at(0.45), fault: { kind: 'restart-temporal', downMs: 3000 } },
+    { atMs: at(0.55), fault: { kind: 'kill-one-of-two', service: 'gateway' } },
     { atMs: at(0.65), fault: { kind: 'kill-worker', service: 'orchestrator', downMs: 2000 } },
+    // The only gateway left, killed while purchases are still being submitted: every client meets it.
+    { atMs: at(0.7), fault: { kind: 'kill-gateway', downMs: 2000 } },
     { atMs: at(0.75), fault: { kind: 'database-away', database: 'carrier', awayMs: 4000 } },
     { atMs: at(0.9), fault: { kind: 'kill-one-of-two', service: 'supplier' } },
     { atMs: at(0.9), fault: { kind: 'kill-one-of-two', service: 'carrier' } },
@@ -82,12 +86,28 @@ export function faultSchedule(durationMs: number, fixedFaults: boolean, extraFau
     { kind: 'database-away', database: 'supplier', awayMs: 3000 },
     { kind: 'database-away', database: 'carrier', awayMs: 3000 },
     { kind: 'database-away', database: 'store', awayMs: 3000 },
+    { kind: 'kill-gateway', downMs: 1500 },
   ];
   for (let index = 0; index < extraFaults; index += 1) {
     // Extras land between the fixed faults' recoveries, each at a random moment.
     schedule.push({ atMs: at(0.05 + random() * 0.8), fault: extras[Math.floor(random() * extras.length)] });
   }
   return schedule.sort((a, b) => a.atMs - b.atMs);
+}
+
+/**
+ * The checks read beside the system's writers; a read that met a lock for too long (SQLite busy, P1008) is asked
+ * again, a few times, rather than ending the run without its verdict.
+ */
+async function readRetried<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await read();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'P1008' || attempt >= 5) throw error;
+      await sleep(1000);
+    }
+  }
 }
 
 /** Products and buyers of this run's own, so a run may share databases with earlier ones. */
@@ -149,6 +169,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   });
   let temporalClient: Client | undefined;
   let connection: Connection | undefined;
+  let gateways: RoundRobinProxy | undefined;
   const temporal = () => {
     if (!temporalClient) throw new Error('not connected yet');
     return temporalClient;
@@ -158,6 +179,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const { tokens, buyerIds } = await setUp(system, skus);
     connection = await Connection.connect({ address: system.temporalAddress });
     temporalClient = new Client({ connection });
+    // Clients reach the gateways through one address, as behind a load balancer.
+    gateways = await startRoundRobinProxy([{ host: '127.0.0.1', port: Number(new URL(system.urls.gateway).port) }]);
 
     const load = {
       purchases: options.purchases,
@@ -166,32 +189,37 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       buyers: tokens.length,
       giveUpAfterMs: options.durationMs + 60_000,
       random,
+      gatewayUrl: gateways.url,
     };
     const plan = planPurchases(load, `chaos-${options.seed}-${started}`);
     const lowestSeen = new Map<string, { available: number; reserved: number }>();
     const stopWatching = watchStock(system, lowestSeen);
     const runStart = Date.now();
-    const injector = createFaultInjector(system, runStart, proxies);
+    const injector = createFaultInjector(system, runStart, proxies, gateways);
     log(`sending ${plan.length} purchases over ${Math.round(options.durationMs / 1000)} s while injecting faults…`);
     await Promise.all([
       injector.run(faultSchedule(options.durationMs, options.fixedFaults ?? true, options.extraFaults, random)),
       sendPurchases(system, temporal, plan, tokens, load),
     ]);
 
-    const store = connectStore(databaseUrl(system, 'store'));
-    const supplier = connectSupplier(databaseUrl(system, 'supplier'));
-    const carrier = connectCarrier(databaseUrl(system, 'carrier'));
+    // Read beside the running system's writers: these clients may wait for an SQLite lock.
+    const store = connectStore(databaseUrl(system, 'store'), { waitForLocks: true });
+    const supplier = connectSupplier(databaseUrl(system, 'supplier'), { waitForLocks: true });
+    const carrier = connectCarrier(databaseUrl(system, 'carrier'), { waitForLocks: true });
     try {
       log('waiting for every purchase to settle…');
       const ids = plan.flatMap((purchase) => (purchase.id ? [purchase.id] : []));
       const deadline = Date.now() + options.settleMs;
       while (Date.now() < deadline) {
-        const settled = await store.purchase.count({ where: { id: { in: ids }, status: { in: [...finalPurchaseStatuses] } } });
+        // A read that meets a writer's lock for too long is only "not yet": the next poll asks again.
+        const settled = await store.purchase
+          .count({ where: { id: { in: ids }, status: { in: [...finalPurchaseStatuses] } } })
+          .catch(() => -1);
         if (settled === ids.length) break;
         await sleep(1000);
       }
       await stopWatching();
-      const invariants = await checkInvariants({
+      const invariants = await readRetried(() => checkInvariants({
         plan,
         buyerIds,
         initialStock: new Map(skus.map((sku) => [sku, stockPerSku])),
@@ -199,14 +227,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         store,
         supplier,
         carrier,
-        temporal: temporalClient,
-      });
+        temporal: temporalClient!,
+      }));
       return { options, faults: injector.injected, invariants, plan, elapsedMs: Date.now() - started };
     } finally {
       await Promise.all([store.$disconnect(), supplier.$disconnect(), carrier.$disconnect()]);
     }
   } finally {
     await connection?.close().catch(() => undefined);
+    await gateways?.close();
     await system.stop();
     await Promise.all(Object.values(proxies).map((proxy) => proxy.close()));
   }

@@ -49,3 +49,58 @@ export function throughProxy(url: string, proxy: TcpProxy): string {
   parsed.port = String(proxy.port);
   return parsed.toString();
 }
+
+/**
+ * One address in front of several gateways, as a load balancer is: each connection goes to the next instance in
+ * turn; an instance that refuses the connection (killed) is skipped for that connection, the next one tried. A
+ * connection already passed to an instance that dies is dropped, as a load balancer drops it.
+ */
+export async function startRoundRobinProxy(initialTargets: { host: string; port: number }[]) {
+  const targets = [...initialTargets];
+  const sockets = new Set<net.Socket>();
+  let next = 0;
+  const connectTo = (client: net.Socket, tries: number) => {
+    if (tries >= targets.length) {
+      client.destroy();
+      return;
+    }
+    const target = targets[next++ % targets.length];
+    const upstream = net.connect(target);
+    let connected = false;
+    upstream.once('connect', () => {
+      connected = true;
+      sockets.add(upstream);
+      upstream.on('close', () => sockets.delete(upstream));
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.resume();
+    });
+    upstream.on('error', () => {
+      if (connected) client.destroy();
+      else connectTo(client, tries + 1);
+    });
+    upstream.on('close', () => {
+      if (connected) client.destroy();
+    });
+  };
+  const server = net.createServer({ pauseOnConnect: true }, (client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => client.destroy());
+    connectTo(client, 0);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    add(target: { host: string; port: number }) {
+      targets.push(target);
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+export type RoundRobinProxy = Awaited<ReturnType<typeof startRoundRobinProxy>>;

@@ -21,11 +21,19 @@ export type CarrierDb = InstanceType<typeof CarrierClient>;
 
 type AnyClient = new (options: { adapter: ReturnType<typeof adapterFor> }) => unknown;
 
+/**
+ * `waitForLocks`: a client allowed to wait for an SQLite lock, blocking its event loop (contracts/timeouts.ts): for a
+ * process's one-off start-up work, and for tools that read a running system's files (the chaos run's checks).
+ */
+export interface ConnectOptions {
+  waitForLocks?: boolean;
+}
+
 const engineByClient = new WeakMap<object, Engine>();
 
-function connect<Db extends object>(clients: Record<Engine, AnyClient>, url: string): Db {
+function connect<Db extends object>(clients: Record<Engine, AnyClient>, url: string, options: ConnectOptions = {}): Db {
   const engine = engineOf(url);
-  const db = new clients[engine]({ adapter: adapterFor(url) }) as Db;
+  const db = new clients[engine]({ adapter: adapterFor(url, options) }) as Db;
   engineByClient.set(db, engine);
   return db;
 }
@@ -38,9 +46,9 @@ export function engineOfClient(db: object): Engine {
 }
 
 /** Each service opens only its own database. */
-export const connectStore = (url: string): StoreDb =>
-  connect({ sqlite: StoreClient, postgresql: StorePostgresClient, mysql: StoreMysqlClient }, url);
-export const connectSupplier = (url: string): SupplierDb =>
-  connect({ sqlite: SupplierClient, postgresql: SupplierPostgresClient, mysql: SupplierMysqlClient }, url);
-export const connectCarrier = (url: string): CarrierDb =>
-  connect({ sqlite: CarrierClient, postgresql: CarrierPostgresClient, mysql: CarrierMysqlClient }, url);
+export const connectStore = (url: string, options?: ConnectOptions): StoreDb =>
+  connect({ sqlite: StoreClient, postgresql: StorePostgresClient, mysql: StoreMysqlClient }, url, options);
+export const connectSupplier = (url: string, options?: ConnectOptions): SupplierDb =>
+  connect({ sqlite: SupplierClient, postgresql: SupplierPostgresClient, mysql: SupplierMysqlClient }, url, options);
+export const connectCarrier = (url: string, options?: ConnectOptions): CarrierDb =>
+  connect({ sqlite: CarrierClient, postgresql: CarrierPostgresClient, mysql: CarrierMysqlClient }, url, options);

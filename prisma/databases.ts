@@ -5,6 +5,7 @@ import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
+import { databaseLimits } from '../contracts/timeouts';
 import { engineOf } from './engines';
 
 export { redactUrl, UnsupportedDatabaseUrlError, engineOf, type Engine } from './engines';
@@ -52,42 +53,33 @@ function relabelNameColumns(result: unknown): unknown {
 }
 
 /**
- * SQLite in write-ahead-log mode: readers (the gateway's) no longer wait for the writer (the orchestrator's record
- * writes) or block it, and with synchronous=NORMAL a commit appends to the log without an fsync of its own (the log is
- * synced at checkpoints; a power cut may lose the last commits, never corrupt the file). WAL is a property of the file
- * and survives; synchronous is per connection, so both are set on every connection the adapter opens.
- */
-export const sqlitePragmas = 'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;';
-
-class PrismaBetterSQLite3Wal extends PrismaBetterSQLite3 {
-  async connect() {
-    const adapter = await super.connect();
-    await adapter.executeScript(sqlitePragmas);
-    return adapter;
-  }
-}
-
-/**
  * A driver adapter for the URL's engine: Prisma runs on JS drivers here, with no native engine. The SQLite and
  * PostgreSQL adapters are migration-aware (the JS schema engine runs `migrate` through them); the MariaDB adapter
  * serves queries only, and MySQL migrations run through postgrator (prisma/migrations.ts).
  */
 export function adapterFor(
   url: string,
-  options: { shortLived?: boolean } = {},
+  options: { shortLived?: boolean; waitForLocks?: boolean } = {},
 ): SqlMigrationAwareDriverAdapterFactory | SqlDriverAdapterFactory {
   switch (engineOf(url)) {
     case 'sqlite': {
       const file = url.slice('file:'.length);
       if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-      // SQLite serialises writers; several worker processes share a file, so wait for the lock instead of failing.
-      return new PrismaBetterSQLite3Wal({ url: file, timeout: 15_000 });
+      // Short while serving: better-sqlite3's busy wait blocks the event loop (contracts/timeouts.ts says why).
+      const blockingAllowed = options.shortLived || options.waitForLocks;
+      return new PrismaBetterSQLite3({
+        url: file,
+        timeout: blockingAllowed ? databaseLimits.sqliteStartupBusyTimeoutMs : databaseLimits.sqliteBusyTimeoutMs,
+      });
     }
     case 'postgresql':
       return new PrismaPg({
         connectionString: url,
         Client: NameAsTextClient,
-        connectionTimeoutMillis: 10_000,
+        connectionTimeoutMillis: databaseLimits.connectMs,
+        // Every wait bounded (contracts/timeouts.ts): a row lock, and a statement with its lock waits.
+        lock_timeout: databaseLimits.lockWaitMs,
+        statement_timeout: databaseLimits.statementMs,
         // The Prisma CLI runs as a process of its own: close idle connections at once so that it exits when done
         // (the migration engine never disposes of its adapter, and pg keeps idle connections for 10 s by default).
         ...(options.shortLived ? { idleTimeoutMillis: 50, allowExitOnIdle: true } : {}),
@@ -97,11 +89,20 @@ export function adapterFor(
   }
 }
 
-/** The mariadb driver's own scheme, with a connect timeout unless the URL sets one. */
+/**
+ * The mariadb driver's own scheme, with a connect timeout unless the URL sets one, and every wait bounded
+ * (contracts/timeouts.ts): InnoDB's row-lock wait and, on MariaDB, a statement's time (`/*M! … *\/` is run by
+ * MariaDB only; MySQL has no such limit for writes and ignores it).
+ */
 export function mariadbUrl(url: string): string {
   const parsed = new URL(url.replace(/^mysql:/i, 'mariadb:'));
-  if (!parsed.searchParams.has('connectTimeout')) parsed.searchParams.set('connectTimeout', '10000');
-  return parsed.toString();
+  if (!parsed.searchParams.has('connectTimeout')) parsed.searchParams.set('connectTimeout', String(databaseLimits.connectMs));
+  if (parsed.searchParams.has('initSql')) return parsed.toString();
+  const initSql =
+    `SET SESSION innodb_lock_wait_timeout = ${Math.ceil(databaseLimits.lockWaitMs / 1000)}` +
+    ` /*M!, max_statement_time = ${databaseLimits.statementMs / 1000} */`;
+  // The driver decodes values with decodeURIComponent, which leaves URLSearchParams' `+` for a space as it is.
+  return `${parsed.toString()}${parsed.search ? '&' : '?'}initSql=${encodeURIComponent(initSql)}`;
 }
 
 /** The migration-aware adapter the Prisma CLI needs; MySQL has none here (its migrations run through postgrator). */

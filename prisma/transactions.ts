@@ -13,6 +13,8 @@
  *   A transaction whose first statement writes waits for the lock like `BEGIN IMMEDIATE` would, so every write
  *   transaction opens with a write that changes nothing, and its reads and checks run under the write lock.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { databaseLimits } from '../contracts/timeouts';
 import { engineOfClient } from './clients';
 import type { Engine } from './engines';
 
@@ -25,10 +27,17 @@ interface TransactionalClient<Tx extends RawExecutor> {
 }
 
 /**
- * Generous limits: under contention a transaction may wait for a lock (SQLite's busy timeout, a row lock) before it
- * starts its work. A transaction that still runs out is an infrastructure fault, retried by Temporal.
+ * Bounded, and shorter than an activity's start-to-close (contracts/timeouts.ts): a transaction that runs out is an
+ * infrastructure fault, retried by Temporal.
  */
-const transactionLimits = { maxWait: 20_000, timeout: 30_000 };
+const transactionLimits = { maxWait: databaseLimits.transactionMaxWaitMs, timeout: databaseLimits.transactionMs };
+
+/**
+ * The abort signal of the work in progress (an activity's attempt, set by activities/heartbeat.ts): a transaction
+ * whose attempt was cancelled or timed out rolls back instead of committing beside the attempt that replaced it.
+ */
+const currentWork = new AsyncLocalStorage<AbortSignal>();
+export const runAbortable = <R>(signal: AbortSignal, work: () => Promise<R>): Promise<R> => currentWork.run(signal, work);
 
 /** Runs `work` in one write transaction; on SQLite it holds the database's write lock from its first statement. */
 export function writeTransaction<Tx extends RawExecutor, R>(
@@ -42,7 +51,10 @@ export function writeTransaction<Tx extends RawExecutor, R>(
       // A no-op UPDATE takes the write lock, and so the busy timeout applies, before any read.
       await tx.$executeRawUnsafe(`UPDATE ${quoted(engine, lockTable)} SET "updatedAt" = "updatedAt" WHERE 1 = 0`);
     }
-    return work(tx, engine);
+    const result = await work(tx, engine);
+    // Thrown inside the transaction, so it rolls back: its attempt is over and a retry does (or did) the work.
+    currentWork.getStore()?.throwIfAborted();
+    return result;
   }, transactionLimits);
 }
 

@@ -117,7 +117,7 @@ const scenarios: Record<string, (context: Context) => Promise<string>> = {
   async 'compensated-after-internal-failure'({ system, client, token }) {
     const id = await buy(system, token);
     await system.waitForPurchase(token, id, ['RESERVE_DELIVERED']);
-    const supplierDb = connectSupplier(`file:${path.join(system.dataDir, 'supplier.db')}`);
+    const supplierDb = connectSupplier(`file:${path.join(system.dataDir, 'supplier.db')}`, { waitForLocks: true });
     try {
       await supplierDb.supplierOrder.update({ where: { purchaseId: id }, data: { status: 'RELEASED' } });
     } finally {

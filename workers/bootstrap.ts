@@ -12,6 +12,7 @@ import { installTemporalRuntime } from '../observability/temporal-runtime';
 import { activityInterceptors, workflowSinks } from '../observability/temporal-tracing';
 import { startTracing, type TracedService } from '../observability/tracing';
 import { migrateDatabase } from '../prisma/cli';
+import type { ConnectOptions } from '../prisma/clients';
 import { redactUrl, type DatabaseName } from '../prisma/databases';
 import { workflowBundleFor } from './workflow-bundle';
 
@@ -24,7 +25,7 @@ export interface WorkerProcess<Db extends { $disconnect(): Promise<void> }> {
   taskQueue: string;
   database: {
     name: DatabaseName;
-    connect(url: string): Db;
+    connect(url: string, options?: ConnectOptions): Db;
     /** Apply pending migrations at start; false where another process owns the schema. */
     migrate: boolean;
   };
@@ -59,7 +60,9 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
       await migrateDatabase(spec.database.name, url);
       logger.info({ database: redactUrl(url) }, `Migrated the ${spec.database.name} database`);
     }
-    const db = await openDatabase(spec, url);
+    // Start-up work may wait for an SQLite lock; the client that serves activities may not (contracts/timeouts.ts).
+    const setupDb = await openDatabase(spec, url, { waitForLocks: true });
+    const db = spec.database.connect(url);
     // The prebuilt bundle (npm run build:workflows) when it matches the sources, so no webpack at start; else it is
     // bundled now and kept for the next start.
     const workflowBundle = spec.workflowsPath
@@ -69,7 +72,7 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
       : undefined;
     await installTemporalRuntime(logger, spec.service);
     const connection = await connectToTemporal(config, logger, stop);
-    if (!connection) return await exit(logger, 0, () => db.$disconnect());
+    if (!connection) return await exit(logger, 0, async () => void (await Promise.all([db.$disconnect(), setupDb.$disconnect()])));
 
     // Creating the worker and the one-off preparation do not depend on each other: side by side, a restarted worker
     // polls again sooner. The HTTP API (its /health) waits for both: a seeded, ready service.
@@ -86,7 +89,7 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
         // On shutdown, tasks in flight get this long to finish; after that they are cancelled and Temporal retries them.
         shutdownGraceTime: '10s',
       }),
-      spec.prepare?.({ db, connection, config, logger }),
+      Promise.resolve(spec.prepare?.({ db: setupDb, connection, config, logger })).finally(() => setupDb.$disconnect()),
     ]);
     const server = spec.http
       ? await listen(spec.http.app(db, logger, live), spec.http.port(config), config, logger)
@@ -133,12 +136,16 @@ export async function runWorker<Db extends { $disconnect(): Promise<void> }>(spe
 }
 
 /** Connects and asks the database one question, so a bad URL stops start-up here rather than in a first activity. */
-async function openDatabase<Db extends { $disconnect(): Promise<void> }>(spec: WorkerProcess<Db>, url: string) {
+async function openDatabase<Db extends { $disconnect(): Promise<void> }>(
+  spec: WorkerProcess<Db>,
+  url: string,
+  options: ConnectOptions,
+) {
   const fail = (reason: string) =>
     new Error(`The ${spec.service} service cannot use its ${spec.database.name} database at ${redactUrl(url)}: ${reason}`);
   let db: Db;
   try {
-    db = spec.database.connect(url);
+    db = spec.database.connect(url, options);
   } catch (error) {
     throw fail(error instanceof Error ? error.message : String(error));
   }

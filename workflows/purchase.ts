@@ -16,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import { activityContracts, type CarrierActivities, type StoreActivities, type SupplierActivities } from '../contracts/activities';
 import { businessRefusalCodes, type BusinessRefusalCode } from '../contracts/errors';
+import { activityTimeouts, type ActivityOwner } from '../contracts/timeouts';
 import type { Purchase, PurchaseFailure, PurchaseStatus } from '../contracts/purchase';
 import {
   cancelSignal,
@@ -264,23 +265,26 @@ export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> 
 }
 
 function activitiesFor(input: PurchaseWorkflowInput) {
-  const options: ActivityOptions = {
-    // Each activity is one short database transaction; a worker that dies mid-task is noticed this quickly.
-    startToCloseTimeout: '10s',
-    retry: {
-      initialInterval: input.settings.retryInitialInterval,
-      maximumInterval: input.settings.retryMaximumInterval,
-      backoffCoefficient: 2,
-      nonRetryableErrorTypes: [...businessRefusalCodes],
-    },
+  const retry: ActivityOptions['retry'] = {
+    initialInterval: input.settings.retryInitialInterval,
+    maximumInterval: input.settings.retryMaximumInterval,
+    backoffCoefficient: 2,
+    nonRetryableErrorTypes: [...businessRefusalCodes],
   };
+  // Each owner's timeouts come from contracts/timeouts.ts: start-to-close outlasts its longest database wait, the
+  // heartbeat timeout notices a dead worker. Its activities go to the task queue its contract names.
+  const optionsOf = (owner: ActivityOwner): ActivityOptions => ({
+    startToCloseTimeout: activityTimeouts[owner].startToCloseMs,
+    heartbeatTimeout: activityTimeouts[owner].heartbeatTimeoutMs,
+    retry,
+    taskQueue: activityContracts[owner].taskQueue,
+  });
   return {
-    // Each owner's activities go to the task queue its contract names, where its worker registers them.
-    supplier: proxyActivities<SupplierActivities>({ ...options, taskQueue: activityContracts.supplier.taskQueue }),
-    carrier: proxyActivities<CarrierActivities>({ ...options, taskQueue: activityContracts.carrier.taskQueue }),
-    store: proxyActivities<StoreActivities>({ ...options, taskQueue: activityContracts.store.taskQueue }),
+    supplier: proxyActivities<SupplierActivities>(optionsOf('supplier')),
+    carrier: proxyActivities<CarrierActivities>(optionsOf('carrier')),
+    store: proxyActivities<StoreActivities>(optionsOf('store')),
     // The same writes as local activities of the orchestrator, the worker that runs this workflow.
-    storeLocal: proxyLocalActivities<StoreActivities>(options),
+    storeLocal: proxyLocalActivities<StoreActivities>({ startToCloseTimeout: activityTimeouts.store.startToCloseMs, retry }),
   };
 }
 

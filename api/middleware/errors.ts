@@ -6,6 +6,7 @@ import { currentLogContext, type Logger } from '../../logging';
 import { reportError } from '../../observability/error-reports';
 import type { AppEnv } from '../context';
 import { errorResponse, httpStatusByCode } from '../errors';
+import { isDatabaseUnavailable } from '../../prisma/errors';
 import { isTemporalUnavailable } from '../temporal-errors';
 
 export interface FieldError {
@@ -78,6 +79,11 @@ export function handleError(logger: Logger): ErrorHandler<AppEnv> {
     if (isTemporalUnavailable(error)) {
       logger.warn({ requestId: c.get('requestId'), err: error, method: c.req.method, path: c.req.path }, 'Temporal is unreachable');
       return errorResponse(c, new CodedError('SERVICE_UNAVAILABLE', 'The workflow service is unavailable; try again'));
+    }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ requestId: c.get('requestId'), err: error, method: c.req.method, path: c.req.path }, 'The store database is busy');
+      c.header('Retry-After', '1');
+      return errorResponse(c, new CodedError('SERVICE_UNAVAILABLE', 'The database is busy; try again'));
     }
     logger.error({ requestId: c.get('requestId'), err: error, method: c.req.method, path: c.req.path }, 'Unhandled error');
     reportError(error, { ...currentLogContext(), requestId: c.get('requestId'), method: c.req.method, route: c.req.routePath });

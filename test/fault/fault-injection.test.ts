@@ -33,11 +33,11 @@ describeEachEngine('purchases under faults', (engine) => {
       expect(report.faults.map((fault) => fault.fault)).toEqual(
         expect.arrayContaining(['kill -9', 'stop Temporal', 'database away', 'second instance']),
       );
-      expect(report.faults).toHaveLength(12);
+      expect(report.faults).toHaveLength(15);
       expect(report.plan.every((purchase) => purchase.id)).toBe(true);
-      for (const invariant of report.invariants) {
-        expect({ invariant: invariant.name, held: invariant.held, summary }).toMatchObject({ held: true });
-      }
+      // Any broken invariant shows with what broke it, and the whole report.
+      const broken = report.invariants.filter((invariant) => !invariant.held);
+      expect(broken.length === 0 ? [] : [summary]).toEqual([]);
     } finally {
       await databases.drop();
     }

@@ -23,15 +23,19 @@ async function main() {
   const supplier = createSupplierActivities(db, { supplierName: 'Test Supply', leadTimeDays: 1 });
   await db.$connect();
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
-  const outcomes = await Promise.all(
-    requests.map((request) =>
-      supplier.reserveStock(request).then(
-        (order): ReservationOutcome => ({ orderId: order.orderId }),
-        (error: unknown): ReservationOutcome =>
-          error instanceof ApplicationFailure && error.type ? { refusal: error.type } : { error: String(error) },
-      ),
-    ),
-  );
+  // An attempt that meets the other process's lock fails at once (SQLite's short busy timeout); Temporal would retry
+  // it with backoff, and so does this stand-in, the same attempt again, as often as Temporal would.
+  const attempt = async (request: (typeof requests)[number], tries = 1): Promise<ReservationOutcome> => {
+    try {
+      return { orderId: (await supplier.reserveStock(request)).orderId };
+    } catch (error) {
+      if (error instanceof ApplicationFailure && error.type) return { refusal: error.type };
+      if (tries >= 100) return { error: String(error) };
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500, 20 * 2 ** tries)));
+      return attempt(request, tries + 1);
+    }
+  };
+  const outcomes = await Promise.all(requests.map((request) => attempt(request)));
   await db.$disconnect();
   process.stdout.write(JSON.stringify(outcomes));
 }
