@@ -14,8 +14,9 @@ export async function withHeartbeat<R>(everyMs: number, work: () => Promise<R>):
   } catch {
     return work();
   }
-  context.heartbeat();
-  const beat = setInterval(() => context.heartbeat(), everyMs);
+  // A local activity has no heartbeats (Core refuses them): it runs inside its workflow task, whose own timeout ends it.
+  const beat = context.info.isLocal ? undefined : setInterval(() => context.heartbeat(), everyMs);
+  if (beat) context.heartbeat();
   try {
     return await runAbortable(context.cancellationSignal, work);
   } finally {
