@@ -163,8 +163,11 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
     const deadline = Date.now() + waitMs;
     const stop = signal ? AbortSignal.any([signal, AbortSignal.timeout(waitMs)]) : AbortSignal.timeout(waitMs);
     const stopped = new Promise<'stopped'>((resolve) => stop.addEventListener('abort', () => resolve('stopped'), { once: true }));
-    // The client's retries back off between attempts without looking at the signal: the race keeps the deadline.
-    const ended = temporal.withAbortSignal(stop, () => temporal.workflow.getHandle(workflowId).result()).then(
+    // The client's retries back off between attempts without looking at the signal: the race keeps the deadline, and
+    // the gRPC deadline ends the long poll itself then, so no call of it outlives the wait (nor a closed connection).
+    const ended = temporal
+      .withDeadline(deadline, () => temporal.withAbortSignal(stop, () => temporal.workflow.getHandle(workflowId).result()))
+      .then(
       () => 'ended' as const,
       // Ended badly (terminated, timed out), or Temporal could not be asked: the record says the rest.
       () => 'unknown' as const,
