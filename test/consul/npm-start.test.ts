@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { projectRoot } from '../../config';
 import { freePort } from '../../net/ports';
 import { ensureTemporalCli } from '../../scripts/temporal-cli';
 import { portAnswers, startTemporalDevServer, waitForPort } from '../../scripts/temporal-dev-server';
 import { startConsulAgent, type ConsulAgent } from '../support/consul-agent';
+import { startNpmStart } from '../support/npm-start';
 
 const services = ['gateway', 'orchestrator', 'supplier', 'carrier'] as const;
 
@@ -42,41 +42,15 @@ describe('npm start -- --with consul', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
-  async function npmStart(consulAddress: string) {
-    const [gateway, supplier, carrier, orchestrator] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-    const ports = { gateway, supplier, carrier, orchestrator };
-    const runDir = fs.mkdtempSync(path.join(dataDir, 'run-'));
-    const child = spawn('npm', ['start', '--', '--with', 'consul'], {
-      cwd: projectRoot,
-      env: {
-        ...process.env,
-        DATA_DIR: runDir,
-        TEMPORAL_ADDRESS: temporalAddress,
-        PORT: String(gateway),
-        SUPPLIER_PORT: String(supplier),
-        CARRIER_PORT: String(carrier),
-        ORCHESTRATOR_METRICS_PORT: String(orchestrator),
-        SUPPLIER_URL: `http://127.0.0.1:${supplier}`,
-        CARRIER_URL: `http://127.0.0.1:${carrier}`,
-        CONSUL_HTTP_ADDR: consulAddress,
-        // The registration's own lines ("Deregistered from Consul") are at info.
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
+  const npmStart = (consulAddress: string) =>
+    startNpmStart({
+      temporalAddress,
+      dataDir: fs.mkdtempSync(path.join(dataDir, 'run-')),
+      args: ['--with', 'consul'],
+      viaNpm: true,
+      // The registration's own lines ("Deregistered from Consul") are at info.
+      env: { CONSUL_HTTP_ADDR: consulAddress, LOG_LEVEL: 'info' },
     });
-    let output = '';
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const ctrlC = async () => {
-      process.kill(-child.pid!, 'SIGINT');
-      const forced = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 90_000);
-      await exited;
-      clearTimeout(forced);
-    };
-    return { ports, output: () => output, ctrlC, running: () => child.exitCode === null && child.signalCode === null };
-  }
 
   /** The instances of each process that pass their checks in the agent's catalog, by port. */
   async function passing(address: string): Promise<Record<string, number[]>> {

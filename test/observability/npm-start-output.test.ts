@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { projectRoot } from '../../config';
 import { startTemporalDevServer, waitForPort } from '../../scripts/temporal-dev-server';
+import { startNpmStart, type NpmStart } from '../support/npm-start';
 import { freePort } from '../support/system';
 
 /** A free port whose neighbour below is free too (Jaeger's gRPC port sits just below its HTTP one). */
@@ -26,15 +26,13 @@ async function freePortPair(): Promise<number> {
 describe('npm start output', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-output-'));
   let temporal: ChildProcess;
-  let start: ChildProcess;
-  let output = '';
+  let start: NpmStart;
   let gatewayPort: number;
   let jaegerQueryPort: number;
   let prometheusPort: number;
 
   beforeAll(async () => {
-    const [temporalPort, uiPort, gateway, supplier, carrier, orchestrator] = await Promise.all(Array.from({ length: 6 }, freePort));
-    gatewayPort = gateway;
+    const [temporalPort, uiPort] = await Promise.all([freePort(), freePort()]);
     [jaegerQueryPort, prometheusPort] = [await freePortPair(), await freePort()];
     const jaegerOtlpPort = await freePortPair();
     temporal = startTemporalDevServer(process.env.TEMPORAL_CLI!, {
@@ -46,19 +44,11 @@ describe('npm start output', () => {
       pipeOutput: true,
     });
     await waitForPort('127.0.0.1', temporalPort);
-    start = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/start.ts'), '--with', 'observability'], {
-      cwd: projectRoot,
+    start = await startNpmStart({
+      temporalAddress: `127.0.0.1:${temporalPort}`,
+      dataDir,
+      args: ['--with', 'observability'],
       env: {
-        ...process.env,
-        DATA_DIR: dataDir,
-        TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
-        PORT: String(gateway),
-        SUPPLIER_PORT: String(supplier),
-        CARRIER_PORT: String(carrier),
-        ORCHESTRATOR_METRICS_PORT: String(orchestrator),
-        SUPPLIER_URL: `http://127.0.0.1:${supplier}`,
-        CARRIER_URL: `http://127.0.0.1:${carrier}`,
-        CONSUL_HTTP_ADDR: '',
         LOG_LEVEL: 'info',
         JAEGER_QUERY_PORT: String(jaegerQueryPort),
         JAEGER_OTLP_PORT: String(jaegerOtlpPort),
@@ -66,34 +56,33 @@ describe('npm start output', () => {
         OTEL_EXPORTER_OTLP_ENDPOINT: '',
         OTEL_BSP_SCHEDULE_DELAY: '200',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
     });
-    start.stdout!.on('data', (chunk) => (output += chunk));
-    start.stderr!.on('data', (chunk) => (output += chunk));
+    const gateway = start.ports.gateway;
+    gatewayPort = gateway;
     const deadline = Date.now() + 150_000;
-    while (!output.includes('Ctrl-C stops everything') && Date.now() < deadline && start.exitCode === null) {
+    while (!start.output().includes('Ctrl-C stops everything') && Date.now() < deadline && start.running()) {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    if (!output.includes('Ctrl-C stops everything')) throw new Error(`npm start did not get ready:\n${output}`);
+    if (!start.output().includes('Ctrl-C stops everything')) throw new Error(`npm start did not get ready:\n${start.output()}`);
     // A purchase-free request after start: a service's info lines are shown from now on, readable.
     await fetch(`http://127.0.0.1:${gateway}/products`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }, 200_000);
 
   afterAll(async () => {
-    for (const child of [start, temporal]) {
-      if (!child || child.exitCode !== null) continue;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const forced = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    await start?.ctrlC();
+    if (temporal && temporal.exitCode === null) {
+      const exited = new Promise((resolve) => temporal.once('exit', resolve));
+      temporal.kill('SIGTERM');
+      const forced = setTimeout(() => temporal.kill('SIGKILL'), 30_000);
       await exited;
       clearTimeout(forced);
     }
     fs.rmSync(dataDir, { recursive: true, force: true });
   }, 90_000);
 
-  const lines = () => output.split('\n');
+  const output = () => start.output();
+  const lines = () => output().split('\n');
 
   it('has one ready line per process, each once', () => {
     for (const name of ['gateway', 'orchestrator', 'supplier', 'carrier']) {
@@ -131,13 +120,13 @@ describe('npm start output', () => {
   });
 
   it('shows no webpack output, no raw JSON and none of the start-up chatter', () => {
-    expect(output).not.toMatch(/webpack|modules by path|asset workflow-bundle|compiled successfully/i);
+    expect(output()).not.toMatch(/webpack|modules by path|asset workflow-bundle|compiled successfully/i);
     // Every process line is readable (pino-pretty), not a JSON line.
     expect(lines().filter((line) => /^\[\w+\]\s+\{/.test(line))).toEqual([]);
-    expect(output).not.toMatch(/Migrated the|Worker state changed|No workflows registered/);
+    expect(output()).not.toMatch(/Migrated the|Worker state changed|No workflows registered/);
   });
 
   it("shows a service's own lines readably once everything is ready", () => {
-    expect(output).toMatch(/\[gateway\]\s+\[\d\d:\d\d:\d\d\] INFO: request \{.*"requestId"/);
+    expect(output()).toMatch(/\[gateway\]\s+\[\d\d:\d\d:\d\d\] INFO: request \{.*"requestId"/);
   });
 });
