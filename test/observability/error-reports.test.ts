@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import type { StoreDb } from '../../prisma/clients';
 import { startGatewayProcess as startGateway } from '../support/gateway-process';
+import { waitFor } from '../support/wait-for';
 
 /** What a Sentry ingest receives: each envelope's items, by type. */
 interface Envelope {
@@ -36,16 +37,6 @@ async function startIngest() {
 /** Makes every read of the catalog fail inside Prisma, as a lost table would: an error no handler expects. */
 async function breakCatalog(store: StoreDb) {
   await store.$executeRawUnsafe('ALTER TABLE "Product" RENAME TO "ProductGone"');
-}
-
-async function waitFor<T>(what: string, find: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000}s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe('an unhandled error in a request', () => {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { startGatewayProcess } from '../support/gateway-process';
+import { waitFor } from '../support/wait-for';
 
 /** What Loki's push API receives: streams of labels, each with [nanosecond timestamp, line] values. */
 interface PushedStream {
@@ -34,16 +35,6 @@ async function startLokiPush() {
       ),
     close: () => new Promise((resolve) => server.close(resolve)),
   };
-}
-
-async function waitFor<T>(what: string, find: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000}s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe('log lines shipped to Loki with LOKI_URL', () => {
