@@ -14,6 +14,7 @@ import type { SupplierDb } from '../../prisma/clients';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { describeEachEngine } from '../support/engines';
 import type { ReservationOutcome } from './processes/reserve-stock';
+import { retryAsTemporal } from '../support/retry-as-temporal';
 
 const execFileAsync = promisify(execFile);
 
@@ -130,7 +131,10 @@ describeEachEngine('the supplier', (engine) => {
       const startAt = Date.now() + 2_000;
 
       const [here, ...elsewhere] = await Promise.all([
-        at(startAt).then(() => Promise.all([supplier.reserveStock(request), supplier.reserveStock(request)])),
+        // The other processes' writes may hold the file's lock: each attempt here is retried as Temporal would.
+        at(startAt).then(() =>
+          Promise.all([retryAsTemporal(() => supplier.reserveStock(request)), retryAsTemporal(() => supplier.reserveStock(request))]),
+        ),
         reserveInAnotherProcess([request, request], startAt),
         reserveInAnotherProcess([request], startAt),
       ]);

@@ -10,6 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createSupplierActivities } from '../../../activities/supplier/activities';
 import type { ItemRequest } from '../../../contracts/purchase';
 import { connectSupplier } from '../../../prisma/clients';
+import { retryAsTemporal } from '../../support/retry-as-temporal';
 
 export type ReservationOutcome = { orderId: string } | { refusal: string } | { error: string };
 
@@ -25,14 +26,11 @@ async function main() {
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
   // An attempt that meets the other process's lock fails at once (SQLite's short busy timeout); Temporal would retry
   // it with backoff, and so does this stand-in, the same attempt again, as often as Temporal would.
-  const attempt = async (request: (typeof requests)[number], tries = 1): Promise<ReservationOutcome> => {
+  const attempt = async (request: (typeof requests)[number]): Promise<ReservationOutcome> => {
     try {
-      return { orderId: (await supplier.reserveStock(request)).orderId };
+      return { orderId: (await retryAsTemporal(() => supplier.reserveStock(request))).orderId };
     } catch (error) {
-      if (error instanceof ApplicationFailure && error.type) return { refusal: error.type };
-      if (tries >= 100) return { error: String(error) };
-      await new Promise((resolve) => setTimeout(resolve, Math.min(500, 20 * 2 ** tries)));
-      return attempt(request, tries + 1);
+      return error instanceof ApplicationFailure && error.type ? { refusal: error.type } : { error: String(error) };
     }
   };
   const outcomes = await Promise.all(requests.map((request) => attempt(request)));
