@@ -84,6 +84,8 @@ export function purchaseIdFor(userId: string, idempotencyKey: string): string {
 
 /** The store keeps amounts in 32-bit integer columns (Prisma `Int`, on every engine): a larger total is refused. */
 const maxTotalCents = 2 ** 31 - 1;
+/** How far past a wait's end its long poll's gRPC deadline lies (Temporal answers a poll closer to its deadline at once). */
+const longPollGraceMs = 2_000;
 /** Only while Temporal cannot be asked: how often a wait re-reads the record instead. */
 const waitPollMs = 200;
 
@@ -163,10 +165,14 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
     const deadline = Date.now() + waitMs;
     const stop = signal ? AbortSignal.any([signal, AbortSignal.timeout(waitMs)]) : AbortSignal.timeout(waitMs);
     const stopped = new Promise<'stopped'>((resolve) => stop.addEventListener('abort', () => resolve('stopped'), { once: true }));
-    // The client's retries back off between attempts without looking at the signal: the race keeps the deadline, and
-    // the gRPC deadline ends the long poll itself then, so no call of it outlives the wait (nor a closed connection).
+    // The abort ends the long poll when the wait is up. Its gRPC deadline lies beyond that, by more than the server
+    // keeps back for itself: a poll due to end sooner is answered at once, empty, and the client would ask again and
+    // again. The deadline still bounds the client's retries (which back off without looking at the signal) when
+    // Temporal cannot be reached.
     const ended = temporal
-      .withDeadline(deadline, () => temporal.withAbortSignal(stop, () => temporal.workflow.getHandle(workflowId).result()))
+      .withDeadline(deadline + longPollGraceMs, () =>
+        temporal.withAbortSignal(stop, () => temporal.workflow.getHandle(workflowId).result()),
+      )
       .then(
       () => 'ended' as const,
       // Ended badly (terminated, timed out), or Temporal could not be asked: the record says the rest.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import type { Interceptor } from '@grpc/grpc-js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createCarrierActivities } from '../../activities/carrier/activities';
@@ -221,6 +222,37 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
       expect(waited.status).toBe('COMPLETED');
       // The visible check and the final read: a loop re-reading every 200 ms would have made ten or more in the window.
       expect(reads).toBe(2);
+    });
+
+    it('makes one long poll for a short wait, not a call after call as the wait ends', async () => {
+      await product('WAIT-4', 5);
+      const buyer = await newBuyer();
+      // Counts the history reads on the wire, beside the client's own retries.
+      let historyReads = 0;
+      const counting: Interceptor = (options, nextCall) => {
+        if (options.method_definition.path.endsWith('/GetWorkflowExecutionHistory')) historyReads += 1;
+        return nextCall(options);
+      };
+      const connection = await Connection.connect({
+        address: env.address,
+        interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions()), counting],
+      });
+      try {
+        const temporal = new Client({ connection, namespace: env.namespace });
+        const service = serviceWith(temporal, { ...settings, cancelWindow: '1h' });
+        const accepted = await service.create(buyer, { items: [{ sku: 'WAIT-4', quantity: 1 }], address: lisbon });
+        historyReads = 0;
+        const waited = await service.get(buyer, accepted.id, { waitMs: 500 });
+        expect(['RECEIVED', 'ORDER_REQUESTED', 'RESERVE_DELIVERED']).toContain(waited.status);
+        // A long poll whose gRPC deadline is the wait's own end is answered at once, empty, by the server, again and
+        // again until the deadline: a spin of calls, any of which may meet a retryable error and outlive the wait.
+        expect(historyReads).toBeLessThanOrEqual(1);
+        const handle = env.client.workflow.getHandle(accepted.workflowId);
+        await handle.signal(cancelSignal, { reason: 'test over' });
+        expect((await handle.result()).status).toBe('CANCELLED');
+      } finally {
+        await connection.close();
+      }
     });
 
     it('answers the current state when the time is up', async () => {
