@@ -52,7 +52,7 @@ export async function startGateway(
   await seedCatalogIfEmpty(store);
   // Unless the test brings its own: a real client on a lazy connection to a port where no Temporal listens, so that
   // routes that need it answer 503.
-  const connection = overrides.temporal ? undefined : Connection.lazy({ address: '127.0.0.1:9' });
+  const connection = overrides.temporal ? undefined : unreachableTemporal();
   const temporal = overrides.temporal ?? new Client({ connection });
   const app = createApp({
     config,
@@ -72,6 +72,15 @@ export async function startGateway(
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A connection to a port where no Temporal listens, without the client's retries: a retry is a timer that outlives
+ * the call's deadline, and one firing after `close()` throws "Channel has been shut down" into whichever test file
+ * runs next in this process.
+ */
+export function unreachableTemporal(): Connection {
+  return Connection.lazy({ address: '127.0.0.1:9', interceptors: [] });
 }
 
 export const json = (body: unknown, headers: Record<string, string> = {}) => ({

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import pino from 'pino';
 import { createApp } from '../../../api/app';
 import { createLimitCounters, type LimitCounters } from '../../../api/limits';
 import { loadConfig } from '../../../config';
-import { json, signIn, startGateway, unreachable, type Gateway, type JsonResponse } from './gateway-harness';
+import { json, signIn, startGateway, unreachable, unreachableTemporal, type Gateway, type JsonResponse } from './gateway-harness';
 
 /**
  * Two gateway instances on one store, as behind a load balancer. With their counters in one Redis (REDIS_URL) they
@@ -18,7 +18,7 @@ async function twoGateways(counters: () => LimitCounters) {
   const made = [counters(), counters()];
   await Promise.all(made.map((one) => one.ready()));
   const first = await startGateway(env, { limits: made[0] });
-  const connection = Connection.lazy({ address: '127.0.0.1:9' });
+  const connection = unreachableTemporal();
   const app = createApp({
     config: loadConfig({ SUPPLIER_URL: unreachable, CARRIER_URL: unreachable, ...env }),
     store: first.store,
