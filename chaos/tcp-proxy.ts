@@ -1,14 +1,18 @@
 import net from 'node:net';
 
 /**
- * A TCP proxy in front of a database server, so a fault can make the database stop answering: while paused, bytes
+ * A TCP proxy in front of a server (a database, Temporal), so a fault can make it stop answering: while paused, bytes
  * in flight are held and nothing reaches either side, as when a network partition or a stalled server hangs clients.
  */
 export async function startTcpProxy(target: { host: string; port: number }) {
   const sockets = new Set<net.Socket>();
+  const upstreams = new Set<net.Socket>();
   let paused = false;
+  let holdingAnswers = false;
   const server = net.createServer((client) => {
     const upstream = net.connect(target);
+    upstreams.add(upstream);
+    upstream.on('close', () => upstreams.delete(upstream));
     for (const socket of [client, upstream]) {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
@@ -16,7 +20,7 @@ export async function startTcpProxy(target: { host: string; port: number }) {
         client.destroy();
         upstream.destroy();
       });
-      if (paused) socket.pause();
+      if (paused || (holdingAnswers && socket === upstream)) socket.pause();
     }
     client.pipe(upstream);
     upstream.pipe(client);
@@ -33,6 +37,18 @@ export async function startTcpProxy(target: { host: string; port: number }) {
       await new Promise((resolve) => setTimeout(resolve, ms));
       paused = false;
       for (const socket of sockets) socket.resume();
+    },
+    /**
+     * Lets requests through but holds every answer until the returned release is called: the target acts on what it
+     * was sent, and the client hears nothing, as when a reply is lost on the way back.
+     */
+    holdAnswers() {
+      holdingAnswers = true;
+      for (const socket of upstreams) socket.pause();
+      return () => {
+        holdingAnswers = false;
+        for (const socket of upstreams) socket.resume();
+      };
     },
     async close() {
       for (const socket of sockets) socket.destroy();

@@ -228,7 +228,7 @@ export interface paths {
         put?: never;
         /**
          * Make a purchase: starts its saga
-         * @description Prices the items from the catalog, starts the purchase’s saga and answers once the saga has recorded it (status RECEIVED). The same Idempotency-Key from the same user answers the same purchase; with a different body it is 422 IDEMPOTENCY_KEY_MISMATCH. A 503 or a lost answer is safe to retry with the same key.
+         * @description Prices the items from the catalog, starts the purchase’s saga and answers once Temporal holds it (status RECEIVED): GET /purchases/{id} knows it from then on, and the list shows it once its saga has recorded it, normally within milliseconds. The same Idempotency-Key from the same user answers the same purchase; with a different body it is 422 IDEMPOTENCY_KEY_MISMATCH. A 503 or a lost answer is safe to retry with the same key.
          */
         post: operations["createPurchase"];
         delete?: never;

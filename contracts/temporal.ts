@@ -28,8 +28,8 @@ export const statusQuery = defineQuery<Purchase>('status');
  */
 export const requestCancellationUpdate = defineUpdate<Purchase, [CancelSignalInput]>('requestCancellation');
 /**
- * The gateway's 202, sent with the workflow's start (update-with-start): answers once the saga has written the
- * purchase record, so the record and the saga come into being together.
+ * Sent with the workflow's start (update-with-start) by earlier gateways, whose 202 waited until the saga had written
+ * the purchase record; the workflow keeps answering it so that those purchases' histories replay.
  */
 export const purchaseRecordedUpdate = defineUpdate<Purchase, []>('purchaseRecorded');
 

@@ -1,4 +1,5 @@
-import type { PurchaseStatus } from '../contracts/purchase';
+import type { Purchase, PurchaseStatus } from '../contracts/purchase';
+import { purchaseWorkflowId, type PurchaseWorkflowInput } from '../contracts/temporal';
 
 /** The saga's state diagram: every move the workflow may make. */
 const transitions: Record<PurchaseStatus, readonly PurchaseStatus[]> = {
@@ -28,4 +29,25 @@ export class IllegalTransitionError extends Error {
 
 export function assertTransition(from: PurchaseStatus, to: PurchaseStatus): void {
   if (!canTransition(from, to)) throw new IllegalTransitionError(from, to);
+}
+
+/**
+ * The purchase as its saga begins: the workflow's first state, and what the gateway answers with the 202 and for a
+ * purchase whose saga has not recorded it yet. Both build it from the same input, so both say the same.
+ */
+export function receivedPurchase(input: PurchaseWorkflowInput): Purchase {
+  return {
+    id: input.purchaseId,
+    workflowId: purchaseWorkflowId(input.purchaseId),
+    customerId: input.customerId,
+    status: 'RECEIVED',
+    items: input.items,
+    address: input.address,
+    ...(input.voucher ? { voucher: input.voucher } : {}),
+    totalCents: input.totalCents,
+    discountCents: input.discountCents,
+    history: [{ status: 'RECEIVED', at: input.createdAt }],
+    createdAt: input.createdAt,
+    updatedAt: input.createdAt,
+  };
 }

@@ -23,13 +23,12 @@ import {
   CancelSignalInput,
   confirmSignal,
   purchaseRecordedUpdate,
-  purchaseWorkflowId,
   requestCancellationUpdate,
   searchAttributes,
   statusQuery,
   type PurchaseWorkflowInput,
 } from '../contracts/temporal';
-import { assertTransition, isFinal } from '../domain/purchase-state';
+import { assertTransition, isFinal, receivedPurchase } from '../domain/purchase-state';
 import { msToNumber } from '@temporalio/common/lib/time';
 
 /**
@@ -57,20 +56,7 @@ export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> 
     ? storeLocal.recordPurchase
     : store.recordPurchase;
 
-  const state: Purchase = {
-    id: purchaseId,
-    workflowId: purchaseWorkflowId(purchaseId),
-    customerId: input.customerId,
-    status: 'RECEIVED',
-    items: input.items,
-    address: input.address,
-    ...(input.voucher ? { voucher: input.voucher } : {}),
-    totalCents: input.totalCents,
-    discountCents: input.discountCents,
-    history: [{ status: 'RECEIVED', at: input.createdAt }],
-    createdAt: input.createdAt,
-    updatedAt: input.createdAt,
-  };
+  const state: Purchase = receivedPurchase(input);
   let version = 0;
   let cancellation: CancelSignalInput | undefined;
   let confirmRequested = false;
@@ -88,7 +74,8 @@ export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> 
   };
 
   setHandler(statusQuery, () => state);
-  // Sent with the start by the gateway (update-with-start): its 202 waits until the record exists.
+  // Purchases started with update-with-start (by earlier gateways) carry this update, which answered once the record
+  // existed; the handler stays so that their histories replay. Today's gateway starts the saga and answers at once.
   let recorded = false;
   setHandler(purchaseRecordedUpdate, async () => {
     await condition(() => recorded);

@@ -1,30 +1,28 @@
 import {
   ApplicationFailure,
   type Client,
+  isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
-  WithStartWorkflowOperation,
 } from '@temporalio/client';
-import { createHash } from 'node:crypto';
 import type { User } from '../../contracts/auth';
 import { CodedError } from '../../contracts/errors';
 import type { Purchase, PurchaseRequest, PurchaseStatus } from '../../contracts/purchase';
 import {
-  purchaseRecordedUpdate,
   purchaseWorkflowId,
   purchaseWorkflowType,
-  type PurchaseWorkflowInput,
+  PurchaseWorkflowInput,
   requestCancellationUpdate,
   type SagaSettings,
   searchAttributes,
   taskQueues,
 } from '../../contracts/temporal';
 import { quotePurchase } from '../../domain/pricing';
-import { isFinal } from '../../domain/purchase-state';
+import { isFinal, receivedPurchase } from '../../domain/purchase-state';
 import type { StoreDb } from '../../prisma/clients';
-import type { Purchase as PurchaseRow } from '../../prisma/store/generated/client';
 import { rethrowTemporalUnavailable } from '../temporal-errors';
+import { mayBelongTo, newPurchaseId, purchaseIdFor } from './ids';
 import { purchaseFromRow } from './resource';
 
 export interface PurchaseServiceDeps {
@@ -71,19 +69,10 @@ function sameRequestOrRefuse(stored: Purchase, request: PurchaseRequest): Purcha
   return stored;
 }
 
-/**
- * The purchase id of a request with an Idempotency-Key: a stable hash of (user, key), shaped as a UUID, so a retry
- * finds the purchase (and its workflow) without any lookup table.
- */
-export function purchaseIdFor(userId: string, idempotencyKey: string): string {
-  const hex = createHash('sha256').update(`${userId}\u0000${idempotencyKey}`).digest('hex');
-  // RFC 9562 version 8 (custom) with the RFC variant bits.
-  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
 /** The store keeps amounts in 32-bit integer columns (Prisma `Int`, on every engine): a larger total is refused. */
 const maxTotalCents = 2 ** 31 - 1;
+/** gRPC's NOT_FOUND: Temporal has no workflow of that id. */
+const grpcNotFound = 5;
 /** How far past a wait's end its long poll's gRPC deadline lies (Temporal answers a poll closer to its deadline at once). */
 const longPollGraceMs = 2_000;
 /** Only while Temporal cannot be asked: how often a wait re-reads the record instead. */
@@ -131,29 +120,53 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
   };
 
   /**
-   * Starts the saga and waits until it has written the purchase record, in one call (update-with-start, Temporal's
-   * "early return"). The gateway writes no record of its own, so nothing has to be undone when a start fails or its
-   * answer is lost: with USE_EXISTING, a retry of the same id joins the saga that did start and gets its record.
+   * Starts the saga and answers once Temporal has stored the start, as a bare `workflow.start` does: the purchase is
+   * then durable, and its saga writes the record in its first workflow task. The gateway writes no record of its own,
+   * so nothing has to be undone when a start fails or its answer is lost. A workflow of this id that exists already,
+   * running or closed, is refused by Temporal (conflict policy FAIL, reuse policy REJECT_DUPLICATE): the caller then
+   * answers with that purchase. Waiting for the record instead (update-with-start) would put the 202 behind the
+   * orchestrator's queue of every purchase in flight.
    */
-  const startAndAwaitRecord = async (input: PurchaseWorkflowInput): Promise<Purchase> => {
+  const start = async (input: PurchaseWorkflowInput): Promise<Purchase> => {
     const description = input.items.map((item) => `${item.quantity} × ${item.sku}`).join(', ');
-    const startWorkflowOperation = new WithStartWorkflowOperation(purchaseWorkflowType, {
-      taskQueue: taskQueues.purchases,
-      workflowId: purchaseWorkflowId(input.purchaseId),
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      // A closed workflow with this id must not run again: a repeated request is the same purchase.
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      args: [input],
-      typedSearchAttributes: [
-        { key: searchAttributes.customerId, value: input.customerId },
-        { key: searchAttributes.purchaseStatus, value: 'RECEIVED' },
-      ],
-      memo: { status: 'RECEIVED', summary: `${description} for ${(input.totalCents / 100).toFixed(2)}, RECEIVED` },
-      staticSummary: `Purchase of ${description}`,
-    });
-    return withinDeadline(() =>
-      temporal.workflow.executeUpdateWithStart(purchaseRecordedUpdate, { args: [], startWorkflowOperation }),
+    await withinDeadline(() =>
+      temporal.workflow.start(purchaseWorkflowType, {
+        taskQueue: taskQueues.purchases,
+        workflowId: purchaseWorkflowId(input.purchaseId),
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        args: [input],
+        typedSearchAttributes: [
+          { key: searchAttributes.customerId, value: input.customerId },
+          { key: searchAttributes.purchaseStatus, value: 'RECEIVED' },
+        ],
+        memo: { status: 'RECEIVED', summary: `${description} for ${(input.totalCents / 100).toFixed(2)}, RECEIVED` },
+        staticSummary: `Purchase of ${description}`,
+      }),
     );
+    return receivedPurchase(input);
+  };
+
+  /**
+   * A purchase whose saga Temporal has but which has no record yet (its first workflow task has not run): as its
+   * start event's input says, RECEIVED. Undefined when Temporal has no such workflow.
+   */
+  const startedPurchase = async (purchaseId: string): Promise<Purchase | undefined> => {
+    try {
+      const { history } = await withinDeadline(() =>
+        temporal.workflowService.getWorkflowExecutionHistory({
+          namespace: temporal.options.namespace,
+          execution: { workflowId: purchaseWorkflowId(purchaseId) },
+          maximumPageSize: 1,
+        }),
+      );
+      const payload = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      if (!payload) return undefined;
+      return receivedPurchase(PurchaseWorkflowInput.parse(temporal.options.loadedDataConverter.payloadConverter.fromPayload(payload)));
+    } catch (error) {
+      if (isGrpcServiceError(error) && error.code === grpcNotFound) return undefined;
+      return rethrowTemporalUnavailable(error);
+    }
   };
 
   /**
@@ -161,7 +174,7 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
    * up, or when the caller goes away. The saga writes its final record before it ends, so the record read after is
    * final. Should Temporal not answer, the wait falls back to re-reading the record until the time is up.
    */
-  const untilSagaEnds = async ({ id, workflowId }: PurchaseRow, waitMs: number, signal?: AbortSignal) => {
+  const untilSagaEnds = async ({ id, workflowId }: Purchase, waitMs: number, signal?: AbortSignal) => {
     const deadline = Date.now() + waitMs;
     const stop = signal ? AbortSignal.any([signal, AbortSignal.timeout(waitMs)]) : AbortSignal.timeout(waitMs);
     const stopped = new Promise<'stopped'>((resolve) => stop.addEventListener('abort', () => resolve('stopped'), { once: true }));
@@ -187,19 +200,22 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
     }
   };
 
-  const findVisible = async (user: User, purchaseId: string): Promise<PurchaseRow> => {
+  /** The record, or while the saga has not written it yet, what Temporal holds; 404 for anyone else's purchase. */
+  const findVisible = async (user: User, purchaseId: string): Promise<Purchase> => {
     const row = await store.purchase.findUnique({ where: { id: purchaseId } });
+    const askTemporal = user.role === 'ADMIN' || mayBelongTo(purchaseId, user.id);
+    const purchase = row ? purchaseFromRow(row) : askTemporal ? await startedPurchase(purchaseId) : undefined;
     // Someone else's purchase is answered like a missing one: its existence is not the caller's business.
-    if (!row || (row.userId !== user.id && user.role !== 'ADMIN')) {
+    if (!purchase || (purchase.customerId !== user.id && user.role !== 'ADMIN')) {
       throw new CodedError('NOT_FOUND', `No purchase ${purchaseId}`);
     }
-    return row;
+    return purchase;
   };
 
   return {
     async create(user, request, idempotencyKey) {
       // One key, one purchase id: every retry of a request names the same purchase and the same workflow.
-      const purchaseId = idempotencyKey ? purchaseIdFor(user.id, idempotencyKey) : crypto.randomUUID();
+      const purchaseId = idempotencyKey ? purchaseIdFor(user.id, idempotencyKey) : newPurchaseId(user.id);
       const recorded =
         (await store.purchase.findUnique({ where: { id: purchaseId } })) ??
         (idempotencyKey ? await findByKey(user.id, idempotencyKey) : null);
@@ -207,12 +223,13 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
 
       const input = await workflowInputFor(purchaseId, user, request, idempotencyKey);
       try {
-        return sameRequestOrRefuse(await startAndAwaitRecord(input), request);
+        return await start(input);
       } catch (error) {
         if (error instanceof WorkflowExecutionAlreadyStartedError) {
-          // The saga of this id already ran to its end, so its record is there.
+          // An earlier request with this key started the saga (its answer may have been lost): that is the purchase.
           const row = await store.purchase.findUnique({ where: { id: purchaseId } });
-          if (row) return sameRequestOrRefuse(purchaseFromRow(row), request);
+          const existing = row ? purchaseFromRow(row) : await startedPurchase(purchaseId);
+          if (existing) return sameRequestOrRefuse(existing, request);
         }
         return rethrowTemporalUnavailable(error);
       }
@@ -231,15 +248,16 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
     },
 
     async get(user, purchaseId, options = {}) {
-      const row = await findVisible(user, purchaseId);
-      if (!options.waitMs || isFinal(row.status as PurchaseStatus)) return purchaseFromRow(row);
-      await untilSagaEnds(row, options.waitMs, options.signal);
-      return purchaseFromRow((await store.purchase.findUnique({ where: { id: purchaseId } })) ?? row);
+      const purchase = await findVisible(user, purchaseId);
+      if (!options.waitMs || isFinal(purchase.status)) return purchase;
+      await untilSagaEnds(purchase, options.waitMs, options.signal);
+      const row = await store.purchase.findUnique({ where: { id: purchaseId } });
+      return row ? purchaseFromRow(row) : purchase;
     },
 
     async cancel(user, purchaseId, reason) {
-      const row = await findVisible(user, purchaseId);
-      const handle = temporal.workflow.getHandle(row.workflowId);
+      const { workflowId } = await findVisible(user, purchaseId);
+      const handle = temporal.workflow.getHandle(workflowId);
       try {
         // The update, unlike the signal, says whether the cancel was accepted: no race with the confirmation.
         return await withinDeadline(() =>

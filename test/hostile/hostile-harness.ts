@@ -111,6 +111,18 @@ export async function storeSnapshot(gateway: Gateway, services?: StubServices) {
   };
 }
 
+/**
+ * Waits until the saga of an accepted purchase has written its record (its first workflow task, a moment after the
+ * 202), so that a snapshot taken after it counts that purchase and no write of it lands in a later one.
+ */
+export async function untilRecorded(gateway: Gateway, purchaseId: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await gateway.store.purchase.findUnique({ where: { id: purchaseId }, select: { id: true } }))) {
+    if (Date.now() > deadline) throw new Error(`the saga of purchase ${purchaseId} wrote no record within ${timeoutMs / 1000}s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** The contract's routes with a body, path or query an attacker controls; `:x` marks a path parameter. */
 export const contractRoutes = [
   { method: 'POST', path: '/auth/register', who: 'anyone' },

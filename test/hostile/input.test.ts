@@ -27,6 +27,7 @@ import {
   startHostileGateway,
   startStubServices,
   storeSnapshot,
+  untilRecorded,
   type HostileGateway,
   type StubServices,
 } from './hostile-harness';
@@ -122,6 +123,7 @@ describe('bodies', () => {
           const response = await send(route.method, route.path, { who: route.who, body: text });
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
           const answer = await expectOrderlyAnswer(response);
+          if (route.path === '/purchases' && response.status === 202) await untilRecorded(gateway, answer.purchase.id);
           const after = await storeSnapshot(gateway, services);
           if (response.status >= 400) {
             expect(after).toEqual(before);
@@ -369,6 +371,7 @@ describe('valid-looking purchases through the whole path', () => {
           headers: key === undefined ? {} : { 'idempotency-key': key },
         });
         const answer = await expectOrderlyAnswer(response, [202, 400, 422]);
+        if (response.status === 202) await untilRecorded(gateway, answer.purchase.id);
         const after = await storeSnapshot(gateway, services);
         expect(after.stock).toEqual(before.stock);
         if (response.status === 400) {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
-import type { Interceptor } from '@grpc/grpc-js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createCarrierActivities } from '../../activities/carrier/activities';
 import { createStoreActivities } from '../../activities/store/activities';
 import { createSupplierActivities } from '../../activities/supplier/activities';
+import { purchaseIdFor } from '../../api/purchases/ids';
 import { createPurchaseService, type PurchaseService } from '../../api/purchases/service';
 import type { User } from '../../contracts/auth';
 import type { Purchase, PurchaseRequest } from '../../contracts/purchase';
@@ -182,6 +183,44 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
     expect(await dbs.store.purchase.count({ where: { userId: buyer.id } })).toBe(0);
   });
 
+  it('answers 202 once Temporal holds the start, and knows the purchase before its saga has recorded it', async () => {
+    await product('EARLY-1', 5);
+    const buyer = await newBuyer();
+    const stranger = await newBuyer();
+    const service = serviceWith(env.client);
+    // No orchestrator: the saga cannot run its first task, so no record is written.
+    const [orchestrator] = workers;
+    orchestrator.shutdown();
+    await running[0];
+    try {
+      const accepted = await service.create(buyer, { items: [{ sku: 'EARLY-1', quantity: 2 }], address: lisbon }, 'early-1');
+      expect(accepted).toMatchObject({ status: 'RECEIVED', customerId: buyer.id, totalCents: 2000 });
+      expect(await dbs.store.purchase.count({ where: { userId: buyer.id } })).toBe(0);
+
+      // Read from the saga's start in Temporal: the same purchase as the 202 said, to its owner alone.
+      expect(await service.get(buyer, accepted.id)).toEqual(accepted);
+      await expect(service.get(stranger, accepted.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(await service.get({ ...stranger, role: 'ADMIN' }, accepted.id)).toEqual(accepted);
+      // A retry with the key finds it there too, and another body with that key is refused.
+      expect(await service.create(buyer, { items: [{ sku: 'EARLY-1', quantity: 2 }], address: lisbon }, 'early-1')).toEqual(accepted);
+      await expect(
+        service.create(buyer, { items: [{ sku: 'EARLY-1', quantity: 1 }], address: lisbon }, 'early-1'),
+      ).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_MISMATCH' });
+    } finally {
+      workers[0] = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: taskQueues.purchases,
+        workflowBundle: await workflowBundleFor(require.resolve('../../workflows')),
+        sinks: workflowSinks(),
+        activities: createStoreActivities(dbs.store),
+      });
+      running[0] = workers[0].run();
+    }
+    const done = await outcome(await service.get(buyer, purchaseIdFor(buyer.id, 'early-1')));
+    expect(done.status).toBe('COMPLETED');
+    expect(await dbs.store.purchase.count({ where: { userId: buyer.id } })).toBe(1);
+  });
+
   describe('GET /purchases/:id?wait=', () => {
     it('answers once the purchase is final', async () => {
       await product('WAIT-1', 5);
@@ -231,7 +270,7 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
       let historyReads = 0;
       const counting: Interceptor = (options, nextCall) => {
         if (options.method_definition.path.endsWith('/GetWorkflowExecutionHistory')) historyReads += 1;
-        return nextCall(options);
+        return new InterceptingCall(nextCall(options));
       };
       const connection = await Connection.connect({
         address: env.address,
@@ -241,6 +280,8 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
         const temporal = new Client({ connection, namespace: env.namespace });
         const service = serviceWith(temporal, { ...settings, cancelWindow: '1h' });
         const accepted = await service.create(buyer, { items: [{ sku: 'WAIT-4', quantity: 1 }], address: lisbon });
+        // Once the saga has recorded it, the wait reads Temporal for the long poll alone.
+        while (!(await dbs.store.purchase.findUnique({ where: { id: accepted.id } }))) await new Promise((resolve) => setTimeout(resolve, 50));
         historyReads = 0;
         const waited = await service.get(buyer, accepted.id, { waitMs: 500 });
         expect(['RECEIVED', 'ORDER_REQUESTED', 'RESERVE_DELIVERED']).toContain(waited.status);

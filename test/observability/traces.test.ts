@@ -93,14 +93,14 @@ describe('one purchase is one trace in a real Jaeger', () => {
     const { traceId, clientSpanId } = await purchaseUnderTrace(lisbon, 'COMPLETED');
     const activities = ['recordPurchase', 'reserveStock', 'scheduleDelivery', 'confirmSale', 'dispatchDelivery'];
     const trace = await traceWith(traceId, [
-      'UpdateWithStartWorkflow:purchaseRecorded',
+      'StartWorkflow:purchase',
       'RunWorkflow:purchase',
       ...activities.flatMap((name) => [`StartActivity:${name}`, `RunActivity:${name}`]),
       'prisma:client:db_query',
     ]);
     expect(trace.traceID).toBe(traceId);
     expectOneTree(trace, clientSpanId);
-    expect(servicesOf(trace, 'UpdateWithStartWorkflow:purchaseRecorded')).toEqual(['gateway']);
+    expect(servicesOf(trace, 'StartWorkflow:purchase')).toEqual(['gateway']);
     expect(servicesOf(trace, 'RunWorkflow:purchase')).toEqual(['orchestrator']);
     expect(servicesOf(trace, 'RunActivity:recordPurchase')).toEqual(['orchestrator']);
     expect(servicesOf(trace, 'RunActivity:reserveStock')).toEqual(['supplier']);

@@ -228,7 +228,7 @@ export async function startSystem(
     await waitUntil('the gateway being ready', answers(`${baseUrl}/ready`));
     await waitUntil('the supplier answering', answers(`${urls.supplier}/health`));
     await waitUntil('the carrier answering', answers(`${urls.carrier}/health`));
-    // The gateway answers a new purchase once the saga has written its record: the orchestrator must be polling.
+    // A purchase made now must not wait for the orchestrator to start polling.
     await waitUntil('the orchestrator answering', answers(`${urls.orchestrator}/health`));
   }
 
