@@ -15,8 +15,9 @@ export async function withHeartbeat<R>(everyMs: number, work: () => Promise<R>):
     return work();
   }
   // A local activity has no heartbeats (Core refuses them): it runs inside its workflow task, whose own timeout ends it.
+  // No heartbeat at the start: the heartbeat timeout runs from the attempt's start anyway, and each heartbeat is a write
+  // of the workflow's state on the server, which a short attempt (almost all of them) need not pay for.
   const beat = context.info.isLocal ? undefined : setInterval(() => context.heartbeat(), everyMs);
-  if (beat) context.heartbeat();
   try {
     return await runAbortable(context.cancellationSignal, work);
   } finally {
