@@ -28,9 +28,25 @@ function percentile(figures: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-/** Peak resident memory of some processes, sampled from /proc every 100 ms while a round runs. */
-function sampleRss(pids: Record<string, number | undefined>) {
+/** CPU time (user + system) a process has used so far, in milliseconds, from /proc; undefined once it is gone. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    // Fields 14 and 15 (utime, stime), counted after the command's closing parenthesis.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(')').pop()!.trim().split(/\s+/);
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
+  } catch {
+    return undefined;
+  }
+}
+const clockTicksPerSecond = 100;
+
+/**
+ * Peak resident memory of some processes, sampled from /proc every 100 ms while a round runs, and the CPU time each
+ * used during the round.
+ */
+function sampleProcesses(pids: Record<string, number | undefined>) {
   const peak: Record<string, number> = {};
+  const cpuAtStart = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
   const read = () => {
     for (const [name, pid] of Object.entries(pids)) {
       try {
@@ -45,7 +61,12 @@ function sampleRss(pids: Record<string, number | undefined>) {
   return () => {
     clearInterval(timer);
     read();
-    return peak;
+    const cpu: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(pids)) {
+      const [before, after] = [cpuAtStart[name], cpuMs(pid)];
+      if (before !== undefined && after !== undefined) cpu[name] = after - before;
+    }
+    return { rss: peak, cpu };
   };
 }
 
@@ -59,6 +80,8 @@ interface Round {
   doneP50: number;
   doneP99: number;
   rss: Record<string, number>;
+  /** CPU milliseconds each process used in the round. */
+  cpu: Record<string, number>;
 }
 
 /** Runs `total` jobs, `concurrency` at a time; each reports when it was accepted and resolves when complete. */
@@ -68,7 +91,7 @@ async function round(total: number, concurrency: number, job: (accepted: () => v
   let next = 0;
   let failed = 0;
   let firstError: string | undefined;
-  const stopSampling = sampleRss(pids);
+  const stopSampling = sampleProcesses(pids);
   const began = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -95,7 +118,7 @@ async function round(total: number, concurrency: number, job: (accepted: () => v
     startP99: percentile(startMs, 99),
     doneP50: percentile(doneMs, 50),
     doneP99: percentile(doneMs, 99),
-    rss: stopSampling(),
+    ...stopSampling(),
   };
 }
 
@@ -177,8 +200,10 @@ async function main() {
     await system.client(admin).POST('/products', { body: { sku: 'BENCH-1', name: 'Bench', priceCents: 100, stock: total * levels.length * 2 } });
     const { token } = await system.newUser('bench');
     const buyer = system.client(token);
-    const servicePids = Object.fromEntries(['orchestrator', 'supplier', 'carrier', 'gateway'].map((name) => [name, system.pid(name)]));
-    const barePids = Object.fromEntries(Object.entries(bare).map(([role, child]) => [`bare-${role}`, child.pid]));
+    // Both sides share the Temporal server, and this process as their client.
+    const shared = { temporal: system.pid('temporal'), client: process.pid };
+    const servicePids = { ...Object.fromEntries(['orchestrator', 'supplier', 'carrier', 'gateway'].map((name) => [name, system.pid(name)])), ...shared };
+    const barePids = { ...Object.fromEntries(Object.entries(bare).map(([role, child]) => [`bare-${role}`, child.pid])), ...shared };
 
     const rows: string[] = [];
     const fmt = (n: number) => n.toFixed(0).padStart(6);
@@ -186,6 +211,7 @@ async function main() {
       'side      conc   done/s  failed  start p50  start p99  done p50  done p99  peak RSS MB (per process)',
     );
     const ratios: string[] = [];
+    const cpuRows: string[] = ['side      conc  CPU ms per job (per process)'];
     const best: number[] = [];
     let run = 0;
     for (const concurrency of levels) {
@@ -212,11 +238,18 @@ async function main() {
         if (figures.firstError) console.error(`${side} c=${concurrency}: ${figures.failed} failed; first: ${figures.firstError}`);
       }
       for (const [side, figures] of [['bare', chain], ['purchase', saga]] as const) {
-        const rss = Object.entries(figures.rss).map(([name, mb]) => `${name} ${mb.toFixed(0)}`).join(', ');
+        const rss = Object.entries(figures.rss)
+          .filter(([name]) => !(name in shared))
+          .map(([name, mb]) => `${name} ${mb.toFixed(0)}`)
+          .join(', ');
         rows.push(
           `${side.padEnd(9)} ${String(concurrency).padStart(4)} ${figures.throughput.toFixed(1).padStart(8)} ${String(figures.failed).padStart(7)} ${fmt(figures.startP50)} ms ${fmt(figures.startP99)} ms ` +
             `${fmt(figures.doneP50)} ms ${fmt(figures.doneP99)} ms  ${rss}`,
         );
+      }
+      for (const [side, figures] of [['bare', chain], ['purchase', saga]] as const) {
+        const perJob = Object.entries(figures.cpu).map(([name, ms]) => `${name} ${(ms / total).toFixed(0)}`).join(', ');
+        cpuRows.push(`${side.padEnd(9)} ${String(concurrency).padStart(4)}  ${perJob}`);
       }
       ratios.push(
         `c=${concurrency}: throughput ${(saga.throughput / chain.throughput).toFixed(2)}× bare, ` +
@@ -226,6 +259,7 @@ async function main() {
     }
     console.log(`\n${total} per side per level; ${os.cpus().length} cores; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log(rows.join('\n'));
+    console.log(cpuRows.join('\n'));
     console.log(ratios.join('\n'));
     const top = levels.indexOf(Math.max(...levels));
     if (levels.length > 1) {
