@@ -17,7 +17,7 @@ import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
 import type { Purchase } from '../client';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
-import { startSystem, type RunningSystem } from '../test/support/system';
+import { startSystem, type RunningSystem } from '../harness/system';
 import { bareQueues } from './bare-chain/workflow';
 
 const address = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
@@ -196,8 +196,7 @@ async function main() {
         (child) => new Promise<void>((resolve) => child.stdout!.on('data', (chunk) => String(chunk).includes('polling') && resolve())),
       ),
     );
-    const admin = await system.adminToken();
-    await system.client(admin).POST('/products', { body: { sku: 'BENCH-1', name: 'Bench', priceCents: 100, stock: total * levels.length * 2 } });
+    await system.stockedProduct('BENCH-1', total * levels.length * 2, 100);
     const { token } = await system.newUser('bench');
     const buyer = system.client(token);
     // Both sides share the Temporal server, and this process as their client.

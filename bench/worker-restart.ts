@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
-import { startSystem, type RunningSystem } from '../test/support/system';
+import { startSystem, type RunningSystem } from '../harness/system';
 import { workflowsBuildDir } from '../workers/workflow-bundle';
 
 /** CPU seconds (user and system, all threads) a process has used so far, from /proc. */

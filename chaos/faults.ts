@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../config';
 import type { DatabaseName } from '../prisma/databases';
-import { freePort, type RunningSystem, type ServiceName } from '../test/support/system';
+import { freePort, type RunningSystem, type ServiceName } from '../harness/system';
 import type { RoundRobinProxy, TcpProxy } from './tcp-proxy';
 
 export interface InjectedFault {

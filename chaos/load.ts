@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { createGatewayClient } from '../client';
 import { cancelSignal, purchaseWorkflowId } from '../contracts/temporal';
-import type { RunningSystem } from '../test/support/system';
+import type { RunningSystem } from '../harness/system';
 
 /** What a planned purchase should end as when only infrastructure faults happen. */
 export type PurchaseKind = 'complete' | 'refuse' | 'cancel';

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { finalPurchaseStatuses } from '../contracts/purchase';
 import { connectCarrier, connectStore, connectSupplier } from '../prisma/clients';
 import type { DatabaseName } from '../prisma/databases';
-import { startSystem, type RunningSystem, type ServiceName } from '../test/support/system';
+import { startSystem, type RunningSystem, type ServiceName } from '../harness/system';
 import { createFaultInjector, databaseUrl, type Fault, type InjectedFault } from './faults';
 import { checkInvariants, type InvariantResult } from './invariants';
 import { planPurchases, sendPurchases, type PlannedPurchase } from './load';
@@ -112,13 +112,7 @@ async function readRetried<T>(read: () => Promise<T>): Promise<T> {
 
 /** Products and buyers of this run's own, so a run may share databases with earlier ones. */
 async function setUp(system: RunningSystem, skus: string[]) {
-  const admin = await system.adminToken();
-  for (const sku of skus) {
-    const answer = await system.client(admin).POST('/products', {
-      body: { sku, name: `Chaos ${sku}`, priceCents: 500, stock: stockPerSku },
-    });
-    if (answer.response.status !== 201) throw new Error(`could not create ${sku}: ${answer.response.status}`);
-  }
+  for (const sku of skus) await system.stockedProduct(sku, stockPerSku);
   const buyers = await Promise.all(Array.from({ length: 4 }, () => system.newUser('chaos')));
   return { tokens: buyers.map((buyer) => buyer.token), buyerIds: buyers.map((buyer) => buyer.user.id) };
 }

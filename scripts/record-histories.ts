@@ -12,7 +12,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { projectRoot } from '../config';
 import { cancelSignal, confirmSignal, purchaseWorkflowId } from '../contracts/temporal';
 import { connectSupplier } from '../prisma/clients';
-import { startSystem, freePort, type RunningSystem } from '../test/support/system';
+import { startSystem, freePort, type RunningSystem } from '../harness/system';
 import { ensureTemporalCli } from './temporal-cli';
 
 export const historiesDir = path.join(projectRoot, 'test', 'fixtures', 'histories');

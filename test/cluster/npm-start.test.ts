@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { portAnswers } from '../../scripts/temporal-dev-server';
 import { startNpmStart } from '../support/npm-start';
-import { freePort } from '../support/system';
+import { freePort } from '../../harness/system';
 
 describe('npm start with TEMPORAL_ADDRESS set', () => {
   it('starts no dev server of its own and says what it waits for', async () => {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { freePort, startSystem, type RunningSystem } from '../support/system';
+import { freePort, startSystem, type RunningSystem } from '../../harness/system';
 import { startTemporalCluster, type TemporalCluster } from '../support/temporal-cluster';
 
 const run = promisify(execFile);

@@ -110,7 +110,7 @@ describe('discovery on a real Consul agent', () => {
   }, 60_000);
 
   it('registers once an agent that was away at start-up answers, and again after the agent restarts empty', async () => {
-    const [port] = await Promise.all([import('../support/system').then((m) => m.freePort())]);
+    const [port] = await Promise.all([import('../../harness/system').then((m) => m.freePort())]);
     const address = `127.0.0.1:${port}`;
     const passing = async () => {
       const answer = await fetch(`http://${address}/v1/health/service/carrier?passing=true`).catch(() => undefined);

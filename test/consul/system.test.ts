@@ -9,7 +9,7 @@ import { projectRoot } from '../../config';
 import { putSetting, startConsulAgent, type ConsulAgent } from '../support/consul-agent';
 import { createEmptyDatabase } from '../support/engines';
 import { sumOf } from '../support/prometheus-text';
-import { freePort, startSystem, type RunningSystem } from '../support/system';
+import { freePort, startSystem, type RunningSystem } from '../../harness/system';
 
 /**
  * The whole system on a real Consul agent: every process registers, the gateway spreads over two supplier and two

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../config';
-import { startSystem, type RunningSystem } from '../support/system';
+import { startSystem, type RunningSystem } from '../../harness/system';
 
 const run = promisify(execFile);
 

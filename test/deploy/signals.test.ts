@@ -1,4 +1,4 @@
-import { startSystem, type RunningSystem } from '../support/system';
+import { startSystem, type RunningSystem } from '../../harness/system';
 
 /**
  * The image and the chart stop a process with SIGTERM straight to Node (exec form, no shell or npm in between). Each

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { createSystemDatabases } from '../support/databases';
 import { describeEachEngine } from '../support/engines';
 import type { PurchaseRequest } from '../../client';
-import { startSystem, type RunningSystem } from '../support/system';
+import { startSystem, type RunningSystem } from '../../harness/system';
 
 const run = promisify(execFile);
 

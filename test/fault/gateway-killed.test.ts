@@ -4,7 +4,7 @@ import { purchaseWorkflowId } from '../../contracts/temporal';
 import { connectStore } from '../../prisma/clients';
 import { databaseUrl } from '../../chaos/faults';
 import { startTcpProxy, type TcpProxy } from '../../chaos/tcp-proxy';
-import { startSystem, type RunningSystem } from '../support/system';
+import { startSystem, type RunningSystem } from '../../harness/system';
 
 jest.setTimeout(300_000);
 
@@ -30,11 +30,7 @@ describe('a gateway killed between the steps of POST /purchases', () => {
   });
 
   it('leaves one purchase, which the retry with the same key returns and which completes, stock exact', async () => {
-    const admin = await system.adminToken();
-    const created = await system.client(admin).POST('/products', {
-      body: { sku: 'KILLED-1', name: 'Killed', priceCents: 500, stock: 5 },
-    });
-    expect(created.response.status).toBe(201);
+    await system.stockedProduct('KILLED-1', 5);
     const buyer = await system.newUser();
     const key = 'killed-mid-post';
     const request = {

@@ -1,5 +1,5 @@
 import { holdSqliteFile } from '../../chaos/faults';
-import { startSystem, type RunningSystem } from '../support/system';
+import { startSystem, type RunningSystem } from '../../harness/system';
 
 jest.setTimeout(300_000);
 
@@ -23,11 +23,7 @@ describe('SQLite files held under an exclusive lock by another process', () => {
   });
 
   it('keeps every process answering /health promptly, and the purchase completes once the lock is gone', async () => {
-    const admin = await system.adminToken();
-    const created = await system.client(admin).POST('/products', {
-      body: { sku: 'LOCKED-1', name: 'Locked', priceCents: 500, stock: 5 },
-    });
-    expect(created.response.status).toBe(201);
+    await system.stockedProduct('LOCKED-1', 5);
     const buyer = await system.newUser();
 
     // The owners' files first, so the saga's first steps meet the lock; the store's a moment later.

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { consulTargets, syncConsulTargets } from '../../observability/consul-targets';
 import { ensureTool } from '../../scripts/tools';
-import { freePort } from '../support/system';
+import { freePort } from '../../harness/system';
 
 /** A real Consul dev agent on free ports, with instances registered as the services register themselves. */
 describe("Prometheus' targets from Consul's catalog", () => {

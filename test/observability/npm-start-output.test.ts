@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTemporalDevServer, waitForPort } from '../../scripts/temporal-dev-server';
 import { startNpmStart, type NpmStart } from '../support/npm-start';
-import { freePort } from '../support/system';
+import { freePort } from '../../harness/system';
 
 /** A free port whose neighbour below is free too (Jaeger's gRPC port sits just below its HTTP one). */
 async function freePortPair(): Promise<number> {

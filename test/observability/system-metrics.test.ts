@@ -4,7 +4,7 @@ import path from 'node:path';
 import { projectRoot } from '../../config';
 import { startPrometheus } from '../../scripts/prometheus';
 import { sample, sumOf } from '../support/prometheus-text';
-import { freePort, startSystem, type RunningSystem } from '../support/system';
+import { freePort, startSystem, type RunningSystem } from '../../harness/system';
 
 const lisbon = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
 const toronto = { ...lisbon, city: 'Toronto', postalCode: 'M5V 2T6', country: 'CA' };
@@ -20,12 +20,7 @@ const metricsOf = async (url: string) => {
 
 beforeAll(async () => {
   system = await startSystem({ env: { LOG_LEVEL: 'info' } });
-  const admin = await system.adminToken();
-  const created = await system.api('POST', '/products', {
-    token: admin,
-    body: { sku: 'OBS-1', name: 'Observed', priceCents: 1000, stock: 10 },
-  });
-  expect(created.status).toBe(201);
+  await system.stockedProduct('OBS-1', 10, 1000);
   const buyer = await system.newUser();
   // Two complete, one is refused before anything is reserved, one is compensated (the carrier does not serve Canada).
   const orders = [

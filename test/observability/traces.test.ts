@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestJaeger, type JaegerTrace, type RunningJaeger } from '../support/jaeger';
-import { startSystem, type RunningSystem } from '../support/system';
+import { startSystem, type RunningSystem } from '../../harness/system';
 
 const lisbon = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
 const toronto = { ...lisbon, city: 'Toronto', postalCode: 'M5V 2T6', country: 'CA' };
@@ -19,12 +19,7 @@ beforeAll(async () => {
   system = await startSystem({
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: '200', LOG_LEVEL: 'info' },
   });
-  const admin = await system.adminToken();
-  const created = await system.api('POST', '/products', {
-    token: admin,
-    body: { sku: 'TRACE-1', name: 'Traced', priceCents: 1000, stock: 10 },
-  });
-  expect(created.status).toBe(201);
+  await system.stockedProduct('TRACE-1', 10, 1000);
   buyer = await system.newUser();
 }, 240_000);
 

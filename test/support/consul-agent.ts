@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureTool } from '../../scripts/tools';
-import { freePort } from './system';
+import { freePort } from '../../harness/system';
 
 /**
  * A real Consul agent: one server that elects itself, every port free so that agents of parallel tests never clash,

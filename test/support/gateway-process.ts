@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../config';
 import { connectStore } from '../../prisma/clients';
-import { freePort } from './system';
+import { freePort } from '../../harness/system';
 
 /** The gateway as a real process, Temporal away (it serves its database routes all the same). */
 export async function startGatewayProcess(env: Record<string, string>) {

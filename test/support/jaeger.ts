@@ -1,5 +1,5 @@
 import { startJaeger } from '../../scripts/jaeger';
-import { freePort } from './system';
+import { freePort } from '../../harness/system';
 
 export interface JaegerSpan {
   traceID: string;

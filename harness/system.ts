@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createGatewayClient, type Purchase } from '../../client';
-import { projectRoot } from '../../config';
-import { freePort } from '../../net/ports';
-import { startTemporalDevServer, waitForPort } from '../../scripts/temporal-dev-server';
+import { createGatewayClient, type Purchase } from '../client';
+import { projectRoot } from '../config';
+import { freePort } from '../net/ports';
+import { startTemporalDevServer, waitForPort } from '../scripts/temporal-dev-server';
 
 // The service runs in this one process (tsx as a loader, not its CLI, which would wrap it in a second one): a signal
 // or a kill -9 reaches the service itself.
@@ -207,6 +207,13 @@ export async function startSystem(
     return last!;
   }
 
+  /** Puts a product in the catalog with `stock` units at the supplier, as ADMIN; throws unless it is created. */
+  async function stockedProduct(sku: string, stock: number, priceCents = 500) {
+    const created = await client(await adminToken()).POST('/products', { body: { sku, name: `Product ${sku}`, priceCents, stock } });
+    if (created.response.status !== 201) throw new Error(`POST /products ${sku} answered ${created.response.status}`);
+    return created.data!.product;
+  }
+
   /** Orders `items` (one SKU-2 by default) to a fixed address; answers the new purchase's id, or throws unless 202. */
   async function placePurchase(token: string, items: { sku: string; quantity: number }[] = [{ sku: 'SKU-2', quantity: 1 }]) {
     const created = await api('POST', '/purchases', {
@@ -255,6 +262,7 @@ export async function startSystem(
     client,
     newUser,
     adminToken,
+    stockedProduct,
     waitUntil,
     waitForPurchase,
     placePurchase,
