@@ -174,41 +174,53 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
    * up, or when the caller goes away. The saga writes its final record before it ends, so the record read after is
    * final. Should Temporal not answer, the wait falls back to re-reading the record until the time is up.
    */
-  const untilSagaEnds = async ({ id, workflowId }: Purchase, waitMs: number, signal?: AbortSignal) => {
+  const untilSagaEnds = async (purchaseId: string, waitMs: number, signal?: AbortSignal): Promise<'ended' | 'not-found' | 'waited'> => {
     const deadline = Date.now() + waitMs;
     const stop = signal ? AbortSignal.any([signal, AbortSignal.timeout(waitMs)]) : AbortSignal.timeout(waitMs);
-    const stopped = new Promise<'stopped'>((resolve) => stop.addEventListener('abort', () => resolve('stopped'), { once: true }));
+    const stopped = new Promise<'waited'>((resolve) => stop.addEventListener('abort', () => resolve('waited'), { once: true }));
     // The abort ends the long poll when the wait is up. Its gRPC deadline lies beyond that, by more than the server
     // keeps back for itself: a poll due to end sooner is answered at once, empty, and the client would ask again and
     // again. The deadline still bounds the client's retries (which back off without looking at the signal) when
     // Temporal cannot be reached.
     const ended = temporal
       .withDeadline(deadline + longPollGraceMs, () =>
-        temporal.withAbortSignal(stop, () => temporal.workflow.getHandle(workflowId).result()),
+        temporal.withAbortSignal(stop, () => temporal.workflow.getHandle(purchaseWorkflowId(purchaseId)).result()),
       )
       .then(
-      () => 'ended' as const,
-      // Ended badly (terminated, timed out), or Temporal could not be asked: the record says the rest.
-      () => 'unknown' as const,
-    );
-    if ((await Promise.race([ended, stopped])) !== 'unknown') return;
+        () => 'ended' as const,
+        // Ended badly (terminated, timed out), or Temporal could not be asked: the record says the rest.
+        (error) => (error instanceof WorkflowNotFoundError ? ('not-found' as const) : ('unknown' as const)),
+      );
+    const outcome = await Promise.race([ended, stopped]);
+    if (outcome !== 'unknown') return outcome;
     for (;;) {
-      if (stop.aborted || Date.now() >= deadline) return;
-      const row = await store.purchase.findUnique({ where: { id }, select: { status: true } });
-      if (!row || isFinal(row.status as PurchaseStatus)) return;
+      if (stop.aborted || Date.now() >= deadline) return 'waited';
+      const row = await store.purchase.findUnique({ where: { id: purchaseId }, select: { status: true } });
+      if (!row || isFinal(row.status as PurchaseStatus)) return 'waited';
       await new Promise((resolve) => setTimeout(resolve, Math.min(waitPollMs, Math.max(0, deadline - Date.now()))));
     }
   };
 
+  const visibleTo = (user: User, purchase: Purchase | undefined): purchase is Purchase =>
+    purchase !== undefined && (purchase.customerId === user.id || user.role === 'ADMIN');
+  // Someone else's purchase is answered like a missing one: its existence is not the caller's business.
+  const notFound = (purchaseId: string) => new CodedError('NOT_FOUND', `No purchase ${purchaseId}`);
+  /** Only ids that can be the caller's are asked about in Temporal (api/purchases/ids.ts). */
+  const mayAskTemporal = (user: User, purchaseId: string) => user.role === 'ADMIN' || mayBelongTo(purchaseId, user.id);
+
   /** The record, or while the saga has not written it yet, what Temporal holds; 404 for anyone else's purchase. */
   const findVisible = async (user: User, purchaseId: string): Promise<Purchase> => {
     const row = await store.purchase.findUnique({ where: { id: purchaseId } });
-    const askTemporal = user.role === 'ADMIN' || mayBelongTo(purchaseId, user.id);
-    const purchase = row ? purchaseFromRow(row) : askTemporal ? await startedPurchase(purchaseId) : undefined;
-    // Someone else's purchase is answered like a missing one: its existence is not the caller's business.
-    if (!purchase || (purchase.customerId !== user.id && user.role !== 'ADMIN')) {
-      throw new CodedError('NOT_FOUND', `No purchase ${purchaseId}`);
-    }
+    const purchase = row ? purchaseFromRow(row) : mayAskTemporal(user, purchaseId) ? await startedPurchase(purchaseId) : undefined;
+    if (!visibleTo(user, purchase)) throw notFound(purchaseId);
+    return purchase;
+  };
+
+  /** The record after a wait; while there is none yet, the saga's start in Temporal. */
+  const afterWait = async (user: User, purchaseId: string, before?: Purchase): Promise<Purchase> => {
+    const row = await store.purchase.findUnique({ where: { id: purchaseId } });
+    const purchase = row ? purchaseFromRow(row) : (before ?? (await startedPurchase(purchaseId)));
+    if (!visibleTo(user, purchase)) throw notFound(purchaseId);
     return purchase;
   };
 
@@ -248,11 +260,21 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
     },
 
     async get(user, purchaseId, options = {}) {
-      const purchase = await findVisible(user, purchaseId);
-      if (!options.waitMs || isFinal(purchase.status)) return purchase;
-      await untilSagaEnds(purchase, options.waitMs, options.signal);
+      const { waitMs, signal } = options;
       const row = await store.purchase.findUnique({ where: { id: purchaseId } });
-      return row ? purchaseFromRow(row) : purchase;
+      if (row) {
+        const purchase = purchaseFromRow(row);
+        if (!visibleTo(user, purchase)) throw notFound(purchaseId);
+        if (!waitMs || isFinal(purchase.status)) return purchase;
+        await untilSagaEnds(purchaseId, waitMs, signal);
+        return afterWait(user, purchaseId, purchase);
+      }
+      if (!waitMs) return findVisible(user, purchaseId);
+      if (!mayAskTemporal(user, purchaseId)) throw notFound(purchaseId);
+      // No record yet (a GET right after the 202): wait for the saga itself, then read the record it has written by
+      // then, which says whose purchase it is. Temporal's copy is read only if there is still none.
+      if ((await untilSagaEnds(purchaseId, waitMs, signal)) === 'not-found') throw notFound(purchaseId);
+      return afterWait(user, purchaseId);
     },
 
     async cancel(user, purchaseId, reason) {

@@ -6,7 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { createCarrierActivities } from '../../activities/carrier/activities';
 import { createStoreActivities } from '../../activities/store/activities';
 import { createSupplierActivities } from '../../activities/supplier/activities';
-import { purchaseIdFor } from '../../api/purchases/ids';
+import { newPurchaseId, purchaseIdFor } from '../../api/purchases/ids';
 import { createPurchaseService, type PurchaseService } from '../../api/purchases/service';
 import type { User } from '../../contracts/auth';
 import type { Purchase, PurchaseRequest } from '../../contracts/purchase';
@@ -90,6 +90,23 @@ async function startWorkers(engine: Engine) {
   running = workers.map((worker) => worker.run());
 }
 
+/** The orchestrator's worker (the first), stopped or started again on its own. */
+async function stopOrchestrator() {
+  workers[0].shutdown();
+  await running[0];
+}
+async function startOrchestrator() {
+  if (workers[0].getState() === 'RUNNING') return;
+  workers[0] = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: taskQueues.purchases,
+    workflowBundle: await workflowBundleFor(require.resolve('../../workflows')),
+    sinks: workflowSinks(),
+    activities: createStoreActivities(dbs.store),
+  });
+  running[0] = workers[0].run();
+}
+
 async function stopWorkers() {
   workers.forEach((worker) => worker.shutdown());
   await Promise.allSettled(running);
@@ -109,6 +126,22 @@ async function newBuyer(): Promise<User> {
 async function product(sku: string, available: number) {
   await dbs.store.product.create({ data: { id: randomUUID(), sku, name: sku, priceCents: 1000 } });
   await dbs.supplier.inventory.create({ data: { sku, available, reserved: 0 } });
+}
+
+/** A client of its own whose history reads (long polls and start-event reads) are counted on the wire. */
+async function historyReadCounting() {
+  const counted = { reads: 0, client: undefined as unknown as Client, close: () => connection.close() };
+  const counting: Interceptor = (options, nextCall) => {
+    if (options.method_definition.path.endsWith('/GetWorkflowExecutionHistory')) counted.reads += 1;
+    return new InterceptingCall(nextCall(options));
+  };
+  // Inside Temporal's retry interceptor, so that each attempt on the wire counts.
+  const connection = await Connection.connect({
+    address: env.address,
+    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions()), counting],
+  });
+  counted.client = new Client({ connection, namespace: env.namespace });
+  return counted;
 }
 
 async function outcome(purchase: Purchase): Promise<Purchase> {
@@ -189,9 +222,7 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
     const stranger = await newBuyer();
     const service = serviceWith(env.client);
     // No orchestrator: the saga cannot run its first task, so no record is written.
-    const [orchestrator] = workers;
-    orchestrator.shutdown();
-    await running[0];
+    await stopOrchestrator();
     try {
       const accepted = await service.create(buyer, { items: [{ sku: 'EARLY-1', quantity: 2 }], address: lisbon }, 'early-1');
       expect(accepted).toMatchObject({ status: 'RECEIVED', customerId: buyer.id, totalCents: 2000 });
@@ -206,19 +237,39 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
       await expect(
         service.create(buyer, { items: [{ sku: 'EARLY-1', quantity: 1 }], address: lisbon }, 'early-1'),
       ).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_MISMATCH' });
+
+      // A wait on it answers what Temporal holds when the time is up; on an id Temporal does not know, at once.
+      expect(await service.get(buyer, accepted.id, { waitMs: 300 })).toEqual(accepted);
+      await expect(service.get(stranger, accepted.id, { waitMs: 10_000 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      const asked = Date.now();
+      await expect(service.get(buyer, newPurchaseId(buyer.id), { waitMs: 10_000 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(Date.now() - asked).toBeLessThan(5_000);
     } finally {
-      workers[0] = await Worker.create({
-        connection: env.nativeConnection,
-        taskQueue: taskQueues.purchases,
-        workflowBundle: await workflowBundleFor(require.resolve('../../workflows')),
-        sinks: workflowSinks(),
-        activities: createStoreActivities(dbs.store),
-      });
-      running[0] = workers[0].run();
+      await startOrchestrator();
     }
     const done = await outcome(await service.get(buyer, purchaseIdFor(buyer.id, 'early-1')));
     expect(done.status).toBe('COMPLETED');
     expect(await dbs.store.purchase.count({ where: { userId: buyer.id } })).toBe(1);
+  });
+
+  it('waits right after the 202 on the saga alone: one long poll, then the record the saga wrote', async () => {
+    await product('EARLY-2', 5);
+    const buyer = await newBuyer();
+    const counted = await historyReadCounting();
+    await stopOrchestrator();
+    try {
+      const service = serviceWith(counted.client);
+      const accepted = await service.create(buyer, { items: [{ sku: 'EARLY-2', quantity: 1 }], address: lisbon });
+      counted.reads = 0;
+      const waiting = service.get(buyer, accepted.id, { waitMs: 30_000 });
+      await startOrchestrator();
+      expect((await waiting).status).toBe('COMPLETED');
+      // No read of the start event: the record, there by the time the saga ended, says whose purchase it is.
+      expect(counted.reads).toBe(1);
+    } finally {
+      await startOrchestrator();
+      await counted.close();
+    }
   });
 
   describe('GET /purchases/:id?wait=', () => {
@@ -266,33 +317,24 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
     it('makes one long poll for a short wait, not a call after call as the wait ends', async () => {
       await product('WAIT-4', 5);
       const buyer = await newBuyer();
-      // Counts the history reads on the wire, beside the client's own retries.
-      let historyReads = 0;
-      const counting: Interceptor = (options, nextCall) => {
-        if (options.method_definition.path.endsWith('/GetWorkflowExecutionHistory')) historyReads += 1;
-        return new InterceptingCall(nextCall(options));
-      };
-      const connection = await Connection.connect({
-        address: env.address,
-        interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions()), counting],
-      });
+      const counted = await historyReadCounting();
       try {
-        const temporal = new Client({ connection, namespace: env.namespace });
+        const temporal = counted.client;
         const service = serviceWith(temporal, { ...settings, cancelWindow: '1h' });
         const accepted = await service.create(buyer, { items: [{ sku: 'WAIT-4', quantity: 1 }], address: lisbon });
         // Once the saga has recorded it, the wait reads Temporal for the long poll alone.
         while (!(await dbs.store.purchase.findUnique({ where: { id: accepted.id } }))) await new Promise((resolve) => setTimeout(resolve, 50));
-        historyReads = 0;
+        counted.reads = 0;
         const waited = await service.get(buyer, accepted.id, { waitMs: 500 });
         expect(['RECEIVED', 'ORDER_REQUESTED', 'RESERVE_DELIVERED']).toContain(waited.status);
         // A long poll whose gRPC deadline is the wait's own end is answered at once, empty, by the server, again and
         // again until the deadline: a spin of calls, any of which may meet a retryable error and outlive the wait.
-        expect(historyReads).toBeLessThanOrEqual(1);
+        expect(counted.reads).toBeLessThanOrEqual(1);
         const handle = env.client.workflow.getHandle(accepted.workflowId);
         await handle.signal(cancelSignal, { reason: 'test over' });
         expect((await handle.result()).status).toBe('CANCELLED');
       } finally {
-        await connection.close();
+        await counted.close();
       }
     });
 
