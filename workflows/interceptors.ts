@@ -9,6 +9,7 @@ import {
   OpenTelemetryInternalsInterceptor,
   OpenTelemetryOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/workflow';
+import { defaultPayloadConverter, type Headers } from '@temporalio/common';
 import type {
   WorkflowInboundCallsInterceptor,
   WorkflowInterceptorsFactory,
@@ -16,10 +17,43 @@ import type {
 } from '@temporalio/workflow';
 import { readRequestContext, withRequestContext, type RequestContext } from '../contracts/request-context';
 
+/** Where Temporal's OpenTelemetry interceptors carry the trace context in headers. */
+const traceHeader = '_tracer-data';
+
+/**
+ * False when the start carried a trace context that is not sampled (a gateway that exports no spans): nothing of this
+ * run would be recorded, so Temporal's OpenTelemetry interceptors, a good part of the workflow's CPU, need not run.
+ * A start with no trace context at all (the CLI, another client) keeps them, and starts a trace of its own.
+ */
+export function traced(headers: Headers): boolean {
+  const payload = headers[traceHeader];
+  if (!payload) return true;
+  try {
+    const { traceparent } = defaultPayloadConverter.fromPayload<{ traceparent?: string }>(payload);
+    const flags = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-([\da-f]{2})$/.exec(traceparent ?? '')?.[1];
+    return flags === undefined || (parseInt(flags, 16) & 1) === 1;
+  } catch {
+    return true;
+  }
+}
+
+/** The interceptor's methods, each passed straight on to `next` while `active()` is false. */
+function whileActive<T extends object>(interceptor: T, active: () => boolean): T {
+  return new Proxy(interceptor, {
+    get(target, property, receiver) {
+      const method = Reflect.get(target, property, receiver);
+      if (typeof method !== 'function') return method;
+      return (input: unknown, next: (input: unknown) => unknown) => (active() ? method.call(target, input, next) : next(input));
+    },
+  });
+}
+
 export const interceptors: WorkflowInterceptorsFactory = () => {
   // One per workflow run: the factory is called for each.
   let context: RequestContext = {};
   let purchaseId: string | undefined;
+  // Decided by the start's headers; the start is the first thing a run handles.
+  let tracing = true;
 
   const inbound: WorkflowInboundCallsInterceptor = {
     execute(input, next) {
@@ -42,10 +76,19 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
     },
   };
 
+  const decideTracing: WorkflowInboundCallsInterceptor = {
+    execute(input, next) {
+      tracing = traced(input.headers);
+      return next(input);
+    },
+  };
+  const whileTracing = () => tracing;
+
   return {
-    // Temporal's first, so its span is the parent of what ours does.
-    inbound: [new OpenTelemetryInboundInterceptor(), inbound],
-    outbound: [new OpenTelemetryOutboundInterceptor(), outbound],
+    // Temporal's first (after the decision), so its span is the parent of what ours does.
+    inbound: [decideTracing, whileActive(new OpenTelemetryInboundInterceptor(), whileTracing), inbound],
+    outbound: [whileActive(new OpenTelemetryOutboundInterceptor(), whileTracing), outbound],
+    // Always: it releases the run's context manager when the run leaves the cache.
     internals: [new OpenTelemetryInternalsInterceptor()],
   };
 };
