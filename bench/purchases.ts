@@ -9,7 +9,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +18,7 @@ import type { Purchase } from '../client';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { startSystem, type RunningSystem } from '../harness/system';
 import { bareQueues } from './bare-chain/workflow';
+import { cpuSeconds, rssMb } from './proc';
 
 const address = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
 const finished: Purchase['status'][] = ['COMPLETED', 'FAILED', 'CANCELLED'];
@@ -28,33 +28,17 @@ function percentile(figures: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-/** CPU time (user + system) a process has used so far, in milliseconds, from /proc; undefined once it is gone. */
-function cpuMs(pid: number | undefined): number | undefined {
-  try {
-    // Fields 14 and 15 (utime, stime), counted after the command's closing parenthesis.
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(')').pop()!.trim().split(/\s+/);
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
-  } catch {
-    return undefined;
-  }
-}
-const clockTicksPerSecond = 100;
-
 /**
  * Peak resident memory of some processes, sampled from /proc every 100 ms while a round runs, and the CPU time each
  * used during the round.
  */
 function sampleProcesses(pids: Record<string, number | undefined>) {
   const peak: Record<string, number> = {};
-  const cpuAtStart = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
+  const cpuAtStart = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
   const read = () => {
     for (const [name, pid] of Object.entries(pids)) {
-      try {
-        const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-        peak[name] = Math.max(peak[name] ?? 0, kb / 1024);
-      } catch {
-        // the process is gone or /proc is not there: no figure
-      }
+      const mb = rssMb(pid);
+      if (mb !== undefined) peak[name] = Math.max(peak[name] ?? 0, mb);
     }
   };
   const timer = setInterval(read, 100);
@@ -63,8 +47,8 @@ function sampleProcesses(pids: Record<string, number | undefined>) {
     read();
     const cpu: Record<string, number> = {};
     for (const [name, pid] of Object.entries(pids)) {
-      const [before, after] = [cpuAtStart[name], cpuMs(pid)];
-      if (before !== undefined && after !== undefined) cpu[name] = after - before;
+      const [before, after] = [cpuAtStart[name], cpuSeconds(pid)];
+      if (before !== undefined && after !== undefined) cpu[name] = (after - before) * 1000;
     }
     return { rss: peak, cpu };
   };

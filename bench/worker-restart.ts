@@ -11,12 +11,7 @@ import { parseArgs } from 'node:util';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { startSystem, type RunningSystem } from '../harness/system';
 import { workflowsBuildDir } from '../workers/workflow-bundle';
-
-/** CPU seconds (user and system, all threads) a process has used so far, from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+import { cpuSeconds } from './proc';
 
 async function timeStart(system: RunningSystem, attempt: number): Promise<{ wallMs: number; cpuS: number }> {
   await system.stopProcess(`orchestrator-${attempt - 1}`);
@@ -30,7 +25,7 @@ async function timeStart(system: RunningSystem, attempt: number): Promise<{ wall
     `${instance} polling`,
     async () => {
       const polling = system.logs.slice(seen).some((line) => line.startsWith(`[${instance}]`) && line.includes('"Worker polling"'));
-      if (polling) cpuS = cpuSeconds(system.pid(instance));
+      if (polling) cpuS = cpuSeconds(system.pid(instance)) ?? NaN;
       return polling;
     },
     60_000,
