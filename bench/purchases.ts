@@ -7,16 +7,15 @@
  * RSS, and the purchase's ratios to the bare chain. Then it loads the read path (GET /products, GET /purchases) with
  * autocannon.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
 import type { Purchase } from '../client';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { startSystem, type RunningSystem } from '../harness/system';
+import { startBareWorkers } from './bare-chain/start';
 import { bareQueues } from './bare-chain/workflow';
 import { cpuSeconds, rssMb } from './proc';
 
@@ -139,19 +138,6 @@ async function placeOrder(buyer: ReturnType<RunningSystem['client']>) {
 }
 let retriedPosts = 0;
 
-function startBareWorkers(system: RunningSystem): Record<string, ChildProcess> {
-  const entry = path.join(__dirname, 'bare-chain', 'worker.ts');
-  return Object.fromEntries(
-    (Object.keys(bareQueues) as (keyof typeof bareQueues)[]).map((role) => [
-      role,
-      spawn(process.execPath, ['--import', 'tsx', entry, role], {
-        env: { ...process.env, TEMPORAL_ADDRESS: system.temporalAddress },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      }),
-    ]),
-  );
-}
-
 async function readLoad(url: string, token: string, seconds: number) {
   const result = await autocannon({ url, connections: 20, duration: seconds, headers: { authorization: `Bearer ${token}` } });
   const { latency, requests, non2xx } = result;
@@ -171,15 +157,10 @@ async function main() {
   const levels = values.concurrency.split(',').map(Number);
   process.env.TEMPORAL_CLI = await ensureTemporalCli();
   const system = await startSystem({ env: { PURCHASE_CANCEL_WINDOW: '0s', LOG_LEVEL: 'warn' } });
-  const bare = startBareWorkers(system);
+  const bare = await startBareWorkers(system.temporalAddress);
   const connection = await Connection.connect({ address: system.temporalAddress });
   const client = new Client({ connection });
   try {
-    await Promise.all(
-      Object.values(bare).map(
-        (child) => new Promise<void>((resolve) => child.stdout!.on('data', (chunk) => String(chunk).includes('polling') && resolve())),
-      ),
-    );
     await system.stockedProduct('BENCH-1', total * levels.length * 2, 100);
     const { token } = await system.newUser('bench');
     const buyer = system.client(token);

@@ -37,14 +37,16 @@ export async function startSystem(
     entries?: Partial<Record<ServiceName, string>>;
     /** Run against the Temporal server that `env` names (TEMPORAL_ADDRESS, TLS…) instead of a dev server of its own. */
     externalTemporal?: boolean;
+    /** Have the dev server serve its own metrics, at `urls.temporalMetrics`. */
+    temporalMetrics?: boolean;
     /** Run the entry points from another copy of the project (a production build) instead of this one. */
     root?: string;
   } = {},
 ) {
   const options = systemOptions;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'purchase-system-'));
-  const [temporalPort, uiPort, gatewayPort, supplierPort, carrierPort, orchestratorPort] = await Promise.all(
-    Array.from({ length: 6 }, freePort),
+  const [temporalPort, uiPort, gatewayPort, supplierPort, carrierPort, orchestratorPort, temporalMetricsPort] = await Promise.all(
+    Array.from({ length: 7 }, freePort),
   );
   const temporalAddress = `127.0.0.1:${temporalPort}`;
   const admin = { email: 'admin@example.com', password: 'admin-password-1' };
@@ -92,6 +94,7 @@ export async function startSystem(
       dbFile: path.join(dataDir, 'temporal.db'),
       logLevel: 'error',
       pipeOutput: true,
+      ...(options.temporalMetrics ? { metricsPort: temporalMetricsPort } : {}),
     });
     remember('temporal', temporal);
     await waitForPort('127.0.0.1', temporalPort).catch((error) => {
@@ -124,6 +127,7 @@ export async function startSystem(
     supplier: env.SUPPLIER_URL!,
     carrier: env.CARRIER_URL!,
     orchestrator: `http://127.0.0.1:${orchestratorPort}`,
+    temporalMetrics: `http://127.0.0.1:${temporalMetricsPort}/metrics`,
   };
 
   async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 90_000) {

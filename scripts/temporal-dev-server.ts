@@ -44,6 +44,8 @@ export interface DevServerOptions {
   namespace: string;
   dbFile: string;
   logLevel?: string;
+  /** Serve the server's own Prometheus metrics (requests and persistence calls by operation) on this port. */
+  metricsPort?: number;
 }
 
 /**
@@ -69,6 +71,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
     ...Object.values(searchAttributes).flatMap((key) => ['--search-attribute', `${key.name}=${cliTypeNames[key.type]}`]),
   ];
   if (options.namespace !== 'default') args.push('--namespace', options.namespace);
+  if (options.metricsPort) args.push('--metrics-port', String(options.metricsPort));
   return args;
 }
 
