@@ -8,7 +8,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config';
 import { staticLiveConfig, type LiveConfig } from '../config/live-config';
 import { CodedError } from '../contracts/errors';
-import { SagaSettings } from '../contracts/temporal';
+import { SagaSettings } from '../contracts/workflow-input';
 import type { TemporalProblem } from '../config/temporal-diagnosis';
 import { createServiceLocator } from '../discovery/locator';
 import { withLogContext, type Logger } from '../logging';

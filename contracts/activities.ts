@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Address, DeliveryRef, ItemRequest, Purchase, SupplierOrderRef } from './purchase';
-import { taskQueues } from './temporal';
+import { activityTaskQueues } from './temporal';
 
 /**
  * The activities each worker offers: the task queue the workflow sends them to, and each one's input and output
@@ -18,7 +18,7 @@ const activity = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O)
 
 export const activityContracts = {
   supplier: {
-    taskQueue: taskQueues.supplier,
+    taskQueue: activityTaskQueues.supplier,
     activities: {
       /** Moves units from available to reserved. Refuses with OUT_OF_STOCK or UNKNOWN_SKU. */
       reserveStock: activity(z.object({ purchaseId: PurchaseId, items: z.array(ItemRequest).min(1) }), SupplierOrderRef),
@@ -29,7 +29,7 @@ export const activityContracts = {
     },
   },
   carrier: {
-    taskQueue: taskQueues.carrier,
+    taskQueue: activityTaskQueues.carrier,
     activities: {
       /** Books a delivery. Refuses with UNSERVED_COUNTRY. */
       scheduleDelivery: activity(z.object({ purchaseId: PurchaseId, address: Address }), DeliveryRef),
@@ -40,7 +40,7 @@ export const activityContracts = {
     },
   },
   store: {
-    taskQueue: taskQueues.purchases,
+    taskQueue: activityTaskQueues.store,
     activities: {
       /**
        * Writes the workflow's view of the purchase to the gateway's database; the saga is the record's only writer.

@@ -4,3 +4,4 @@ export * from './catalog';
 export * from './errors';
 export * from './purchase';
 export * from './temporal';
+export * from './workflow-input';

@@ -1,9 +1,13 @@
-import { defineSearchAttributeKey, SearchAttributeType, type Duration } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { Address, Purchase, PurchaseFailure, PurchaseItem, Voucher } from './purchase';
+import type { Purchase } from './purchase';
 
-/** One source for every name that crosses the Temporal boundary: gateway, workers, tests and the CLI agree on these. */
+/**
+ * One source for every name that crosses the Temporal boundary: gateway, workers, tests and the CLI agree on these.
+ * The workflow imports this module, and a workflow's modules are evaluated anew for each run: it builds no schema but
+ * the signal's (the workflow's input schema is in ./workflow-input).
+ */
 export const taskQueues = {
   purchases: 'purchases',
   supplier: 'supplier',
@@ -33,33 +37,14 @@ export const requestCancellationUpdate = defineUpdate<Purchase, [CancelSignalInp
  */
 export const purchaseRecordedUpdate = defineUpdate<Purchase, []>('purchaseRecorded');
 
+/** The task queue of each owner's activities. */
+export const activityTaskQueues = {
+  store: taskQueues.purchases,
+  supplier: taskQueues.supplier,
+  carrier: taskQueues.carrier,
+} as const;
+
 export const searchAttributes = {
   customerId: defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD),
   purchaseStatus: defineSearchAttributeKey('PurchaseStatus', SearchAttributeType.KEYWORD),
 } as const;
-
-/** Durations the workflow uses; they come with the input because workflow code cannot read the environment. */
-const duration = z.string().transform((value) => value as Duration);
-export const SagaSettings = z.object({
-  cancelWindow: duration,
-  retryInitialInterval: duration,
-  retryMaximumInterval: duration,
-});
-export type SagaSettings = z.infer<typeof SagaSettings>;
-
-export const PurchaseWorkflowInput = z.object({
-  purchaseId: z.string(),
-  customerId: z.string(),
-  items: z.array(PurchaseItem),
-  address: Address,
-  voucher: Voucher.optional(),
-  totalCents: z.number().int(),
-  discountCents: z.number().int(),
-  /** A refusal found while pricing (unknown SKU, invalid voucher): the saga fails at once with it. */
-  refusal: PurchaseFailure.optional(),
-  createdAt: z.string(),
-  settings: SagaSettings,
-  /** The Idempotency-Key the purchase was made with: stored with the record the saga writes. */
-  idempotencyKey: z.string().optional(),
-});
-export type PurchaseWorkflowInput = z.infer<typeof PurchaseWorkflowInput>;

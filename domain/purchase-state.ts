@@ -1,5 +1,6 @@
 import type { Purchase, PurchaseStatus } from '../contracts/purchase';
-import { purchaseWorkflowId, type PurchaseWorkflowInput } from '../contracts/temporal';
+import { purchaseWorkflowId } from '../contracts/temporal';
+import type { PurchaseWorkflowInput } from '../contracts/workflow-input';
 
 /** The saga's state diagram: every move the workflow may make. */
 const transitions: Record<PurchaseStatus, readonly PurchaseStatus[]> = {

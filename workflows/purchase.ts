@@ -14,11 +14,12 @@ import {
   upsertSearchAttributes,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import { activityContracts, type CarrierActivities, type StoreActivities, type SupplierActivities } from '../contracts/activities';
-import { businessRefusalCodes, type BusinessRefusalCode } from '../contracts/errors';
+import type { CarrierActivities, StoreActivities, SupplierActivities } from '../contracts/activities';
+import { businessRefusalCodes, type BusinessRefusalCode } from '../contracts/error-codes';
 import { activityTimeouts, type ActivityOwner } from '../contracts/timeouts';
 import type { Purchase, PurchaseFailure, PurchaseStatus } from '../contracts/purchase';
 import {
+  activityTaskQueues,
   cancelSignal,
   CancelSignalInput,
   confirmSignal,
@@ -26,8 +27,8 @@ import {
   requestCancellationUpdate,
   searchAttributes,
   statusQuery,
-  type PurchaseWorkflowInput,
 } from '../contracts/temporal';
+import type { PurchaseWorkflowInput } from '../contracts/workflow-input';
 import { assertTransition, isFinal, receivedPurchase } from '../domain/purchase-state';
 import { msToNumber } from '@temporalio/common/lib/time';
 
@@ -264,7 +265,7 @@ function activitiesFor(input: PurchaseWorkflowInput) {
     startToCloseTimeout: activityTimeouts[owner].startToCloseMs,
     heartbeatTimeout: activityTimeouts[owner].heartbeatTimeoutMs,
     retry,
-    taskQueue: activityContracts[owner].taskQueue,
+    taskQueue: activityTaskQueues[owner],
   });
   return {
     supplier: proxyActivities<SupplierActivities>(optionsOf('supplier')),

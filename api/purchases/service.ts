@@ -12,12 +12,11 @@ import type { Purchase, PurchaseRequest, PurchaseStatus } from '../../contracts/
 import {
   purchaseWorkflowId,
   purchaseWorkflowType,
-  PurchaseWorkflowInput,
   requestCancellationUpdate,
-  type SagaSettings,
   searchAttributes,
   taskQueues,
 } from '../../contracts/temporal';
+import { PurchaseWorkflowInput, type SagaSettings } from '../../contracts/workflow-input';
 import { quotePurchase } from '../../domain/pricing';
 import { isFinal, receivedPurchase } from '../../domain/purchase-state';
 import type { StoreDb } from '../../prisma/clients';

@@ -19,8 +19,8 @@ import {
   searchAttributes,
   statusQuery,
   taskQueues,
-  type PurchaseWorkflowInput,
 } from '../../contracts/temporal';
+import type { PurchaseWorkflowInput } from '../../contracts/workflow-input';
 import { connectSupplier, type SupplierDb } from '../../prisma/clients';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { describeEachEngine, type Engine } from '../support/engines';

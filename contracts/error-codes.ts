@@ -1,0 +1,27 @@
+/**
+ * The contract's error codes, as plain lists: the workflow reads the business refusals from here without building the
+ * error schemas (./errors) in every run.
+ */
+
+/** Refusals a service makes on business grounds: final, never retried (they fail the purchase). */
+export const businessRefusalCodes = ['OUT_OF_STOCK', 'UNKNOWN_SKU', 'UNSERVED_COUNTRY', 'INVALID_VOUCHER'] as const;
+export type BusinessRefusalCode = (typeof businessRefusalCodes)[number];
+
+/** Every error code a client can meet. The gateway maps each to one HTTP status in `api/errors.ts`. */
+export const errorCodes = [
+  ...businessRefusalCodes,
+  'VALIDATION_FAILED',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'EMAIL_TAKEN',
+  'INVALID_CREDENTIALS',
+  'SKU_TAKEN',
+  'NOT_CANCELLABLE',
+  'IDEMPOTENCY_KEY_MISMATCH',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL',
+] as const;
