@@ -14,6 +14,7 @@ import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
 import type { Purchase } from '../client';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
+import { sumOf } from '../harness/prometheus-text';
 import { startSystem, type RunningSystem } from '../harness/system';
 import { startBareWorkers } from './bare-chain/start';
 import { bareQueues } from './bare-chain/workflow';
@@ -115,6 +116,23 @@ async function waitForPurchase(system: RunningSystem, token: string, id: string)
   }
 }
 
+/** What the workers did beyond the saga's own steps: retried attempts, failed workflow tasks (the SDK's counters). */
+const workerCounters = {
+  'activity attempts': 'temporal_activity_task_received_total',
+  'failed activity attempts': 'temporal_activity_execution_failed_total',
+  'failed local activity attempts': 'temporal_local_activity_execution_failed_total',
+  'failed workflow tasks': 'temporal_workflow_task_execution_failed_total',
+} as const;
+
+async function readWorkerCounters(system: RunningSystem): Promise<Record<string, number>> {
+  const texts = await Promise.all(
+    [system.urls.orchestrator, system.urls.supplier, system.urls.carrier].map(async (url) => (await fetch(`${url}/metrics`)).text()),
+  );
+  return Object.fromEntries(
+    Object.entries(workerCounters).map(([label, metric]) => [label, texts.reduce((total, text) => total + sumOf(text, metric), 0)]),
+  );
+}
+
 const postRetries = 20;
 
 /**
@@ -176,6 +194,7 @@ async function main() {
     );
     const ratios: string[] = [];
     const cpuRows: string[] = ['side      conc  CPU ms per job (per process)'];
+    const workRows: string[] = [];
     const best: number[] = [];
     let run = 0;
     for (const concurrency of levels) {
@@ -189,12 +208,21 @@ async function main() {
         accepted();
         await handle.result();
       }, barePids);
+      const countersBefore = await readWorkerCounters(system);
       const saga = await round(total, concurrency, async (accepted) => {
         const answer = await placeOrder(buyer);
         accepted();
         const done = await waitForPurchase(system, token, answer.purchase.id);
         if (done.status !== 'COMPLETED') throw new Error(`purchase ended ${done.status}`);
       }, servicePids);
+      const countersAfter = await readWorkerCounters(system);
+      workRows.push(
+        `c=${concurrency}: ` +
+          Object.keys(workerCounters)
+            .map((label) => `${label} ${((countersAfter[label]! - countersBefore[label]!) / total).toFixed(2)}`)
+            .join(', ') +
+          ' per purchase',
+      );
       best.push(saga.throughput);
       if (retriedPosts > 0) console.error(`purchase c=${concurrency}: ${retriedPosts} POSTs answered 5xx and were sent again with their key`);
       retriedPosts = 0;
@@ -224,6 +252,7 @@ async function main() {
     console.log(`\n${total} per side per level; ${os.cpus().length} cores; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log(rows.join('\n'));
     console.log(cpuRows.join('\n'));
+    console.log(workRows.join('\n'));
     console.log(ratios.join('\n'));
     const top = levels.indexOf(Math.max(...levels));
     if (levels.length > 1) {

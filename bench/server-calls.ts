@@ -8,34 +8,43 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { samplesOf } from '../harness/prometheus-text';
 import { startSystem } from '../harness/system';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { startBareWorkers } from './bare-chain/start';
+import { cpuSeconds } from './proc';
 import { bareQueues } from './bare-chain/workflow';
 
 type Counts = Map<string, number>;
 
 /** The dev server's request and persistence counters, summed by metric, service and operation. */
 async function serverCounts(metricsUrl: string): Promise<Counts> {
+  const text = await (await fetch(metricsUrl)).text();
   const counts: Counts = new Map();
-  for (const line of (await (await fetch(metricsUrl)).text()).split('\n')) {
-    const sample = /^(service_requests|persistence_requests)\{([^}]*)\} (\S+)$/.exec(line);
-    if (!sample) continue;
-    const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(sample[2])?.[1] ?? '?';
-    const key = `${sample[1] === 'service_requests' ? 'request' : 'persistence'} ${label('service_name')} ${label('operation')}`;
-    counts.set(key, (counts.get(key) ?? 0) + Number(sample[3]));
+  for (const [metric, kind] of [['service_requests', 'request'], ['persistence_requests', 'persistence']] as const) {
+    for (const { labels, value } of samplesOf(text, metric)) {
+      const key = `${kind} ${labels.service_name} ${labels.operation}`;
+      counts.set(key, (counts.get(key) ?? 0) + value);
+    }
   }
   return counts;
 }
 
-/** Runs `job` `times` times, one after another, and answers each counter's increase per job. */
-async function perJob(metricsUrl: string, times: number, job: () => Promise<void>): Promise<Counts> {
+/**
+ * Runs `job` `times` times, one after another, and answers each counter's increase per job, and the CPU milliseconds
+ * per job of each process in `pids` (the time a process spends idle meanwhile costs it little).
+ */
+async function perJob(metricsUrl: string, pids: Record<string, number | undefined>, times: number, job: () => Promise<void>) {
   const before = await serverCounts(metricsUrl);
+  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid) ?? NaN]));
   for (let done = 0; done < times; done += 1) await job();
   // Visibility and transfer tasks finish a moment after the workflow.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const after = await serverCounts(metricsUrl);
-  return new Map([...after].map(([key, value]) => [key, (value - (before.get(key) ?? 0)) / times]));
+  const cpu = Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => [name, (((cpuSeconds(pid) ?? NaN) - cpuBefore[name]!) * 1000) / times]),
+  );
+  return { counts: new Map([...after].map(([key, value]) => [key, (value - (before.get(key) ?? 0)) / times])) as Counts, cpu };
 }
 
 /** The operations that are work per job; the dev server's background loops (cluster metadata, namespaces, task queue reads) tick with time instead. */
@@ -51,7 +60,10 @@ async function main() {
   try {
     await system.stockedProduct('CALLS-1', times, 100);
     const buyer = system.client((await system.newUser('calls')).token);
-    const purchase = await perJob(system.urls.temporalMetrics, times, async () => {
+    const shared = { temporal: system.pid('temporal'), client: process.pid };
+    const services = Object.fromEntries(['gateway', 'orchestrator', 'supplier', 'carrier'].map((name) => [name, system.pid(name)]));
+    const bareWorkers = Object.fromEntries(Object.entries(bare).map(([role, child]) => [`bare-${role}`, child.pid]));
+    const { counts: purchase, cpu: purchaseCpu } = await perJob(system.urls.temporalMetrics, { ...services, ...shared }, times, async () => {
       const placed = await buyer.POST('/purchases', {
         params: { header: { 'idempotency-key': randomUUID() } },
         body: { items: [{ sku: 'CALLS-1', quantity: 1 }], address: { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' } },
@@ -61,7 +73,7 @@ async function main() {
       if (done.data?.purchase.status !== 'COMPLETED') throw new Error(`purchase ${id} ended ${done.data?.purchase.status}`);
     });
     const client = new Client({ connection });
-    const chain = await perJob(system.urls.temporalMetrics, times, async () => {
+    const { counts: chain, cpu: chainCpu } = await perJob(system.urls.temporalMetrics, { ...bareWorkers, ...shared }, times, async () => {
       const handle = await client.workflow.start('bareChain', { taskQueue: bareQueues.store, workflowId: `bare-${randomUUID()}`, args: ['x'] });
       await handle.result();
     });
@@ -77,6 +89,8 @@ async function main() {
       [...counts].filter(([key]) => key.startsWith(prefix) && perJobOperations.test(key)).reduce((sum, [, value]) => sum + value, 0);
     console.log(`${'requests, in all'.padEnd(56)}${figure(total(purchase, 'request'))}  ${figure(total(chain, 'request'))}`);
     console.log(`${'persistence calls, in all'.padEnd(56)}${figure(total(purchase, 'persistence'))}  ${figure(total(chain, 'persistence'))}`);
+    const cpuLine = (cpu: Record<string, number>) => Object.entries(cpu).map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ');
+    console.log(`\nCPU ms per job\npurchase:   ${cpuLine(purchaseCpu)}\nbare chain: ${cpuLine(chainCpu)}`);
   } finally {
     await connection.close();
     for (const child of Object.values(bare)) child.kill('SIGTERM');

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { projectRoot } from '../../config';
 import { putSetting, startConsulAgent, type ConsulAgent } from '../support/consul-agent';
 import { createEmptyDatabase } from '../support/engines';
-import { sumOf } from '../support/prometheus-text';
+import { sumOf } from '../../harness/prometheus-text';
 import { freePort, startSystem, type RunningSystem } from '../../harness/system';
 
 /**

@@ -1,5 +1,5 @@
 import { createSupplierApi } from '../../activities/supplier/http';
-import { sample } from '../support/prometheus-text';
+import { sample } from '../../harness/prometheus-text';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { startGateway, type Gateway } from '../unit/api/gateway-harness';
 

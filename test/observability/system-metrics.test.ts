@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../config';
 import { startPrometheus } from '../../scripts/prometheus';
-import { sample, sumOf } from '../support/prometheus-text';
+import { sample, sumOf } from '../../harness/prometheus-text';
 import { freePort, startSystem, type RunningSystem } from '../../harness/system';
 
 const lisbon = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
