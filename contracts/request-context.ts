@@ -1,5 +1,4 @@
 import { defaultPayloadConverter, type Headers } from '@temporalio/common';
-import { z } from 'zod';
 
 /**
  * What ties every log line about a purchase to the `POST /purchases` that made it. The gateway sends it with the
@@ -8,21 +7,27 @@ import { z } from 'zod';
  */
 export const requestContextHeader = 'purchase-request-context';
 
-export const RequestContext = z.object({
-  /** The client's `X-Request-Id`, or the one the gateway assigned. */
-  requestId: z.string().max(255).optional(),
+export interface RequestContext {
+  /** The client's `X-Request-Id`, or the one the gateway assigned (at most 255 characters). */
+  requestId?: string;
   /** The W3C trace id of the request (32 hex digits). */
-  traceId: z.string().regex(/^[0-9a-f]{32}$/).optional(),
-});
-export type RequestContext = z.infer<typeof RequestContext>;
+  traceId?: string;
+}
 
-/** The request context a Temporal call carried; a missing or malformed header (an older client) is no context. */
+/**
+ * The request context a Temporal call carried; a missing or malformed header (an older client) is no context.
+ * Checked by hand, not with a zod schema: every workflow run reads it, and a run's modules (a schema, and zod's
+ * compiled parser) are built anew for each run.
+ */
 export function readRequestContext(headers: Headers): RequestContext {
   const payload = headers[requestContextHeader];
   if (!payload) return {};
   try {
-    const parsed = RequestContext.safeParse(defaultPayloadConverter.fromPayload(payload));
-    return parsed.success ? parsed.data : {};
+    const { requestId, traceId } = defaultPayloadConverter.fromPayload<Record<string, unknown>>(payload) ?? {};
+    const validRequestId = requestId === undefined || (typeof requestId === 'string' && requestId.length <= 255);
+    const validTraceId = traceId === undefined || (typeof traceId === 'string' && /^[0-9a-f]{32}$/.test(traceId));
+    if (!validRequestId || !validTraceId) return {};
+    return { ...(requestId !== undefined ? { requestId } : {}), ...(traceId !== undefined ? { traceId } : {}) };
   } catch {
     return {};
   }

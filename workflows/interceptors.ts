@@ -4,11 +4,7 @@
  * `StartActivity:*`) and send their spans out through the worker's `exporter` sink; ours carry the request context
  * (request id, trace id) from the start's headers to every activity and onto every workflow log line.
  */
-import {
-  OpenTelemetryInboundInterceptor,
-  OpenTelemetryInternalsInterceptor,
-  OpenTelemetryOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/workflow';
+import type * as TracingInterceptors from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import { defaultPayloadConverter, type Headers } from '@temporalio/common';
 import type {
   WorkflowInboundCallsInterceptor,
@@ -37,13 +33,33 @@ export function traced(headers: Headers): boolean {
   }
 }
 
-/** The interceptor's methods, each passed straight on to `next` while `active()` is false. */
-function whileActive<T extends object>(interceptor: T, active: () => boolean): T {
-  return new Proxy(interceptor, {
-    get(target, property, receiver) {
-      const method = Reflect.get(target, property, receiver);
-      if (typeof method !== 'function') return method;
-      return (input: unknown, next: (input: unknown) => unknown) => (active() ? method.call(target, input, next) : next(input));
+// Resolved by webpack when the bundle is built; calling it only evaluates the module.
+declare const require: (module: string) => unknown;
+
+/**
+ * Temporal's OpenTelemetry interceptors, evaluated only by a traced run: a workflow's modules are evaluated anew for
+ * every run, and this one sets up a tracer and OpenTelemetry's modules, for nothing in an untraced run.
+ */
+function tracingInterceptors(): typeof TracingInterceptors {
+  return require('@temporalio/interceptors-opentelemetry/lib/workflow') as typeof TracingInterceptors;
+}
+
+/**
+ * An interceptor made by `make()` on first use, whose methods run only while `active()`; otherwise each call passes
+ * straight on to `next`. A method `make()`'s interceptor lacks passes on too.
+ */
+function whileActive<T extends object>(make: () => T, active: () => boolean): T {
+  let made: T | undefined;
+  return new Proxy({} as T, {
+    get(_target, property) {
+      // Not a thenable, and no symbols: only the interceptor methods the SDK composes by name.
+      if (typeof property !== 'string' || property === 'then') return undefined;
+      return (input: unknown, next: (input: unknown) => unknown) => {
+        if (!active()) return next(input);
+        made ??= make();
+        const method = (made as Record<string, unknown>)[property];
+        return typeof method === 'function' ? method.call(made, input, next) : next(input);
+      };
     },
   });
 }
@@ -53,7 +69,7 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
   let context: RequestContext = {};
   let purchaseId: string | undefined;
   // Decided by the start's headers; the start is the first thing a run handles.
-  let tracing = true;
+  let tracing = false;
 
   const inbound: WorkflowInboundCallsInterceptor = {
     execute(input, next) {
@@ -86,9 +102,9 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
 
   return {
     // Temporal's first (after the decision), so its span is the parent of what ours does.
-    inbound: [decideTracing, whileActive(new OpenTelemetryInboundInterceptor(), whileTracing), inbound],
-    outbound: [whileActive(new OpenTelemetryOutboundInterceptor(), whileTracing), outbound],
-    // Always: it releases the run's context manager when the run leaves the cache.
-    internals: [new OpenTelemetryInternalsInterceptor()],
+    inbound: [decideTracing, whileActive(() => new (tracingInterceptors().OpenTelemetryInboundInterceptor)(), whileTracing), inbound],
+    outbound: [whileActive(() => new (tracingInterceptors().OpenTelemetryOutboundInterceptor)(), whileTracing), outbound],
+    // It releases a traced run's context manager when the run leaves the cache.
+    internals: [whileActive(() => new (tracingInterceptors().OpenTelemetryInternalsInterceptor)(), whileTracing)],
   };
 };

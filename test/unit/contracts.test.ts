@@ -1,4 +1,6 @@
+import { defaultPayloadConverter } from '@temporalio/common';
 import { PurchaseRequest } from '../../contracts/purchase';
+import { readRequestContext, requestContextHeader, withRequestContext } from '../../contracts/request-context';
 
 const valid = {
   items: [{ sku: 'SKU-1', quantity: 2 }],
@@ -26,5 +28,29 @@ describe('the purchase request schema', () => {
     expect(result.success).toBe(false);
     const paths = result.error!.issues.map((issue) => issue.path.join('.'));
     expect(paths).toContain(field);
+  });
+});
+
+describe('the request context a Temporal call carries', () => {
+  const carrying = (value: unknown) => ({ [requestContextHeader]: defaultPayloadConverter.toPayload(value) });
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+
+  it('reads the request id and the trace id', () => {
+    expect(readRequestContext(carrying({ requestId: 'req-1', traceId }))).toEqual({ requestId: 'req-1', traceId });
+    expect(readRequestContext(withRequestContext({}, { requestId: 'req-2' }))).toEqual({ requestId: 'req-2' });
+  });
+
+  it('takes a missing or malformed header for no context, never for a wrong one', () => {
+    expect(readRequestContext({})).toEqual({});
+    for (const malformed of [
+      { requestId: 'x'.repeat(256) },
+      { requestId: 42 },
+      { traceId: 'not-hex' },
+      { traceId: traceId.toUpperCase() },
+      'a string',
+      null,
+    ]) {
+      expect(readRequestContext(carrying(malformed))).toEqual({});
+    }
   });
 });
