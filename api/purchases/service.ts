@@ -87,8 +87,12 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
     return new Map(products.map((product) => [product.sku, product.priceCents]));
   };
 
-  const findByKey = (userId: string, idempotencyKey: string) =>
-    store.purchase.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey } } });
+  /**
+   * The purchase a key already made, in one query: by the id the key names, or by the key itself (a purchase made before
+   * ids were derived from keys).
+   */
+  const findByKey = (userId: string, purchaseId: string, idempotencyKey: string) =>
+    store.purchase.findFirst({ where: { OR: [{ id: purchaseId }, { userId, idempotencyKey }] } });
 
   /** The saga's input, priced from the catalog (never from the client); a refusal found here fails the saga at once. */
   const workflowInputFor = async (
@@ -227,9 +231,8 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
     async create(user, request, idempotencyKey) {
       // One key, one purchase id: every retry of a request names the same purchase and the same workflow.
       const purchaseId = idempotencyKey ? purchaseIdFor(user.id, idempotencyKey) : newPurchaseId(user.id);
-      const recorded =
-        (await store.purchase.findUnique({ where: { id: purchaseId } })) ??
-        (idempotencyKey ? await findByKey(user.id, idempotencyKey) : null);
+      // A new id without a key cannot have a purchase yet; a key may have made one already.
+      const recorded = idempotencyKey ? await findByKey(user.id, purchaseId, idempotencyKey) : null;
       if (recorded) return sameRequestOrRefuse(purchaseFromRow(recorded), request);
 
       const input = await workflowInputFor(purchaseId, user, request, idempotencyKey);
