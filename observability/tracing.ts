@@ -81,8 +81,9 @@ export function startTracing(service: TracedService, env: NodeJS.ProcessEnv = pr
       }),
       // fetch: the gateway's calls to the supplier and the carrier, which carry the trace on to them.
       new UndiciInstrumentation({ requireParentforSpans: true }),
-      // Prisma's query compiling and result serializing are in-process steps of each query: its span is enough.
-      new PrismaInstrumentation({ ignoreSpanTypes: ['prisma:client:compile', 'prisma:client:serialize'] }),
+      // Prisma's query compiling and result serializing are in-process steps of each query: its span is enough. Its
+      // spans are leaves, which carry no context on: without an endpoint, where none would be recorded, it is left out.
+      ...(endpoint ? [new PrismaInstrumentation({ ignoreSpanTypes: ['prisma:client:compile', 'prisma:client:serialize'] })] : []),
     ],
   });
   // The HTTP instrumentation patches node:http (shared by every module) when it is next required, and a process has
