@@ -63,7 +63,7 @@ async function main() {
     const shared = { temporal: system.pid('temporal'), client: process.pid };
     const services = Object.fromEntries(['gateway', 'orchestrator', 'supplier', 'carrier'].map((name) => [name, system.pid(name)]));
     const bareWorkers = Object.fromEntries(Object.entries(bare).map(([role, child]) => [`bare-${role}`, child.pid]));
-    const { counts: purchase, cpu: purchaseCpu } = await perJob(system.urls.temporalMetrics, { ...services, ...shared }, times, async () => {
+    const { counts: purchase, cpu: purchaseCpu } = await perJob(system.temporalMetricsUrl, { ...services, ...shared }, times, async () => {
       const placed = await buyer.POST('/purchases', {
         params: { header: { 'idempotency-key': randomUUID() } },
         body: { items: [{ sku: 'CALLS-1', quantity: 1 }], address: { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' } },
@@ -73,7 +73,7 @@ async function main() {
       if (done.data?.purchase.status !== 'COMPLETED') throw new Error(`purchase ${id} ended ${done.data?.purchase.status}`);
     });
     const client = new Client({ connection });
-    const { counts: chain, cpu: chainCpu } = await perJob(system.urls.temporalMetrics, { ...bareWorkers, ...shared }, times, async () => {
+    const { counts: chain, cpu: chainCpu } = await perJob(system.temporalMetricsUrl, { ...bareWorkers, ...shared }, times, async () => {
       const handle = await client.workflow.start('bareChain', { taskQueue: bareQueues.store, workflowId: `bare-${randomUUID()}`, args: ['x'] });
       await handle.result();
     });

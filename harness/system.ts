@@ -37,7 +37,7 @@ export async function startSystem(
     entries?: Partial<Record<ServiceName, string>>;
     /** Run against the Temporal server that `env` names (TEMPORAL_ADDRESS, TLS…) instead of a dev server of its own. */
     externalTemporal?: boolean;
-    /** Have the dev server serve its own metrics, at `urls.temporalMetrics`. */
+    /** Have the dev server serve its own metrics, at `temporalMetricsUrl`. */
     temporalMetrics?: boolean;
     /** Run the entry points from another copy of the project (a production build) instead of this one. */
     root?: string;
@@ -127,7 +127,6 @@ export async function startSystem(
     supplier: env.SUPPLIER_URL!,
     carrier: env.CARRIER_URL!,
     orchestrator: `http://127.0.0.1:${orchestratorPort}`,
-    temporalMetrics: `http://127.0.0.1:${temporalMetricsPort}/metrics`,
   };
 
   async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 90_000) {
@@ -258,7 +257,9 @@ export async function startSystem(
   return {
     dataDir,
     env,
+    /** Each service's base URL. */
     urls,
+    temporalMetricsUrl: `http://127.0.0.1:${temporalMetricsPort}/metrics`,
     temporalAddress: options.externalTemporal ? env.TEMPORAL_ADDRESS! : temporalAddress,
     admin,
     logs,
