@@ -3,7 +3,7 @@ import path from 'node:path';
 import mariadb from 'mariadb';
 import Postgrator from 'postgrator';
 import { runPrisma } from './cli';
-import { mariadbUrl, type DatabaseName } from './databases';
+import { adapterFor, mariadbUrl, type DatabaseName } from './databases';
 import { engineOf, redactUrl, UnsupportedDatabaseUrlError, type Engine } from './engines';
 import { migrationsPath } from './schemas';
 
@@ -38,8 +38,68 @@ export async function migrateDatabase(database: DatabaseName, url: string): Prom
     }
     return;
   }
-  const { code, output } = await runPrisma(database, ['migrate', 'deploy'], url);
-  if (code !== 0) throw failure(database, url, lastLines(output, url));
+  if (!(await everyMigrationApplied(database, engine, url))) await deployMigrations(database, url);
+  if (engine === 'sqlite') await useWriteAheadLog(url);
+}
+
+/** How often, and how far apart, `migrate deploy` is tried again when another process holds the SQLite file. */
+const busyRetries = { times: 10, everyMs: 500 };
+
+async function deployMigrations(database: DatabaseName, url: string) {
+  for (let attempt = 1; ; attempt += 1) {
+    const { code, output } = await runPrisma(database, ['migrate', 'deploy'], url);
+    if (code === 0) return;
+    // A read that turns into a write meets SQLite's BUSY at once, busy timeout or not, when another process has written
+    // meanwhile: the others' writes do not stop, so the whole deploy is tried again.
+    if (attempt < busyRetries.times && /SQLITE_BUSY|database is locked/i.test(output)) {
+      await new Promise((resolve) => setTimeout(resolve, busyRetries.everyMs));
+      continue;
+    }
+    throw failure(database, url, lastLines(output, url));
+  }
+}
+
+/**
+ * True when `_prisma_migrations` records every checked-in migration as applied: a restart then runs no Prisma CLI at all,
+ * so it neither waits for one nor meets the file's other writers (a restarted service under load).
+ */
+async function everyMigrationApplied(database: DatabaseName, engine: Engine, url: string): Promise<boolean> {
+  const checkedIn = fs
+    .readdirSync(migrationsPath(database, engine), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
+  const db = await adapterFor(url, { shortLived: true }).connect();
+  try {
+    const { rows } = await db.queryRaw({
+      sql: 'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+      args: [],
+      argTypes: [],
+    });
+    const applied = new Set(rows.map(([name]) => String(name)));
+    return checkedIn.every((name) => applied.has(name));
+  } catch {
+    // No `_prisma_migrations` yet (a new database), or it cannot be read: `migrate deploy` says what is wrong.
+    return false;
+  } finally {
+    await db.dispose();
+  }
+}
+
+/**
+ * SQLite in WAL mode, which the file keeps: readers and the writer no longer block each other, so with the short busy
+ * timeout (contracts/timeouts.ts) a stream of readers cannot starve the writer, and a commit syncs one file, the log,
+ * instead of a journal and the database. Full sync stays: a committed write survives a power cut. A file that stays
+ * locked past the start-up busy timeout keeps its journal mode, correct and slower, until the next start.
+ */
+async function useWriteAheadLog(url: string) {
+  const db = await adapterFor(url, { shortLived: true }).connect();
+  try {
+    await db.executeScript('PRAGMA journal_mode = WAL');
+  } catch {
+    // See above.
+  } finally {
+    await db.dispose();
+  }
 }
 
 export interface MigrationStatus {

@@ -1,8 +1,11 @@
-import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { migrateDatabase, migrationStatus } from '../../prisma/cli';
 import { connectCarrier, connectStore, connectSupplier } from '../../prisma/clients';
-import { databaseNames, type DatabaseName } from '../../prisma/databases';
+import { adapterFor, databaseNames, type DatabaseName } from '../../prisma/databases';
 import { migrationsPath, sourceSchemaPath } from '../../prisma/schemas';
 import { describeEachEngine, createEmptyDatabase, type Engine } from '../support/engines';
 
@@ -227,5 +230,53 @@ describeEachEngine('migrations', (engine) => {
         await db.$disconnect();
       }
     });
+  });
+});
+
+describe('an SQLite file on a service’s restart', () => {
+  const files: string[] = [];
+  afterAll(() => {
+    for (const file of files) for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
+  });
+  const newFile = () => {
+    const file = path.join(os.tmpdir(), `restart-${randomUUID()}.db`);
+    files.push(file);
+    return file;
+  };
+
+  it('is in WAL mode once migrated, so readers and the writer do not wait for each other', async () => {
+    const file = newFile();
+    await migrateDatabase('supplier', `file:${file}`);
+    const db = await adapterFor(`file:${file}`).connect();
+    try {
+      const { rows } = await db.queryRaw({ sql: 'PRAGMA journal_mode', args: [], argTypes: [] });
+      expect(rows).toEqual([['wal']]);
+    } finally {
+      await db.dispose();
+    }
+  });
+
+  it('migrates nothing when every migration is applied, so a restart starts while another process writes the file', async () => {
+    const file = newFile();
+    await migrateDatabase('supplier', `file:${file}`);
+    // Another process writing: a transaction that holds the write lock for longer than the start-up busy timeout.
+    const writer = spawn(
+      process.execPath,
+      [
+        '-e',
+        "const db = require('better-sqlite3')(process.argv[1]); db.exec('BEGIN IMMEDIATE'); " +
+          "db.exec('UPDATE inventory SET available = available'); console.log('writing'); setTimeout(() => {}, 60000);",
+        file,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise((resolve) => writer.stdout!.once('data', resolve));
+      const started = Date.now();
+      await migrateDatabase('supplier', `file:${file}`);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      writer.kill('SIGKILL');
+    }
   });
 });
