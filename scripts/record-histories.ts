@@ -17,11 +17,13 @@ import { ensureTemporalCli } from './temporal-cli';
 
 export const historiesDir = path.join(projectRoot, 'test', 'fixtures', 'histories');
 /**
- * The workflow revision new recordings are named after (`<scenario>.<revision>.json`). A change guarded by
- * `patched()` gets a new revision, so the histories of the code before it stay beside the new ones and keep proving
- * that purchases started before the change replay. Files without a revision come from before the first patch.
+ * The revision new recordings are named after (`<scenario>.<revision>.json`). A change guarded by `patched()`, or one
+ * in how purchases start, gets a new revision, so the histories of the code before it stay beside the new ones and keep
+ * proving that purchases started before the change replay. Files without a revision come from before the first patch;
+ * `local-store-writes` histories were started with the `purchaseRecorded` update (update-with-start), `plain-start`
+ * ones by a plain start.
  */
-export const historyRevision = 'local-store-writes';
+export const historyRevision = 'plain-start';
 export const historyFile = (scenario: string) => `${scenario}.${historyRevision}.json`;
 
 const lisbon = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
