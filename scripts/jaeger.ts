@@ -73,8 +73,14 @@ export function jaegerArgs(ports: JaegerPorts, dataDir: string): string[] {
   return ['--config', configFile];
 }
 
-/** Starts Jaeger with its configuration written into `dataDir`. */
-export async function startJaeger(options: { ports: JaegerPorts; dataDir: string; pipeOutput?: boolean }): Promise<ChildProcess> {
+/**
+ * Starts Jaeger with its configuration written into `dataDir`. `detached` puts it in a process group of its own, so a
+ * Ctrl-C reaches only whoever started it, who stops it after the services have sent their last spans.
+ */
+export async function startJaeger(options: { ports: JaegerPorts; dataDir: string; pipeOutput?: boolean; detached?: boolean }): Promise<ChildProcess> {
   const binary = await ensureTool('jaeger');
-  return spawn(binary, jaegerArgs(options.ports, options.dataDir), { stdio: options.pipeOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+  return spawn(binary, jaegerArgs(options.ports, options.dataDir), {
+    stdio: options.pipeOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    detached: options.detached,
+  });
 }

@@ -20,6 +20,8 @@ export interface PrometheusOptions {
   dataDir: string;
   scrapeInterval?: string;
   pipeOutput?: boolean;
+  /** A process group of its own: a Ctrl-C reaches only whoever started it, who stops it after the services. */
+  detached?: boolean;
 }
 
 /** Each process's `/metrics` address from the configuration (the ports `npm start` uses). */
@@ -57,5 +59,8 @@ export function prometheusArgs(options: PrometheusOptions): string[] {
 
 export async function startPrometheus(options: PrometheusOptions): Promise<ChildProcess> {
   const binary = await ensureTool('prometheus');
-  return spawn(binary, prometheusArgs(options), { stdio: options.pipeOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+  return spawn(binary, prometheusArgs(options), {
+    stdio: options.pipeOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    detached: options.detached,
+  });
 }

@@ -26,7 +26,9 @@ export function withOptions(argv: string[]): Set<string> {
  */
 export async function startObservability(config: Config, track: (name: string, child: ChildProcess) => void): Promise<string[]> {
   const ports = jaegerPorts();
-  track('jaeger', await startJaeger({ ports, dataDir: path.join(config.dataDir, 'jaeger'), pipeOutput: true }));
+  // Process groups of their own, as Consul's: Ctrl-C reaches npm start alone, which stops the services first, so their
+  // last spans still reach Jaeger.
+  track('jaeger', await startJaeger({ ports, dataDir: path.join(config.dataDir, 'jaeger'), pipeOutput: true, detached: true }));
   process.env.OTEL_EXPORTER_OTLP_ENDPOINT ||= `http://127.0.0.1:${ports.otlpHttp}`;
   const listen = `127.0.0.1:${process.env.PROMETHEUS_PORT ?? '9090'}`;
   const prometheus = await startPrometheus({
@@ -35,6 +37,7 @@ export async function startObservability(config: Config, track: (name: string, c
     listen,
     dataDir: path.join(config.dataDir, 'prometheus'),
     pipeOutput: true,
+    detached: true,
   });
   track('prometheus', prometheus);
   return [`Jaeger query API http://127.0.0.1:${ports.query}/api/traces`, `Prometheus http://${listen}`];
