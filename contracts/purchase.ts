@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { businessRefusalCodes } from './errors';
+import { maxCancelReasonLength } from './temporal';
 
 export const purchaseStatuses = [
   'RECEIVED',
@@ -121,5 +122,8 @@ export const Purchase = z.object({
 }).meta({ id: 'Purchase' });
 export type Purchase = z.infer<typeof Purchase>;
 
-export const CancelRequest = z.object({ reason: z.string().trim().max(500).optional() }).strict().meta({ id: 'CancelRequest' });
+export const CancelRequest = z
+  .object({ reason: z.string().trim().max(maxCancelReasonLength).optional() })
+  .strict()
+  .meta({ id: 'CancelRequest' });
 export type CancelRequest = z.infer<typeof CancelRequest>;

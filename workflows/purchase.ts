@@ -20,8 +20,9 @@ import { activityTimeouts, type ActivityOwner } from '../contracts/timeouts';
 import type { Purchase, PurchaseFailure, PurchaseStatus } from '../contracts/purchase';
 import {
   activityTaskQueues,
+  cancelInputProblems,
   cancelSignal,
-  CancelSignalInput,
+  type CancelSignalInput,
   confirmSignal,
   purchaseRecordedUpdate,
   requestCancellationUpdate,
@@ -87,32 +88,27 @@ export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> 
   });
   setHandler(cancelSignal, (request) => {
     // A signal cannot be refused (the sender is gone by now): a malformed one is logged and ignored, never stored.
-    const parsed = CancelSignalInput.safeParse(request ?? {});
-    if (!parsed.success) {
-      log.warn('Cancel signal ignored: its input is not {"reason"?: string of at most 500 characters}', {
-        problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`),
-      });
+    const problems = cancelInputProblems(request);
+    if (problems.length > 0) {
+      log.warn('Cancel signal ignored: its input is not {"reason"?: string of at most 500 characters}', { problems });
       return;
     }
-    if (cancellable() || cancellation) requestCancel(parsed.data);
+    if (cancellable() || cancellation) requestCancel(reasonOf(request));
     else log.info('Cancel ignored: the purchase can no longer be cancelled', { status: state.status });
   });
   setHandler(
     requestCancellationUpdate,
     async (request: CancelSignalInput) => {
-      requestCancel(CancelSignalInput.parse(request ?? {}));
+      requestCancel(reasonOf(request));
       await condition(() => state.status === 'COMPENSATING' || isFinal(state.status));
       return state;
     },
     {
       validator: (request: CancelSignalInput) => {
         // Refused before it enters the history: the update's caller hears why.
-        const parsed = CancelSignalInput.safeParse(request ?? {});
-        if (!parsed.success) {
-          throw ApplicationFailure.nonRetryable(
-            `Invalid cancel input: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; ')}`,
-            'VALIDATION_FAILED',
-          );
+        const problems = cancelInputProblems(request);
+        if (problems.length > 0) {
+          throw ApplicationFailure.nonRetryable(`Invalid cancel input: ${problems.join('; ')}`, 'VALIDATION_FAILED');
         }
         if (!cancellable() && !cancellation) {
           throw ApplicationFailure.nonRetryable(
@@ -311,6 +307,11 @@ function describeFailure(error: unknown): string {
   }
   if (error instanceof ActivityFailure) return `${error.activityType ?? 'an activity'} failed: ${error.cause?.message ?? error.message}`;
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** The reason alone of a cancel's input that `cancelInputProblems` accepted: nothing else of it is kept. */
+function reasonOf(request: CancelSignalInput | undefined): CancelSignalInput {
+  return request?.reason === undefined ? {} : { reason: request.reason };
 }
 
 function describeItems(state: Purchase): string {

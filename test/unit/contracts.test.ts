@@ -1,6 +1,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { PurchaseRequest } from '../../contracts/purchase';
 import { readRequestContext, requestContextHeader, withRequestContext } from '../../contracts/request-context';
+import { cancelInputProblems } from '../../contracts/temporal';
 
 const valid = {
   items: [{ sku: 'SKU-1', quantity: 2 }],
@@ -52,5 +53,21 @@ describe('the request context a Temporal call carries', () => {
     ]) {
       expect(readRequestContext(carrying(malformed))).toEqual({});
     }
+  });
+});
+
+describe('a cancel’s input through Temporal (signal or update)', () => {
+  it('accepts nothing, an empty object, or a reason of at most 500 characters', () => {
+    for (const input of [undefined, null, {}, { reason: 'changed my mind' }, { reason: 'x'.repeat(500) }, { reason: 'ok', extra: 1 }]) {
+      expect(cancelInputProblems(input)).toEqual([]);
+    }
+  });
+
+  it('names what is wrong with anything else', () => {
+    expect(cancelInputProblems({ reason: 42 })).toEqual(['reason: must be a string, not number']);
+    expect(cancelInputProblems({ reason: null })).toEqual(['reason: must be a string, not null']);
+    expect(cancelInputProblems({ reason: 'x'.repeat(501) })).toEqual(['reason: must be at most 500 characters']);
+    expect(cancelInputProblems('changed my mind')).toEqual(['input: must be an object such as {"reason": "…"}']);
+    expect(cancelInputProblems([{ reason: 'x' }])).toEqual(['input: must be an object such as {"reason": "…"}']);
   });
 });
