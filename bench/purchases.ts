@@ -7,21 +7,16 @@
  * RSS, and the purchase's ratios to the bare chain. Then it loads the read path (GET /products, GET /purchases) with
  * autocannon.
  */
-import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
-import type { Purchase } from '../client';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { sumOf } from '../harness/prometheus-text';
 import { startSystem, type RunningSystem } from '../harness/system';
 import { startBareWorkers } from './bare-chain/start';
-import { bareQueues } from './bare-chain/workflow';
+import { placeOrder, runBareChain, waitForPurchase } from './jobs';
 import { cpuSeconds, rssMb } from './proc';
-
-const address = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
-const finished: Purchase['status'][] = ['COMPLETED', 'FAILED', 'CANCELLED'];
 
 function percentile(figures: number[], p: number): number {
   const sorted = [...figures].sort((a, b) => a - b);
@@ -106,16 +101,6 @@ async function round(total: number, concurrency: number, job: (accepted: () => v
   };
 }
 
-/** Waits for a purchase to finish as a client would: the gateway's long poll, asked again while it is not final. */
-async function waitForPurchase(system: RunningSystem, token: string, id: string): Promise<Purchase> {
-  for (;;) {
-    const answer = await system.client(token).GET('/purchases/{id}', { params: { path: { id }, query: { wait: '30s' } } });
-    if (answer.response.status !== 200) throw new Error(`GET /purchases/${id}?wait=30s answered ${answer.response.status}`);
-    const purchase = answer.data!.purchase;
-    if (finished.includes(purchase.status)) return purchase;
-  }
-}
-
 /** What the workers did beyond the saga's own steps: retried attempts, failed workflow tasks (the SDK's counters). */
 const workerCounters = {
   'activity attempts': 'temporal_activity_task_received_total',
@@ -133,27 +118,6 @@ async function readWorkerCounters(system: RunningSystem): Promise<Record<string,
   );
 }
 
-const postRetries = 20;
-
-/**
- * POST /purchases as the contract tells a client to: with an Idempotency-Key, and again with the same key after a 5xx
- * (a 503 means the start's answer was not had in time; the retry returns the one purchase). The start latency runs to
- * the 202.
- */
-async function placeOrder(buyer: ReturnType<RunningSystem['client']>) {
-  const idempotencyKey = `bench-${randomUUID()}`;
-  for (let attempt = 1; ; attempt += 1) {
-    const answer = await buyer.POST('/purchases', {
-      params: { header: { 'idempotency-key': idempotencyKey } },
-      body: { items: [{ sku: 'BENCH-1', quantity: 1 }], address },
-    });
-    if (answer.data) return answer.data;
-    if (answer.response.status < 500 || attempt === postRetries) {
-      throw new Error(`POST /purchases answered ${answer.response.status} (attempt ${attempt}): ${JSON.stringify(answer.error)}`);
-    }
-    retriedPosts += 1;
-  }
-}
 let retriedPosts = 0;
 
 async function readLoad(url: string, token: string, seconds: number) {
@@ -196,21 +160,11 @@ async function main() {
     const cpuRows: string[] = ['side      conc  CPU ms per job (per process)'];
     const workRows: string[] = [];
     const best: number[] = [];
-    let run = 0;
     for (const concurrency of levels) {
-      run += 1;
-      const chain = await round(total, concurrency, async (accepted) => {
-        const handle = await client.workflow.start('bareChain', {
-          taskQueue: bareQueues.store,
-          workflowId: `bare-${run}-${Math.random().toString(36).slice(2)}`,
-          args: ['x'],
-        });
-        accepted();
-        await handle.result();
-      }, barePids);
+      const chain = await round(total, concurrency, (accepted) => runBareChain(client, accepted), barePids);
       const countersBefore = await readWorkerCounters(system);
       const saga = await round(total, concurrency, async (accepted) => {
-        const answer = await placeOrder(buyer);
+        const answer = await placeOrder(buyer, 'BENCH-1', () => (retriedPosts += 1));
         accepted();
         const done = await waitForPurchase(system, token, answer.purchase.id);
         if (done.status !== 'COMPLETED') throw new Error(`purchase ended ${done.status}`);

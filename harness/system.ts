@@ -41,6 +41,8 @@ export async function startSystem(
     temporalMetrics?: boolean;
     /** Run the entry points from another copy of the project (a production build) instead of this one. */
     root?: string;
+    /** Node.js options for every service process, before the entry (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry). */
+    nodeOptions?: string[];
   } = {},
 ) {
   const options = systemOptions;
@@ -112,7 +114,7 @@ export async function startSystem(
   ) => {
     const root = systemOptions.root ?? projectRoot;
     const entry = path.join(root, options.entry ?? serviceEntries[name]);
-    const child = spawn(process.execPath, [...tsxLoader, entry], {
+    const child = spawn(process.execPath, [...(systemOptions.nodeOptions ?? []), ...tsxLoader, entry], {
       cwd: root,
       env: { ...env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

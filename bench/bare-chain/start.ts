@@ -2,13 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { bareQueues } from './workflow';
 
-/** The bare chain's three worker processes (bench/bare-chain/worker.ts), once each one polls its task queue. */
-export async function startBareWorkers(temporalAddress: string): Promise<Record<keyof typeof bareQueues, ChildProcess>> {
+/**
+ * The bare chain's three worker processes (bench/bare-chain/worker.ts), once each one polls its task queue; run with
+ * `nodeOptions` before the entry, as the services are.
+ */
+export async function startBareWorkers(temporalAddress: string, nodeOptions: string[] = []): Promise<Record<keyof typeof bareQueues, ChildProcess>> {
   const entry = path.join(__dirname, 'worker.ts');
   const workers = Object.fromEntries(
     (Object.keys(bareQueues) as (keyof typeof bareQueues)[]).map((role) => [
       role,
-      spawn(process.execPath, ['--import', 'tsx', entry, role], {
+      spawn(process.execPath, [...nodeOptions, '--import', 'tsx', entry, role], {
         env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress },
         stdio: ['ignore', 'pipe', 'inherit'],
       }),

@@ -1,0 +1,64 @@
+/** One job of each side, as the benchmarks run them: a purchase through the gateway, a bare chain through a client. */
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { Purchase } from '../client';
+import type { RunningSystem } from '../harness/system';
+import { bareQueues } from './bare-chain/workflow';
+
+export const address = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
+const finished: Purchase['status'][] = ['COMPLETED', 'FAILED', 'CANCELLED'];
+const postRetries = 20;
+
+/**
+ * POST /purchases as the contract tells a client to: with an Idempotency-Key, and again with the same key after a 5xx
+ * (a 503 means the start's answer was not had in time; the retry returns the one purchase). `onRetry` hears of each
+ * repeated POST.
+ */
+export async function placeOrder(buyer: ReturnType<RunningSystem['client']>, sku: string, onRetry: () => void = () => {}) {
+  const idempotencyKey = `bench-${randomUUID()}`;
+  for (let attempt = 1; ; attempt += 1) {
+    const answer = await buyer.POST('/purchases', {
+      params: { header: { 'idempotency-key': idempotencyKey } },
+      body: { items: [{ sku, quantity: 1 }], address },
+    });
+    if (answer.data) return answer.data;
+    if (answer.response.status < 500 || attempt === postRetries) {
+      throw new Error(`POST /purchases answered ${answer.response.status} (attempt ${attempt}): ${JSON.stringify(answer.error)}`);
+    }
+    onRetry();
+  }
+}
+
+/** Waits for a purchase to finish as a client would: the gateway's long poll, asked again while it is not final. */
+export async function waitForPurchase(system: RunningSystem, token: string, id: string): Promise<Purchase> {
+  for (;;) {
+    const answer = await system.client(token).GET('/purchases/{id}', { params: { path: { id }, query: { wait: '30s' } } });
+    if (answer.response.status !== 200) throw new Error(`GET /purchases/${id}?wait=30s answered ${answer.response.status}`);
+    const purchase = answer.data!.purchase;
+    if (finished.includes(purchase.status)) return purchase;
+  }
+}
+
+/** Starts one bare chain; `accepted` is called once Temporal holds the start; resolves when the chain completes. */
+export async function runBareChain(client: Client, accepted: () => void = () => {}) {
+  const handle = await client.workflow.start('bareChain', {
+    taskQueue: bareQueues.store,
+    workflowId: `bare-${randomUUID()}`,
+    args: ['x'],
+  });
+  accepted();
+  await handle.result();
+}
+
+/** Runs `total` jobs, `concurrency` at a time. */
+export async function inParallel(total: number, concurrency: number, job: () => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next += 1;
+        await job();
+      }
+    }),
+  );
+}
