@@ -35,17 +35,21 @@ export function frameOwner(url: string, projectRoot: string): string | undefined
   if (/(workflow-bundle[^/]*|\/build\/workflows\/bundle)\.js$/.test(file)) return 'workflow bundle';
   if (file.startsWith('evalmachine.')) return 'workflow sandbox (vm)';
   if (file.startsWith(`${projectRoot}/`)) return `${path.relative(projectRoot, file).split('/')[0]}/ (project)`;
-  return path.basename(file);
+  // Anything else that is not a file (V8 names some native functions by their source text) counts for its caller.
+  return file.startsWith('/') ? path.basename(file) : undefined;
 }
 
 const notWork = new Set(['(idle)', '(root)']);
-const vmWork: Record<string, string> = {
-  '(garbage collector)': 'V8 garbage collection',
-  '(program)': 'V8 and native code outside JavaScript',
-};
+const vmWork = new Map([
+  ['(garbage collector)', 'V8 garbage collection'],
+  ['(program)', 'V8 and native code outside JavaScript'],
+]);
 
 export interface Breakdown {
-  /** Microseconds of work (idle excluded) inside the window. */
+  /**
+   * Microseconds the thread was busy (not idle) inside the window. V8 samples on wall-clock time: a busy thread that
+   * the operating system has descheduled counts too, so on a saturated machine this exceeds its CPU time.
+   */
   totalUs: number;
   byOwner: Map<string, number>;
   /** Self time by function, `name (owner file:line)`. */
@@ -69,7 +73,7 @@ export function addProfile(into: Breakdown, profile: CpuProfile, fromUs: number,
     if (known !== undefined) return known;
     const node = byId.get(id)!;
     const name = node.callFrame.functionName;
-    let found = vmWork[name] ?? frameOwner(node.callFrame.url, projectRoot);
+    let found = vmWork.get(name) ?? frameOwner(node.callFrame.url, projectRoot);
     if (found === undefined) {
       const parent = parentOf.get(id);
       found = parent === undefined ? 'Node.js runtime' : owner(parent);
@@ -95,6 +99,19 @@ export function addProfile(into: Breakdown, profile: CpuProfile, fromUs: number,
     into.byFunction.set(fn, (into.byFunction.get(fn) ?? 0) + next);
   }
   return into;
+}
+
+/** The part of the stack an owner belongs to, for a process's summary line. */
+export function partOf(owner: string): string {
+  const name = owner.replace(/ \(WebAssembly\)$/, '');
+  if (/^@prisma\/|^better-sqlite3$|^pg(-.*)?$|^mariadb$/.test(name)) return 'Prisma and the database drivers';
+  if (/^@temporalio\/|^workflow (bundle|sandbox)|^@grpc\/|^rxjs$|^protobufjs$|^long$|^proto3-json-serializer$/.test(name)) return 'Temporal SDK';
+  if (/^hono$|^@hono\/|^undici$/.test(name)) return 'HTTP (Hono, its Node.js server)';
+  if (/^@opentelemetry\//.test(name)) return 'OpenTelemetry';
+  if (/^pino/.test(name)) return 'logging (pino)';
+  if (/\(project\)$/.test(name)) return 'the project\'s own code';
+  if (name.startsWith('V8 ') || name === 'Node.js runtime') return 'V8 and Node.js (garbage collection, event loop)';
+  return 'other packages';
 }
 
 export function readProfile(file: string): CpuProfile {

@@ -3,8 +3,8 @@
  * services and the bare chain's workers (bench/bare-chain) under V8's CPU profiler (`node --cpu-prof`), runs N
  * purchases through the gateway and then N bare chains, C at a time (no cancellation window, logs at WARN), stops every
  * process so it writes its profiles, and prints per job for each process: its CPU time (all threads, from /proc),
- * the part its JavaScript threads spent, and that part by owner (a package, a project folder, garbage collection) and
- * by function. Only samples taken while the side's own jobs ran count (profiles and this process share the system's
+ * the time its JavaScript threads were busy (V8 samples wall-clock time, so a descheduled thread counts too), and
+ * that time by owner (a package, a project folder, garbage collection) and by function. Only samples taken while the side's own jobs ran count (profiles and this process share the system's
  * monotonic clock). The profiler itself costs a few per cent; compare shares, not absolute figures, with `npm run bench`.
  */
 import fs from 'node:fs';
@@ -16,7 +16,7 @@ import { projectRoot } from '../config';
 import { startSystem } from '../harness/system';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { startBareWorkers } from './bare-chain/start';
-import { addProfile, emptyBreakdown, largest, profileFileOwner, readProfile, type Breakdown } from './cpu-profile';
+import { addProfile, emptyBreakdown, largest, partOf, profileFileOwner, readProfile, type Breakdown } from './cpu-profile';
 import { inParallel, placeOrder, runBareChain, waitForPurchase } from './jobs';
 import { cpuSeconds } from './proc';
 
@@ -52,7 +52,10 @@ function report(name: string, jobs: number, window: Window, threads: Map<number,
     .sort(([a], [b]) => a - b)
     .map(([thread, breakdown]) => `${thread === 0 ? 'main' : `thread ${thread}`} ${(breakdown.totalUs / 1000 / jobs).toFixed(1)}`)
     .join(', ');
-  console.log(`\n${name}: ${((window.cpuMs[name] ?? NaN) / jobs).toFixed(1)} ms CPU per job (all threads); JavaScript threads ${perJob(all.totalUs).trim()} (${threadLine})`);
+  console.log(`\n${name}: CPU ${((window.cpuMs[name] ?? NaN) / jobs).toFixed(1)} ms per job (all threads); JavaScript threads busy ${perJob(all.totalUs).trim()} (${threadLine})`);
+  const parts = new Map<string, number>();
+  for (const [owner, us] of all.byOwner) parts.set(partOf(owner), (parts.get(partOf(owner)) ?? 0) + us);
+  console.log(`  ${largest(parts, parts.size).map(([part, us]) => `${part} ${share(us).trim()}`).join(', ')}`);
   console.log('  by owner');
   for (const [owner, us] of largest(all.byOwner, top)) console.log(`    ${perJob(us)}  ${share(us)}  ${owner}`);
   console.log('  by function (self time)');

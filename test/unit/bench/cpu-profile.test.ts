@@ -1,4 +1,4 @@
-import { addProfile, emptyBreakdown, frameOwner, profileFileOwner, type CpuProfile } from '../../../bench/cpu-profile';
+import { addProfile, emptyBreakdown, frameOwner, partOf, profileFileOwner, type CpuProfile } from '../../../bench/cpu-profile';
 
 const root = '/srv/shop';
 
@@ -19,7 +19,9 @@ describe('frameOwner', () => {
   });
 
   it('leaves built-ins, native functions and WebAssembly to their caller', () => {
-    for (const url of ['', 'node:internal/streams/writable', 'wasm://wasm/00b2c3a6']) expect(frameOwner(url, root)).toBeUndefined();
+    for (const url of ['', 'node:internal/streams/writable', 'wasm://wasm/00b2c3a6', 'function toString() { [native code] }']) {
+      expect(frameOwner(url, root)).toBeUndefined();
+    }
   });
 });
 
@@ -62,8 +64,37 @@ describe('addProfile', () => {
     expect(breakdown.byFunction.get('parse (activities/ (project))')).toBe(50);
   });
 
+  it('names the owner of functions called like the properties of a plain object', () => {
+    const constructors: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)'), children: [2] },
+        { id: 2, callFrame: frame('constructor', `file://${root}/api/app.ts`), children: [3] },
+        { id: 3, callFrame: frame('toString') },
+      ],
+      startTime: 0,
+      endTime: 30,
+      samples: [2, 3, 3],
+      timeDeltas: [0, 10, 10],
+    };
+    const breakdown = addProfile(emptyBreakdown(), constructors, 0, 100, root);
+    expect(Object.fromEntries(breakdown.byOwner)).toEqual({ 'api/ (project)': 20 });
+  });
+
   it('counts only the samples inside the window', () => {
     const breakdown = addProfile(emptyBreakdown(), profile, 1_015, 1_060, root);
     expect(Object.fromEntries(breakdown.byOwner)).toEqual({ '@prisma/client (WebAssembly)': 30, 'activities/ (project)': 50 });
+  });
+});
+
+describe('partOf', () => {
+  it('puts each owner in its part of the stack', () => {
+    expect(partOf('@prisma/client (WebAssembly)')).toBe('Prisma and the database drivers');
+    expect(partOf('better-sqlite3')).toBe('Prisma and the database drivers');
+    expect(partOf('workflow bundle')).toBe('Temporal SDK');
+    expect(partOf('@grpc/grpc-js')).toBe('Temporal SDK');
+    expect(partOf('@hono/node-server')).toBe('HTTP (Hono, its Node.js server)');
+    expect(partOf('activities/ (project)')).toBe("the project's own code");
+    expect(partOf('V8 garbage collection')).toBe('V8 and Node.js (garbage collection, event loop)');
+    expect(partOf('ms')).toBe('other packages');
   });
 });
