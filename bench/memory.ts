@@ -4,13 +4,13 @@
  * the memory outside it (buffers, native) from each process's own `/metrics`. A workflow worker's workflow thread has a
  * V8 heap of its own, which only the resident figure includes.
  */
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { confirmSignal } from '../contracts/temporal';
 import { sample } from '../harness/prometheus-text';
 import { startSystem, type RunningSystem } from '../harness/system';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
+import { placeOrder } from './jobs';
 import { rssMb } from './proc';
 
 const services = ['orchestrator', 'supplier', 'carrier', 'gateway'] as const;
@@ -47,14 +47,7 @@ async function main() {
     const idle = await snapshot(system);
 
     const placed = await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        const answer = await buyer.POST('/purchases', {
-          params: { header: { 'idempotency-key': randomUUID() } },
-          body: { items: [{ sku: 'MEMORY-1', quantity: 1 }], address: { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' } },
-        });
-        if (!answer.data) throw new Error(`POST /purchases answered ${answer.response.status}`);
-        return answer.data.purchase;
-      }),
+      Array.from({ length: inFlight }, async () => (await placeOrder(buyer, 'MEMORY-1')).purchase),
     );
     await system.waitUntil(`${inFlight} purchases in their window`, async () => {
       const { data } = await buyer.GET('/purchases', { params: { query: { status: 'RESERVE_DELIVERED' } } });

@@ -23,3 +23,19 @@ export function rssMb(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * Starts counting the CPU time of some processes; the returned function answers the milliseconds each has used since
+ * (all threads), leaving out a process that is gone.
+ */
+export function cpuMeter(pids: Record<string, number | undefined>): () => Record<string, number> {
+  const atStart = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  return () => {
+    const used: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(pids)) {
+      const [before, after] = [atStart[name], cpuSeconds(pid)];
+      if (before !== undefined && after !== undefined) used[name] = (after - before) * 1000;
+    }
+    return used;
+  };
+}

@@ -15,10 +15,10 @@ import { Client, Connection } from '@temporalio/client';
 import { projectRoot } from '../config';
 import { startSystem } from '../harness/system';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
-import { startBareWorkers } from './bare-chain/start';
+import { startBareWorkers, stopBareWorkers } from './bare-chain/start';
 import { addProfile, emptyBreakdown, largest, partOf, profileFileOwner, readProfile, type Breakdown } from './cpu-profile';
 import { inParallel, placeOrder, runBareChain, waitForPurchase } from './jobs';
-import { cpuSeconds } from './proc';
+import { cpuMeter } from './proc';
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
@@ -30,27 +30,26 @@ interface Window {
 }
 
 async function measured(pids: Record<string, number | undefined>, work: () => Promise<void>): Promise<Window> {
-  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid) ?? NaN]));
+  const cpuUsed = cpuMeter(pids);
   const fromUs = nowUs();
   await work();
   const toUs = nowUs();
-  const cpuMs = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, ((cpuSeconds(pid) ?? NaN) - before[name]!) * 1000]));
-  return { fromUs, toUs, cpuMs };
+  return { fromUs, toUs, cpuMs: cpuUsed() };
 }
 
-function report(name: string, jobs: number, window: Window, threads: Map<number, Breakdown>, top: number) {
-  const all = emptyBreakdown();
-  for (const breakdown of threads.values()) {
-    all.totalUs += breakdown.totalUs;
-    for (const [key, us] of breakdown.byOwner) all.byOwner.set(key, (all.byOwner.get(key) ?? 0) + us);
-    for (const [key, us] of breakdown.byFunction) all.byFunction.set(key, (all.byFunction.get(key) ?? 0) + us);
-  }
+/** One process's profiles: all its threads together, and each thread's busy time. */
+interface ProcessProfile {
+  all: Breakdown;
+  threadUs: Map<number, number>;
+}
+
+function report(name: string, jobs: number, window: Window, { all, threadUs }: ProcessProfile, top: number) {
   const perJob = (us: number) => `${(us / 1000 / jobs).toFixed(1).padStart(6)} ms`;
   const share = (us: number) => `${((us / all.totalUs) * 100).toFixed(0).padStart(3)} %`;
-  const threadLine = [...threads]
-    .filter(([, breakdown]) => breakdown.totalUs > 0)
+  const threadLine = [...threadUs]
+    .filter(([, us]) => us > 0)
     .sort(([a], [b]) => a - b)
-    .map(([thread, breakdown]) => `${thread === 0 ? 'main' : `thread ${thread}`} ${(breakdown.totalUs / 1000 / jobs).toFixed(1)}`)
+    .map(([thread, us]) => `${thread === 0 ? 'main' : `thread ${thread}`} ${(us / 1000 / jobs).toFixed(1)}`)
     .join(', ');
   console.log(`\n${name}: CPU ${((window.cpuMs[name] ?? NaN) / jobs).toFixed(1)} ms per job (all threads); JavaScript threads busy ${perJob(all.totalUs).trim()} (${threadLine})`);
   const parts = new Map<string, number>();
@@ -111,27 +110,27 @@ async function main() {
   } finally {
     await connection.close();
     // A process writes its profiles as it exits.
-    await Promise.all(
-      Object.values(bare).map((child) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGTERM')))),
-    );
+    await stopBareWorkers(bare);
     await system.stop();
   }
 
-  const byProcess = new Map<string, Map<number, Breakdown>>();
+  const byProcess = new Map<string, ProcessProfile>();
   for (const file of fs.readdirSync(profiles)) {
     const owner = profileFileOwner(file);
     const name = owner && names.get(owner.pid);
     if (!owner || !name) continue;
     const window = name.startsWith('bare-') ? bareWindow : purchaseWindow;
-    const threads = byProcess.get(name) ?? new Map<number, Breakdown>();
-    threads.set(owner.thread, addProfile(emptyBreakdown(), readProfile(path.join(profiles, file)), window.fromUs, window.toUs, projectRoot));
-    byProcess.set(name, threads);
+    const found = byProcess.get(name) ?? { all: emptyBreakdown(), threadUs: new Map<number, number>() };
+    const before = found.all.totalUs;
+    addProfile(found.all, readProfile(path.join(profiles, file)), window.fromUs, window.toUs, projectRoot);
+    found.threadUs.set(owner.thread, found.all.totalUs - before);
+    byProcess.set(name, found);
   }
   console.log(`\n${jobs} purchases, then ${jobs} bare chains, ${concurrency} at a time; ${os.cpus().length} cores; per job:`);
   for (const name of names.values()) {
-    const threads = byProcess.get(name);
-    if (!threads) console.log(`\n${name}: no profile was written`);
-    else report(name, jobs, name.startsWith('bare-') ? bareWindow : purchaseWindow, threads, top);
+    const found = byProcess.get(name);
+    if (!found) console.log(`\n${name}: no profile was written`);
+    else report(name, jobs, name.startsWith('bare-') ? bareWindow : purchaseWindow, found, top);
   }
 }
 

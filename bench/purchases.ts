@@ -14,9 +14,9 @@ import { Client, Connection } from '@temporalio/client';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { sumOf } from '../harness/prometheus-text';
 import { startSystem, type RunningSystem } from '../harness/system';
-import { startBareWorkers } from './bare-chain/start';
+import { startBareWorkers, stopBareWorkers } from './bare-chain/start';
 import { placeOrder, runBareChain, waitForPurchase } from './jobs';
-import { cpuSeconds, rssMb } from './proc';
+import { cpuMeter, rssMb } from './proc';
 
 function percentile(figures: number[], p: number): number {
   const sorted = [...figures].sort((a, b) => a - b);
@@ -29,7 +29,7 @@ function percentile(figures: number[], p: number): number {
  */
 function sampleProcesses(pids: Record<string, number | undefined>) {
   const peak: Record<string, number> = {};
-  const cpuAtStart = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const cpuUsed = cpuMeter(pids);
   const read = () => {
     for (const [name, pid] of Object.entries(pids)) {
       const mb = rssMb(pid);
@@ -40,12 +40,7 @@ function sampleProcesses(pids: Record<string, number | undefined>) {
   return () => {
     clearInterval(timer);
     read();
-    const cpu: Record<string, number> = {};
-    for (const [name, pid] of Object.entries(pids)) {
-      const [before, after] = [cpuAtStart[name], cpuSeconds(pid)];
-      if (before !== undefined && after !== undefined) cpu[name] = (after - before) * 1000;
-    }
-    return { rss: peak, cpu };
+    return { rss: peak, cpu: cpuUsed() };
   };
 }
 
@@ -226,7 +221,7 @@ async function main() {
     process.exitCode = 1;
   } finally {
     await connection.close();
-    for (const child of Object.values(bare)) child.kill('SIGTERM');
+    await stopBareWorkers(bare);
     await system.stop();
   }
 }

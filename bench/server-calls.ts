@@ -5,15 +5,14 @@
  * then N bare chains on the same server, and prints each operation's count per job. Counts, unlike timings, do not
  * depend on what else the machine is doing.
  */
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { samplesOf } from '../harness/prometheus-text';
 import { startSystem } from '../harness/system';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
-import { startBareWorkers } from './bare-chain/start';
-import { cpuSeconds } from './proc';
-import { bareQueues } from './bare-chain/workflow';
+import { startBareWorkers, stopBareWorkers } from './bare-chain/start';
+import { placeOrder, runBareChain, waitForPurchase } from './jobs';
+import { cpuMeter } from './proc';
 
 type Counts = Map<string, number>;
 
@@ -36,14 +35,12 @@ async function serverCounts(metricsUrl: string): Promise<Counts> {
  */
 async function perJob(metricsUrl: string, pids: Record<string, number | undefined>, times: number, job: () => Promise<void>) {
   const before = await serverCounts(metricsUrl);
-  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid) ?? NaN]));
+  const cpuUsed = cpuMeter(pids);
   for (let done = 0; done < times; done += 1) await job();
   // Visibility and transfer tasks finish a moment after the workflow.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const after = await serverCounts(metricsUrl);
-  const cpu = Object.fromEntries(
-    Object.entries(pids).map(([name, pid]) => [name, (((cpuSeconds(pid) ?? NaN) - cpuBefore[name]!) * 1000) / times]),
-  );
+  const cpu = Object.fromEntries(Object.entries(cpuUsed()).map(([name, ms]) => [name, ms / times]));
   return { counts: new Map([...after].map(([key, value]) => [key, (value - (before.get(key) ?? 0)) / times])) as Counts, cpu };
 }
 
@@ -59,24 +56,20 @@ async function main() {
   const connection = await Connection.connect({ address: system.temporalAddress });
   try {
     await system.stockedProduct('CALLS-1', times, 100);
-    const buyer = system.client((await system.newUser('calls')).token);
+    const { token } = await system.newUser('calls');
+    const buyer = system.client(token);
     const shared = { temporal: system.pid('temporal'), client: process.pid };
     const services = Object.fromEntries(['gateway', 'orchestrator', 'supplier', 'carrier'].map((name) => [name, system.pid(name)]));
     const bareWorkers = Object.fromEntries(Object.entries(bare).map(([role, child]) => [`bare-${role}`, child.pid]));
     const { counts: purchase, cpu: purchaseCpu } = await perJob(system.temporalMetricsUrl, { ...services, ...shared }, times, async () => {
-      const placed = await buyer.POST('/purchases', {
-        params: { header: { 'idempotency-key': randomUUID() } },
-        body: { items: [{ sku: 'CALLS-1', quantity: 1 }], address: { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' } },
-      });
-      const id = placed.data!.purchase.id;
-      const done = await buyer.GET('/purchases/{id}', { params: { path: { id }, query: { wait: '30s' } } });
-      if (done.data?.purchase.status !== 'COMPLETED') throw new Error(`purchase ${id} ended ${done.data?.purchase.status}`);
+      const { id } = (await placeOrder(buyer, 'CALLS-1')).purchase;
+      const done = await waitForPurchase(system, token, id);
+      if (done.status !== 'COMPLETED') throw new Error(`purchase ${id} ended ${done.status}`);
     });
     const client = new Client({ connection });
-    const { counts: chain, cpu: chainCpu } = await perJob(system.temporalMetricsUrl, { ...bareWorkers, ...shared }, times, async () => {
-      const handle = await client.workflow.start('bareChain', { taskQueue: bareQueues.store, workflowId: `bare-${randomUUID()}`, args: ['x'] });
-      await handle.result();
-    });
+    const { counts: chain, cpu: chainCpu } = await perJob(system.temporalMetricsUrl, { ...bareWorkers, ...shared }, times, () =>
+      runBareChain(client),
+    );
 
     const keys = [...new Set([...purchase.keys(), ...chain.keys()])]
       .filter((key) => perJobOperations.test(key) && Math.max(purchase.get(key) ?? 0, chain.get(key) ?? 0) >= 0.5)
@@ -93,7 +86,7 @@ async function main() {
     console.log(`\nCPU ms per job\npurchase:   ${cpuLine(purchaseCpu)}\nbare chain: ${cpuLine(chainCpu)}`);
   } finally {
     await connection.close();
-    for (const child of Object.values(bare)) child.kill('SIGTERM');
+    await stopBareWorkers(bare);
     await system.stop();
   }
 }

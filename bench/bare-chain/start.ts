@@ -24,3 +24,15 @@ export async function startBareWorkers(temporalAddress: string, nodeOptions: str
   );
   return workers;
 }
+
+/** Stops the bare chain's workers (each drains and exits on SIGTERM) and waits until every one has exited. */
+export async function stopBareWorkers(workers: Record<string, ChildProcess>): Promise<void> {
+  await Promise.all(
+    Object.values(workers).map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }),
+  );
+}
