@@ -68,21 +68,20 @@ async function everyMigrationApplied(database: DatabaseName, engine: Engine, url
     .readdirSync(migrationsPath(database, engine), { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name);
-  const db = await adapterFor(url, { shortLived: true }).connect();
-  try {
-    const { rows } = await db.queryRaw({
-      sql: 'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-      args: [],
-      argTypes: [],
-    });
-    const applied = new Set(rows.map(([name]) => String(name)));
-    return checkedIn.every((name) => applied.has(name));
-  } catch {
-    // No `_prisma_migrations` yet (a new database), or it cannot be read: `migrate deploy` says what is wrong.
-    return false;
-  } finally {
-    await db.dispose();
-  }
+  return withConnection(url, async (db) => {
+    try {
+      const { rows } = await db.queryRaw({
+        sql: 'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+        args: [],
+        argTypes: [],
+      });
+      const applied = new Set(rows.map(([name]) => String(name)));
+      return checkedIn.every((name) => applied.has(name));
+    } catch {
+      // No `_prisma_migrations` yet (a new database), or it cannot be read: `migrate deploy` says what is wrong.
+      return false;
+    }
+  });
 }
 
 /**
@@ -92,11 +91,22 @@ async function everyMigrationApplied(database: DatabaseName, engine: Engine, url
  * locked past the start-up busy timeout keeps its journal mode, correct and slower, until the next start.
  */
 async function useWriteAheadLog(url: string) {
+  await withConnection(url, async (db) => {
+    try {
+      await db.executeScript('PRAGMA journal_mode = WAL');
+    } catch {
+      // See above.
+    }
+  });
+}
+
+type Connection = Awaited<ReturnType<ReturnType<typeof adapterFor>['connect']>>;
+
+/** Runs `work` on a short-lived connection of its own, closed afterwards. */
+async function withConnection<R>(url: string, work: (db: Connection) => Promise<R>): Promise<R> {
   const db = await adapterFor(url, { shortLived: true }).connect();
   try {
-    await db.executeScript('PRAGMA journal_mode = WAL');
-  } catch {
-    // See above.
+    return await work(db);
   } finally {
     await db.dispose();
   }

@@ -24,6 +24,7 @@ import {
   cancelSignal,
   type CancelSignalInput,
   confirmSignal,
+  maxCancelReasonLength,
   purchaseRecordedUpdate,
   requestCancellationUpdate,
   searchAttributes,
@@ -90,7 +91,7 @@ export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> 
     // A signal cannot be refused (the sender is gone by now): a malformed one is logged and ignored, never stored.
     const problems = cancelInputProblems(request);
     if (problems.length > 0) {
-      log.warn('Cancel signal ignored: its input is not {"reason"?: string of at most 500 characters}', { problems });
+      log.warn(`Cancel signal ignored: its input is not {"reason"?: string of at most ${maxCancelReasonLength} characters}`, { problems });
       return;
     }
     if (cancellable() || cancellation) requestCancel(reasonOf(request));
