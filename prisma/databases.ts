@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import pg from 'pg';
 import { databaseLimits } from '../contracts/timeouts';
 import { engineOf } from './engines';
 
@@ -13,44 +12,6 @@ export { redactUrl, UnsupportedDatabaseUrlError, engineOf, type Engine } from '.
 /** The three databases; each belongs to exactly one service. */
 export const databaseNames = ['store', 'supplier', 'carrier'] as const;
 export type DatabaseName = (typeof databaseNames)[number];
-
-const pgNameOid = 19;
-const pgTextOid = 25;
-
-/**
- * A pg client that reports columns of PostgreSQL's internal `name` type (OID 19) as `text` (OID 25).
- *
- * Why: `@prisma/adapter-pg` 6.19 maps every result column's type OID to a Prisma column type and has no mapping for
- * `name`, which the JS schema engine's own introspection queries return (`migrate deploy` and `migrate status` fail
- * with "Column type 'name' could not be deserialized from the database": prisma/prisma#27403). A `name` value is
- * plain text on the wire, so relabelling the column is all the fix needs. Our own queries never return `name`.
- */
-class NameAsTextClient extends pg.Client {
-  // pg's query() has many overloads (promise, callback, submittable); relabel the fields on whichever comes back.
-  query(...args: unknown[]): any {
-    const last = args[args.length - 1];
-    if (typeof last === 'function') {
-      const callback = last as (error: unknown, result: unknown) => void;
-      args[args.length - 1] = (error: unknown, result: unknown) => callback(error, relabelNameColumns(result));
-      return (super.query as (...a: unknown[]) => unknown)(...args);
-    }
-    const result = (super.query as (...a: unknown[]) => unknown)(...args);
-    if (result && typeof (result as Promise<unknown>).then === 'function') {
-      return (result as Promise<unknown>).then(relabelNameColumns);
-    }
-    return result;
-  }
-}
-
-function relabelNameColumns(result: unknown): unknown {
-  const results = Array.isArray(result) ? result : [result];
-  for (const one of results) {
-    for (const field of (one as { fields?: { dataTypeID: number }[] } | undefined)?.fields ?? []) {
-      if (field.dataTypeID === pgNameOid) field.dataTypeID = pgTextOid;
-    }
-  }
-  return result;
-}
 
 /**
  * A driver adapter for the URL's engine: Prisma runs on JS drivers here, with no native engine. The SQLite and
@@ -67,7 +28,7 @@ export function adapterFor(
       if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       // Short while serving: better-sqlite3's busy wait blocks the event loop (contracts/timeouts.ts says why).
       const blockingAllowed = options.shortLived || options.waitForLocks;
-      return new PrismaBetterSQLite3({
+      return new PrismaBetterSqlite3({
         url: file,
         timeout: blockingAllowed ? databaseLimits.sqliteStartupBusyTimeoutMs : databaseLimits.sqliteBusyTimeoutMs,
       });
@@ -75,7 +36,6 @@ export function adapterFor(
     case 'postgresql':
       return new PrismaPg({
         connectionString: url,
-        Client: NameAsTextClient,
         connectionTimeoutMillis: databaseLimits.connectMs,
         // Every wait bounded (contracts/timeouts.ts): a row lock, and a statement with its lock waits.
         lock_timeout: databaseLimits.lockWaitMs,
@@ -97,6 +57,9 @@ export function adapterFor(
 export function mariadbUrl(url: string): string {
   const parsed = new URL(url.replace(/^mysql:/i, 'mariadb:'));
   if (!parsed.searchParams.has('connectTimeout')) parsed.searchParams.set('connectTimeout', String(databaseLimits.connectMs));
+  // The adapter's own default, set here: without it the adapter re-encodes the whole query, turning initSql's
+  // spaces into `+`, which the driver does not decode.
+  if (!parsed.searchParams.has('prepareCacheLength')) parsed.searchParams.set('prepareCacheLength', '0');
   if (parsed.searchParams.has('initSql')) return parsed.toString();
   const initSql =
     `SET SESSION innodb_lock_wait_timeout = ${Math.ceil(databaseLimits.lockWaitMs / 1000)}` +

@@ -1,11 +1,11 @@
-import { defineConfig } from 'prisma/config';
+import { defineConfig } from 'prisma-migrate/config';
 import { migrationAdapterFor, type DatabaseName } from './databases';
 import { engineOf } from './engines';
-import { migrationsPath, schemaPath } from './schemas';
+import { migrationSchemaPath, migrationsPath } from './schemas';
 
 /**
- * Prisma CLI configuration for one database. The engine comes from the URL that `prisma/cli.ts` hands over
- * (PRISMA_DATASOURCE_URL): its rendered schema and its own migrations folder. The JS schema engine runs migrations
+ * The migration CLI's configuration for one database (prisma/cli.ts). The engine comes from the URL that
+ * `prisma/cli.ts` hands over (PRISMA_DATASOURCE_URL): its rendered schema and its own migrations folder. The JS schema engine runs migrations
  * through the same driver adapter the services use, so no native engine is needed.
  */
 export function databaseConfig(database: DatabaseName) {
@@ -15,7 +15,7 @@ export function databaseConfig(database: DatabaseName) {
   return defineConfig({
     experimental: { adapter: true },
     engine: 'js',
-    schema: schemaPath(database, engine),
+    schema: migrationSchemaPath(database, engine),
     migrations: { path: migrationsPath(database, engine) },
     async adapter() {
       return migrationAdapterFor(url);

@@ -14,18 +14,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config';
-import { offlineUrl, runPrisma } from '../prisma/cli';
+import { generateClient, offlineUrl, runPrisma } from '../prisma/cli';
 import { databaseNames, type DatabaseName } from '../prisma/databases';
 import { engineOf, engines } from '../prisma/engines';
 import { migrateDatabase, migrationStatus } from '../prisma/migrations';
-import { migrationsPath, renderSchema, schemaPath } from '../prisma/schemas';
+import { ensureMigrationSchema, migrationsPath, renderMigrationSchema, sourceSchemaPath } from '../prisma/schemas';
 
 const postgresForDiff = process.env.MIGRATION_DIFF_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 async function generate(extra: string[]) {
   for (const database of databaseNames) {
     for (const engine of engines) {
-      const { code, output } = await runPrisma(database, ['generate', ...extra], offlineUrl[engine]);
+      const { code, output } = await generateClient(database, engine, extra);
       if (code !== 0) {
         process.stderr.write(output);
         process.exit(code);
@@ -49,8 +49,9 @@ async function newMigration(database: DatabaseName, name: string) {
   let changed = false;
   for (const engine of ['sqlite', 'postgresql'] as const) {
     const previous = path.join(scratch, `${engine}.prisma`);
-    fs.writeFileSync(previous, engine === 'sqlite' ? previousSource : renderSchema(previousSource, engine));
-    const args = ['migrate', 'diff', '--from-schema-datamodel', previous, '--to-schema-datamodel', schemaPath(database, engine), '--script'];
+    fs.writeFileSync(previous, renderMigrationSchema(previousSource, engine));
+    const current = ensureMigrationSchema(database, engine);
+    const args = ['migrate', 'diff', '--from-schema-datamodel', previous, '--to-schema-datamodel', current, '--script'];
     const { code, output } = await runPrisma(database, args, engine === 'sqlite' ? offlineUrl.sqlite : postgresForDiff);
     if (code !== 0) throw new Error(`migrate diff failed on ${engine}:\n${output}`);
     const sql = output.slice(Math.max(0, output.indexOf('-- ')));
@@ -66,7 +67,7 @@ async function newMigration(database: DatabaseName, name: string) {
   }
   fs.rmSync(scratch, { recursive: true, force: true });
   if (!changed) return;
-  fs.copyFileSync(schemaPath(database, 'sqlite'), snapshot);
+  fs.copyFileSync(sourceSchemaPath(database), snapshot);
   const mysqlFile = path.join(migrationsPath(database, 'mysql'), `${stamp}.do.${name}.sql`);
   fs.writeFileSync(
     mysqlFile,
