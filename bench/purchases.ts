@@ -1,11 +1,13 @@
 /**
- * `npm run bench -- [--purchases N] [--concurrency 10,20,50,100] [--read-seconds S]`: starts the real processes on
- * SQLite (or the server databases named by DATABASE_URL, SUPPLIER_DATABASE_URL, CARRIER_DATABASE_URL) with no
- * cancellation window, and beside them, on the same Temporal dev server, the bare chain (bench/bare-chain: seven no-op
- * activities over three task queues). At each concurrency it runs N purchases through the gateway and N bare chains
+ * `npm run bench -- [--purchases N] [--concurrency 10,20,50,100] [--warmup W] [--read-seconds S]`: starts the real
+ * processes on SQLite (or the server databases named by DATABASE_URL, SUPPLIER_DATABASE_URL, CARRIER_DATABASE_URL)
+ * with no cancellation window, and beside them, on the same Temporal dev server, the bare chain (bench/bare-chain:
+ * seven no-op activities over three task queues). At each concurrency it runs N purchases through the gateway and N bare chains
  * through a Temporal client, and prints one table: throughput, start latency, completion latency, each worker's peak
- * RSS, and the purchase's ratios to the bare chain. Then it loads the read path (GET /products, GET /purchases) with
- * autocannon.
+ * RSS, and the purchase's ratios to the bare chain. First, W jobs of each side (10 at a time) are run and not
+ * measured: the first requests of a fresh process pay its JIT compilation and fill its caches (Prisma's query plans,
+ * the SDK's workflow cache), which would otherwise land in the first level's tail. Then it loads the read path
+ * (GET /products, GET /purchases) with autocannon.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -15,7 +17,7 @@ import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { sumOf } from '../harness/prometheus-text';
 import { startSystem, type RunningSystem } from '../harness/system';
 import { startBareWorkers, stopBareWorkers } from './bare-chain/start';
-import { placeOrder, runBareChain, waitForPurchase } from './jobs';
+import { inParallel, placeOrder, runBareChain, waitForPurchase } from './jobs';
 import { cpuMeter, rssMb } from './proc';
 
 function percentile(figures: number[], p: number): number {
@@ -127,20 +129,31 @@ async function main() {
     options: {
       purchases: { type: 'string', default: '200' },
       concurrency: { type: 'string', default: '10,20,50,100' },
+      warmup: { type: 'string', default: '20' },
       'read-seconds': { type: 'string', default: '10' },
     },
   });
   const total = Number(values.purchases);
   const levels = values.concurrency.split(',').map(Number);
+  const warmup = Number(values.warmup);
   process.env.TEMPORAL_CLI = await ensureTemporalCli();
   const system = await startSystem({ env: { PURCHASE_CANCEL_WINDOW: '0s', LOG_LEVEL: 'warn' } });
   const bare = await startBareWorkers(system.temporalAddress);
   const connection = await Connection.connect({ address: system.temporalAddress });
   const client = new Client({ connection });
   try {
-    await system.stockedProduct('BENCH-1', total * levels.length * 2, 100);
+    await system.stockedProduct('BENCH-1', (total * levels.length + warmup) * 2, 100);
     const { token } = await system.newUser('bench');
     const buyer = system.client(token);
+    const purchaseJob = async (accepted: () => void) => {
+      const answer = await placeOrder(buyer, 'BENCH-1', () => (retriedPosts += 1));
+      accepted();
+      const done = await waitForPurchase(system, token, answer.purchase.id);
+      if (done.status !== 'COMPLETED') throw new Error(`purchase ended ${done.status}`);
+    };
+    await inParallel(warmup, 10, () => runBareChain(client));
+    await inParallel(warmup, 10, () => purchaseJob(() => {}));
+    retriedPosts = 0;
     // Both sides share the Temporal server, and this process as their client.
     const shared = { temporal: system.pid('temporal'), client: process.pid };
     const servicePids = { ...Object.fromEntries(['orchestrator', 'supplier', 'carrier', 'gateway'].map((name) => [name, system.pid(name)])), ...shared };
@@ -158,12 +171,7 @@ async function main() {
     for (const concurrency of levels) {
       const chain = await round(total, concurrency, (accepted) => runBareChain(client, accepted), barePids);
       const countersBefore = await readWorkerCounters(system);
-      const saga = await round(total, concurrency, async (accepted) => {
-        const answer = await placeOrder(buyer, 'BENCH-1', () => (retriedPosts += 1));
-        accepted();
-        const done = await waitForPurchase(system, token, answer.purchase.id);
-        if (done.status !== 'COMPLETED') throw new Error(`purchase ended ${done.status}`);
-      }, servicePids);
+      const saga = await round(total, concurrency, purchaseJob, servicePids);
       const countersAfter = await readWorkerCounters(system);
       workRows.push(
         `c=${concurrency}: ` +
@@ -198,7 +206,7 @@ async function main() {
           `completion p99 ${(saga.doneP99 / chain.doneP99).toFixed(2)}× bare`,
       );
     }
-    console.log(`\n${total} per side per level; ${os.cpus().length} cores; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(`\n${total} per side per level, after ${warmup} of each unmeasured; ${os.cpus().length} cores; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log(rows.join('\n'));
     console.log(cpuRows.join('\n'));
     console.log(workRows.join('\n'));
