@@ -48,9 +48,12 @@ export interface DevServerOptions {
   metricsPort?: number;
 }
 
+const singlePartition = ['matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1'];
+
 /**
  * `temporal server start-dev`'s arguments: its state in a SQLite file (purchases in flight survive a restart), the
- * Web UI, and the purchase search attributes registered at start-up. Creates the state file's folder.
+ * Web UI, the purchase search attributes registered at start-up, and one partition per task queue. Creates the state
+ * file's folder.
  */
 export function devServerArgs(options: DevServerOptions): string[] {
   const { host, port } = hostAndPort(options.address);
@@ -68,6 +71,10 @@ export function devServerArgs(options: DevServerOptions): string[] {
     options.dbFile,
     '--log-level',
     options.logLevel ?? 'warn',
+    // One partition per task queue: partitions spread a queue over matching hosts, and this server is one host. With
+    // the default four, a task lands on a partition whose pollers are busy elsewhere and is forwarded or written to
+    // its backlog; under load that costs the server more per task as concurrency grows (README, Performance).
+    ...singlePartition.flatMap((setting) => ['--dynamic-config-value', setting]),
     ...Object.values(searchAttributes).flatMap((key) => ['--search-attribute', `${key.name}=${cliTypeNames[key.type]}`]),
   ];
   if (options.namespace !== 'default') args.push('--namespace', options.namespace);

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { createSystemDatabases } from '../support/databases';
 import { describeEachEngine } from '../support/engines';
 import type { PurchaseRequest } from '../../client';
+import { taskQueues } from '../../contracts/temporal';
 import { startSystem, type RunningSystem } from '../../harness/system';
 
 const run = promisify(execFile);
@@ -293,6 +294,24 @@ describeEachEngine('the system', (engine) => {
       // The store's four record writes run on the orchestrator as local activities: markers, not scheduled tasks.
       expect(queues.filter((queue: string) => queue.endsWith('@purchases'))).toEqual([]);
       expect(events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(4);
+    });
+
+    it('serves each task queue from one partition on the dev server', async () => {
+      for (const taskQueue of Object.values(taskQueues)) {
+        const { stdout } = await run(process.env.TEMPORAL_CLI!, [
+          'task-queue',
+          'list-partition',
+          '--task-queue',
+          taskQueue,
+          '-o',
+          'json',
+          '--address',
+          system.temporalAddress,
+        ]);
+        const partitions = JSON.parse(stdout) as Record<'workflowTaskQueuePartitions' | 'activityTaskQueuePartitions', { key: string }[]>;
+        expect(partitions.workflowTaskQueuePartitions.map((partition) => partition.key)).toEqual([taskQueue]);
+        expect(partitions.activityTaskQueuePartitions.map((partition) => partition.key)).toEqual([taskQueue]);
+      }
     });
   });
 
