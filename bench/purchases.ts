@@ -120,7 +120,7 @@ let retriedPosts = 0;
 async function readLoad(url: string, token: string, seconds: number) {
   const result = await autocannon({ url, connections: 20, duration: seconds, headers: { authorization: `Bearer ${token}` } });
   const { latency, requests, non2xx } = result;
-  return `${url.replace(/^https?:\/\/[^/]+/, '').padEnd(16)} ${requests.average.toFixed(0).padStart(6)} req/s  ` +
+  return `${url.replace(/^https?:\/\/[^/]+/, '').padEnd(20)} ${requests.average.toFixed(0).padStart(6)} req/s  ` +
     `p50 ${latency.p50} ms  p90 ${latency.p90} ms  p99 ${latency.p99} ms  non-2xx ${non2xx}`;
 }
 
@@ -221,6 +221,8 @@ async function main() {
     if (seconds > 0) {
       console.log('\nread path (autocannon, 20 connections):');
       console.log(await readLoad(`${system.urls.gateway}/products`, token, seconds));
+      // One page, as a client that lists them asks for, and then every one of the user's purchases at once.
+      console.log(await readLoad(`${system.urls.gateway}/purchases?limit=50`, token, seconds));
       console.log(await readLoad(`${system.urls.gateway}/purchases`, token, seconds));
     }
   } catch (error) {
