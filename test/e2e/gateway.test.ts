@@ -9,6 +9,8 @@ import { startSystem, type RunningSystem } from '../../harness/system';
 const run = promisify(execFile);
 
 let system: RunningSystem;
+/** The Temporal CLI, against the running system's server. */
+const temporalCli = (...args: string[]) => run(process.env.TEMPORAL_CLI!, [...args, '--address', system.temporalAddress]);
 let admin: string;
 
 const lisbon = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
@@ -223,28 +225,15 @@ describeEachEngine('the system', (engine) => {
       const buyer = await system.newUser();
       const { id } = accepted(await buy(buyer.token, [{ sku: 'E2E-CLI', quantity: 1 }]));
       await system.waitForPurchase(buyer.token, id, ['RESERVE_DELIVERED']);
-      const cli = process.env.TEMPORAL_CLI!;
-      const address = ['--address', system.temporalAddress];
-
-      const query = await run(cli, ['workflow', 'query', '--workflow-id', `purchase-${id}`, '--type', 'status', '-o', 'json', ...address]);
+      const query = await temporalCli('workflow', 'query', '--workflow-id', `purchase-${id}`, '--type', 'status', '-o', 'json');
       expect(query.stdout).toContain('RESERVE_DELIVERED');
-      await run(cli, [
-        'workflow',
-        'signal',
-        '--workflow-id',
-        `purchase-${id}`,
-        '--name',
-        'cancel',
-        '--input',
-        '{"reason":"changed my mind"}',
-        ...address,
-      ]);
+      await temporalCli('workflow', 'signal', '--workflow-id', `purchase-${id}`, '--name', 'cancel', '--input', '{"reason":"changed my mind"}');
       const done = await system.waitForPurchase(buyer.token, id, ['CANCELLED', 'COMPLETED']);
       expect(done.status).toBe('CANCELLED');
       expect(done.failure).toEqual({ code: 'CANCELLED', message: 'changed my mind' });
       expect(await inventory('E2E-CLI')).toMatchObject({ available: 5, reserved: 0 });
 
-      const listed = await run(cli, ['workflow', 'list', '--query', `PurchaseStatus = 'CANCELLED'`, '-o', 'json', ...address]);
+      const listed = await temporalCli('workflow', 'list', '--query', `PurchaseStatus = 'CANCELLED'`, '-o', 'json');
       expect(listed.stdout).toContain(`purchase-${id}`);
     });
 
@@ -267,16 +256,7 @@ describeEachEngine('the system', (engine) => {
       const buyer = await system.newUser();
       const created = accepted(await buy(buyer.token, [{ sku: 'E2E-HISTORY', quantity: 1 }]));
       await system.waitForPurchase(buyer.token, created.id, ['COMPLETED']);
-      const { stdout } = await run(process.env.TEMPORAL_CLI!, [
-        'workflow',
-        'show',
-        '--workflow-id',
-        `purchase-${created.id}`,
-        '-o',
-        'json',
-        '--address',
-        system.temporalAddress,
-      ]);
+      const { stdout } = await temporalCli('workflow', 'show', '--workflow-id', `purchase-${created.id}`, '-o', 'json');
       const events = JSON.parse(stdout).events as { eventType: string; markerRecordedEventAttributes?: { markerName: string } }[];
       const scheduled = events.filter((event) => event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED');
       const queues = scheduled.map(
@@ -298,16 +278,7 @@ describeEachEngine('the system', (engine) => {
 
     it('serves each task queue from one partition on the dev server', async () => {
       for (const taskQueue of Object.values(taskQueues)) {
-        const { stdout } = await run(process.env.TEMPORAL_CLI!, [
-          'task-queue',
-          'list-partition',
-          '--task-queue',
-          taskQueue,
-          '-o',
-          'json',
-          '--address',
-          system.temporalAddress,
-        ]);
+        const { stdout } = await temporalCli('task-queue', 'list-partition', '--task-queue', taskQueue, '-o', 'json');
         const partitions = JSON.parse(stdout) as Record<'workflowTaskQueuePartitions' | 'activityTaskQueuePartitions', { key: string }[]>;
         expect(partitions.workflowTaskQueuePartitions.map((partition) => partition.key)).toEqual([taskQueue]);
         expect(partitions.activityTaskQueuePartitions.map((partition) => partition.key)).toEqual([taskQueue]);
