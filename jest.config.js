@@ -1,8 +1,10 @@
 /**
- * Suites: unit (pure functions), integration (real Temporal, real databases), e2e (real processes over HTTP), fault (the
- * system under injected faults), hostile (property-based attacks on the gateway's input and auth), and cluster (the
- * system against Temporal Server itself, on PostgreSQL with mutual TLS), and contracts (the OpenAPI documents, the
- * generated client, Pact between the gateway and the owners' APIs, the activities' schemas).
+ * Suites, one project each: unit (pure functions), integration (real Temporal, real databases), e2e (real processes over
+ * HTTP), fault (the system under injected faults), hostile (property-based attacks on the gateway's input and auth),
+ * cluster (the system against Temporal Server itself, on PostgreSQL with mutual TLS), observability (metrics, rules,
+ * traces and logs through real Prometheus and Jaeger), deploy (the Compose file, the Dockerfile, the GitHub workflows),
+ * consul (discovery and live configuration on a real Consul agent) and contracts (the OpenAPI documents, the generated
+ * client, Pact between the gateway and the owners' APIs, the activities' schemas).
  */
 const transform = {
   '^.+\\.(t|j)sx?$': [

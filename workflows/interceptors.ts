@@ -1,6 +1,6 @@
 /**
- * The workflow's interceptors, bundled with it (workers/workflow-interceptors.ts lists this module for the worker, the
- * bundle and replay). Temporal's OpenTelemetry interceptors continue the gateway's trace (`RunWorkflow:purchase`,
+ * The workflow's interceptors, bundled with it (`workflowInterceptorModules` in observability/temporal-tracing.ts lists
+ * this module for the worker, the bundle and replay). Temporal's OpenTelemetry interceptors continue the gateway's trace (`RunWorkflow:purchase`,
  * `StartActivity:*`) and send their spans out through the worker's `exporter` sink; ours carry the request context
  * (request id, trace id) from the start's headers to every activity and onto every workflow log line.
  */
