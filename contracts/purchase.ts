@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { businessRefusalCodes } from './errors';
-import { maxCancelReasonLength } from './temporal';
+import { maxCancelReasonLength } from './cancel';
 
 export const purchaseStatuses = [
   'RECEIVED',
