@@ -64,5 +64,3 @@ export function runPrisma(database: DatabaseName, args: string[], url: string, s
   const schema = ensureMigrationSchema(database, engineOf(url));
   return runCli(migrationEntry, [...args, '--config', configFile], { PRISMA_DATASOURCE_URL: url }, schema, stdio);
 }
-
-export { migrateDatabase, migrationStatus, MigrationError } from './migrations';

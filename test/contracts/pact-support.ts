@@ -5,7 +5,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { PactV4, Verifier, type VerifierOptions } from '@pact-foundation/pact';
 import pino from 'pino';
 import { createServicesClient } from '../../api/services-client';
-import { migrateDatabase } from '../../prisma/cli';
+import { migrateDatabase } from '../../prisma/migrations';
 import type { DatabaseName } from '../../prisma/databases';
 import { availableEngines, createEmptyDatabase, type Engine } from '../support/engines';
 

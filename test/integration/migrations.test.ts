@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { migrateDatabase, migrationStatus } from '../../prisma/cli';
+import { migrateDatabase, migrationStatus } from '../../prisma/migrations';
 import { connectCarrier, connectStore, connectSupplier } from '../../prisma/clients';
 import { adapterFor, databaseNames, type DatabaseName } from '../../prisma/databases';
 import { migrationsPath, sourceSchemaPath } from '../../prisma/schemas';

@@ -1,4 +1,4 @@
-import { migrateDatabase } from '../../prisma/cli';
+import { migrateDatabase } from '../../prisma/migrations';
 import { connectCarrier, connectStore, connectSupplier } from '../../prisma/clients';
 import { createEmptyDatabase, type Engine } from './engines';
 

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { createApp, type GatewayDeps } from '../../../api/app';
 import { seedCatalogIfEmpty } from '../../../api/catalog-seed';
 import { loadConfig } from '../../../config';
-import { migrateDatabase } from '../../../prisma/cli';
+import { migrateDatabase } from '../../../prisma/migrations';
 import { connectStore, type StoreDb } from '../../../prisma/clients';
 
 /** Nothing listens here: the supplier, the carrier and Temporal are all "down" unless a test says otherwise. */
