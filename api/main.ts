@@ -1,14 +1,14 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../config';
+import { redactUrl } from '../config/redact-url';
 import { startLiveConfig } from '../config/live-config';
 import { registerService } from '../discovery/registration';
 import { createLogger, type Logger } from '../logging';
 import { flushErrorReports, startErrorReports } from '../observability/error-reports';
 import { startTracing } from '../observability/tracing';
-import { migrateDatabase } from '../prisma/cli';
+import { migrateDatabase } from '../prisma/migrations';
 import { connectStore } from '../prisma/clients';
-import { redactUrl } from '../prisma/databases';
 import { createApp } from './app';
 import { ensureAdmin } from './auth/accounts';
 import { seedCatalogIfEmpty } from './catalog-seed';

@@ -1,5 +1,5 @@
 import Consul from 'consul';
-import { consulOptions } from '../discovery/locator';
+import { consulOptions } from './consul';
 import type { Logger } from '../logging';
 import { loadConfig, type Config } from './index';
 import { isLiveSetting, kvSettingProblem } from './settings';

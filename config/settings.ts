@@ -1,5 +1,5 @@
-import { redactUrl } from '../prisma/engines';
 import { envSchema } from './index';
+import { redactUrl } from './redact-url';
 import { isSecretName, secretNames } from './secret-files';
 import { sourceOf, type SettingSource } from './sources';
 

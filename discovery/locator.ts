@@ -1,5 +1,6 @@
 import Consul from 'consul';
 import type { Config } from '../config';
+import { consulOptions } from '../config/consul';
 import { CodedError } from '../contracts/errors';
 
 export type ServiceName = 'supplier' | 'carrier';
@@ -31,13 +32,6 @@ export function createServiceLocator(
 interface HealthEntry {
   Node?: { Address?: string };
   Service?: { Address?: string; Port?: number };
-}
-
-/** `CONSUL_HTTP_ADDR` as Consul's own tools take it: `host:port`, optionally with an http(s) scheme. */
-export function consulOptions(address: string): { host: string; port: number; secure: boolean } {
-  const url = new URL(/^https?:\/\//i.test(address) ? address : `http://${address}`);
-  const secure = url.protocol === 'https:';
-  return { host: url.hostname, port: url.port ? Number(url.port) : secure ? 443 : 8500, secure };
 }
 
 function consulLocator(address: string, cacheMs: number): ServiceLocator {

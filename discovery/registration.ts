@@ -1,6 +1,6 @@
 import Consul from 'consul';
 import type { Logger } from '../logging';
-import { consulOptions } from './locator';
+import { consulOptions } from '../config/consul';
 
 /** The names services register under; the gateway's locator looks supplier and carrier up by these. */
 export type RegisteredServiceName = 'supplier' | 'carrier' | 'gateway' | 'orchestrator';

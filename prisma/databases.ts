@@ -7,7 +7,7 @@ import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } f
 import { databaseLimits } from '../contracts/timeouts';
 import { engineOf } from './engines';
 
-export { redactUrl, UnsupportedDatabaseUrlError, engineOf, type Engine } from './engines';
+export { UnsupportedDatabaseUrlError, engineOf, type Engine } from './engines';
 
 /** The three databases; each belongs to exactly one service. */
 export const databaseNames = ['store', 'supplier', 'carrier'] as const;

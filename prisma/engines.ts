@@ -4,23 +4,13 @@
  * MySQL or MariaDB. Nothing else in the code asks which engine it is on, except where an engine needs its own SQL
  * (prisma/dialects.ts) or its own migration runner (prisma/migrations.ts).
  */
+import { redactUrl } from '../config/redact-url';
+
 export const engines = ['sqlite', 'postgresql', 'mysql'] as const;
 export type Engine = (typeof engines)[number];
 
 export class UnsupportedDatabaseUrlError extends Error {
   readonly code = 'UNSUPPORTED_DATABASE_URL';
-}
-
-/** The database URL with any password masked, for logs and start-up errors. */
-export function redactUrl(url: string): string {
-  if (url.startsWith('file:')) return url;
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/:[^:@/]*@/, ':***@');
-  }
 }
 
 export function engineOf(url: string): Engine {

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import mariadb from 'mariadb';
 import Postgrator from 'postgrator';
+import { redactUrl } from '../config/redact-url';
 import { runPrisma } from './cli';
 import { adapterFor, mariadbUrl, type DatabaseName } from './databases';
-import { engineOf, redactUrl, UnsupportedDatabaseUrlError, type Engine } from './engines';
+import { engineOf, UnsupportedDatabaseUrlError, type Engine } from './engines';
 import { migrationsPath } from './schemas';
 
 /**

@@ -9,7 +9,7 @@ import { loadConfig } from '../config';
 import { environmentDefaults } from '../config/environments';
 import { kvPrefix, settingsFromKv } from '../config/live-config';
 import { effectiveSettings } from '../config/settings';
-import { consulOptions } from '../discovery/locator';
+import { consulOptions } from '../config/consul';
 
 const usage = 'usage: npm run config -- push --env <dev|staging|prod> | show [--env <env>] [--json]';
 

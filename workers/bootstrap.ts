@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../config';
+import { redactUrl } from '../config/redact-url';
 import { startLiveConfig, type LiveConfig } from '../config/live-config';
 import { connectionOptions, describeConnection } from '../config/temporal';
 import { explainTemporalFailure } from '../config/temporal-diagnosis';
@@ -11,9 +12,9 @@ import { flushErrorReports, reportError, startErrorReports } from '../observabil
 import { installTemporalRuntime } from '../observability/temporal-runtime';
 import { activityInterceptors, workflowSinks } from '../observability/temporal-tracing';
 import { startTracing, type TracedService } from '../observability/tracing';
-import { migrateDatabase } from '../prisma/cli';
+import { migrateDatabase } from '../prisma/migrations';
 import type { ConnectOptions } from '../prisma/clients';
-import { redactUrl, type DatabaseName } from '../prisma/databases';
+import type { DatabaseName } from '../prisma/databases';
 import { workflowBundleFor } from './workflow-bundle';
 
 /**

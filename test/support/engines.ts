@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import mariadb, { type Connection as MariaDbConnection } from 'mariadb';
 import pg from 'pg';
-import { engines, redactUrl, type Engine } from '../../prisma/engines';
+import { redactUrl } from '../../config/redact-url';
+import { engines, type Engine } from '../../prisma/engines';
 
 /**
  * The database engines the suites run on. SQLite is embedded; PostgreSQL and MariaDB/MySQL are servers, found at
