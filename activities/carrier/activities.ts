@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { loadConfig } from '../../config';
 import { activityContracts, type CarrierActivities } from '../../contracts/activities';
 import { validatedActivities } from '../input-validation';
 import type { DeliveryStatus } from '../../contracts/purchase';
@@ -35,12 +34,13 @@ const bookingHorizonDays = 60;
  */
 export function createCarrierActivities(
   db: CarrierDb,
-  /** `dailyCapacity` as a function is read at each booking: the worker passes the live setting. */
-  options: { carrierName?: string; dailyCapacity?: number | (() => number); now?: () => Date } = {},
+  /**
+   * From the worker's configuration (CARRIER_NAME, CARRIER_DAILY_CAPACITY). `dailyCapacity` as a function is read at
+   * each booking: the worker passes the live setting. `now` for tests.
+   */
+  options: { carrierName: string; dailyCapacity: number | (() => number); now?: () => Date },
 ): CarrierActivities {
-  const config = options.carrierName === undefined || options.dailyCapacity === undefined ? loadConfig() : undefined;
-  const carrierName = options.carrierName ?? config!.services.carrier.name;
-  const capacity = options.dailyCapacity ?? config!.services.carrier.dailyCapacity;
+  const { carrierName, dailyCapacity: capacity } = options;
   const dailyCapacity = typeof capacity === 'function' ? capacity : () => capacity;
   const now = options.now ?? (() => new Date());
 

@@ -3,7 +3,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { activityContracts, type SupplierActivities } from '../../contracts/activities';
 import { validatedActivities } from '../input-validation';
 import type { ItemRequest, SupplierOrderRef } from '../../contracts/purchase';
-import { loadConfig } from '../../config';
 import type { SupplierDb } from '../../prisma/clients';
 import type { Prisma } from '../../prisma/supplier/generated/client';
 import { isUniqueViolation } from '../../prisma/errors';
@@ -30,11 +29,10 @@ import { ensureSupplier, expectedShipDate, type SupplierInfo, type SupplierOrder
  */
 export function createSupplierActivities(
   db: SupplierDb,
-  options: { supplierName?: string; leadTimeDays?: number; now?: () => Date } = {},
+  /** From the worker's configuration (SUPPLIER_NAME, SUPPLIER_LEAD_TIME_DAYS); `now` for tests. */
+  options: { supplierName: string; leadTimeDays: number; now?: () => Date },
 ): SupplierActivities {
-  const config = options.supplierName === undefined || options.leadTimeDays === undefined ? loadConfig() : undefined;
-  const supplierName = options.supplierName ?? config!.services.supplier.name;
-  const leadTimeDays = options.leadTimeDays ?? config?.services.supplier.leadTimeDays ?? 1;
+  const { supplierName, leadTimeDays } = options;
   const now = options.now ?? (() => new Date());
   // The supplier's own record, written once per process (and again after a failure).
   let supplierRecord: Promise<SupplierInfo> | undefined;

@@ -17,7 +17,10 @@ void runWorker({
   taskQueue: taskQueues.supplier,
   database: { name: 'supplier', connect: connectSupplier, migrate: true },
   activities: (db, config): SupplierActivities => {
-    const real = createSupplierActivities(db, { supplierName: config.services.supplier.name });
+    const real = createSupplierActivities(db, {
+      supplierName: config.services.supplier.name,
+      leadTimeDays: config.services.supplier.leadTimeDays,
+    });
     return {
       ...real,
       async reserveStock(input) {
