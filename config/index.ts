@@ -1,6 +1,7 @@
 import path from 'node:path';
 import ms from 'ms';
 import { z } from 'zod';
+import { parseDuration } from './duration';
 import { withSecretFiles } from './secret-files';
 import { withSettingsFrom } from './sources';
 import { loadTemporalConnection, type TemporalConnectionSettings } from './temporal';
@@ -8,7 +9,7 @@ import { loadTemporalConnection, type TemporalConnectionSettings } from './tempo
 /** The repository root: embedded SQLite files and the Temporal state live under `<root>/.data` by default. */
 export const projectRoot = path.resolve(__dirname, '..');
 
-const duration = z.string().refine((value) => typeof ms(value as ms.StringValue) === 'number', {
+const duration = z.string().refine((value) => parseDuration(value) !== undefined, {
   message: 'must be a duration such as "30s", "2s", "500ms" or "0"',
 });
 const port = z.coerce.number().int().min(0).max(65535);

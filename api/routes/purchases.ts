@@ -1,5 +1,5 @@
-import ms from 'ms';
 import { createRoute, z } from '@hono/zod-openapi';
+import { parseDuration } from '../../config/duration';
 import { CancelRequest, Purchase, PurchaseRequest, PurchaseStatus } from '../../contracts/purchase';
 import { currentUser, type AuthMiddleware } from '../middleware/auth';
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from '../openapi';
@@ -15,8 +15,8 @@ const WaitQuery = z.object({
     .optional()
     .transform((value, context) => {
       if (value === undefined) return 0;
-      const waitMs = ms(value as ms.StringValue);
-      if (typeof waitMs !== 'number' || !Number.isFinite(waitMs) || waitMs < 0 || waitMs > maxWaitMs) {
+      const waitMs = parseDuration(value);
+      if (waitMs === undefined || waitMs < 0 || waitMs > maxWaitMs) {
         context.addIssue({ code: 'custom', message: 'must be a duration from "0s" to "30s", such as "10s" or "2500ms"' });
         return z.NEVER;
       }

@@ -221,7 +221,7 @@ describe('reading purchases', () => {
   it('refuses a wait longer than 30s or not a duration, naming the field', async () => {
     const owner = await signIn(gateway);
     const id = await insertPurchase(owner.user.id, new Date());
-    for (const wait of ['31s', '30001ms', 'soon', '-1s', '1h']) {
+    for (const wait of ['31s', '30001ms', 'soon', '-1s', '1h', '', '%20', 'x'.repeat(101)]) {
       const response = await gateway.request(`/purchases/${id}?wait=${wait}`, { headers: owner.headers });
       expect(response.status).toBe(400);
       const { error } = await response.json();
