@@ -1,13 +1,16 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { ZodError } from 'zod';
 import { CodedError, ErrorBody } from '../contracts/errors';
+import { closeOnUnreadBody } from '../net/unread-body';
 
 /**
  * The supplier's and the carrier's HTTP APIs are built like the gateway's: routes declared from the contract's zod
  * schemas, which both validate requests and make each service's own `/openapi.json`.
  */
 export function createOwnerApi() {
-  return new OpenAPIHono({ defaultHook: ownerValidationHook });
+  const app = new OpenAPIHono({ defaultHook: ownerValidationHook });
+  app.use('*', closeOnUnreadBody);
+  return app;
 }
 
 const targetNames: Record<string, string> = { json: 'body', param: 'path', query: 'query', header: 'header' };

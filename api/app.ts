@@ -34,6 +34,7 @@ import { purchaseRoutes } from './routes/purchases';
 import { createServicesClient, type ServicesClient } from './services-client';
 import { createHttpMetrics } from '../observability/http-metrics';
 import { traceHttp } from '../observability/http-tracing';
+import { closeOnUnreadBody } from '../net/unread-body';
 
 export type GatewayConfig = Pick<
   Config,
@@ -96,6 +97,7 @@ export function createApp(deps: GatewayDeps) {
   const purchases = createPurchaseService({ store, temporal, settings, temporalTimeoutMs });
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use('*', closeOnUnreadBody);
   app.use('*', requestId());
   app.use('*', traceHttp);
   // Before the rate limiter, so refusals are counted and Prometheus is never refused.
