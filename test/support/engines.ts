@@ -20,17 +20,28 @@ export const serverUrls = {
 
 export { engines, type Engine };
 
+/** What probeEngines found: the engines that answer, and why each other one does not run. */
+export interface EngineProbe {
+  available: Engine[];
+  /** Every engine that will not run, with why: left out by TEST_ENGINES, or its server gave no answer. */
+  unavailable: Record<string, string>;
+  /** The engines TEST_ENGINES leaves out (also in `unavailable`). */
+  leftOut: Engine[];
+}
+
 /** Run once before all tests (test/global-setup.ts): which engines answer, and why the others do not. */
-export async function probeEngines(): Promise<{ available: Engine[]; unavailable: Record<string, string> }> {
+export async function probeEngines(): Promise<EngineProbe> {
   const wanted = (process.env.TEST_ENGINES ?? engines.join(','))
     .split(',')
     .map((engine) => engine.trim())
     .filter((engine): engine is Engine => (engines as readonly string[]).includes(engine));
   const available: Engine[] = [];
   const unavailable: Record<string, string> = {};
+  const leftOut: Engine[] = [];
   for (const engine of engines) {
     if (!wanted.includes(engine)) {
       unavailable[engine] = 'left out by TEST_ENGINES';
+      leftOut.push(engine);
       continue;
     }
     try {
@@ -42,7 +53,29 @@ export async function probeEngines(): Promise<{ available: Engine[]; unavailable
       unavailable[engine] = `no answer at ${redactUrl(url)} (${error instanceof Error ? error.message : error})`;
     }
   }
-  return { available, unavailable };
+  return { available, unavailable, leftOut };
+}
+
+/** CI sets CI (GitHub Actions: `CI=true`); `CI=false` or `CI=0` says it is not. */
+export function runsInCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.CI?.trim().toLowerCase();
+  return value !== undefined && !['', '0', 'false'].includes(value);
+}
+
+/**
+ * Why the run must stop before any test, or undefined when it may go on. In CI both servers run beside the tests, so
+ * an engine that does not answer there is a broken set-up, not a machine without it: the run fails instead of ending
+ * green with the engine's suites skipped. TEST_ENGINES still leaves engines out on purpose. Elsewhere a server that does
+ * not answer only skips its engine's suites, loudly.
+ */
+export function missingEngineFailure(probe: EngineProbe, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (!runsInCi(env)) return undefined;
+  const missing = Object.entries(probe.unavailable).filter(([engine]) => !probe.leftOut.includes(engine as Engine));
+  if (missing.length === 0) return undefined;
+  return (
+    `In CI every database engine must run, and ${missing.map(([engine, reason]) => `${engine} has ${reason}`).join('; ')}. ` +
+    'Start the server (TEST_POSTGRES_URL, TEST_MYSQL_URL), or leave the engine out with TEST_ENGINES.'
+  );
 }
 
 export function availableEngines(): Engine[] {
