@@ -41,6 +41,9 @@ export const envSchema = z.object({
   ADMIN_EMAIL: optionalString,
   ADMIN_PASSWORD: optionalString,
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(100),
+  MAX_WAITS_PER_USER: z.coerce.number().int().min(1).max(1_000).default(10),
+  MAX_WAITS: z.coerce.number().int().min(1).max(100_000).default(1_000),
+  MAX_PURCHASES_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(20),
   LOGIN_FREE_FAILURES: z.coerce.number().int().min(0).default(5),
   LOGIN_FAILURE_MEMORY: duration.default('15m'),
   LOGIN_MAX_DELAY: duration.default('15m'),
@@ -128,6 +131,12 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, kv: Readonly<
         ? { email: values.ADMIN_EMAIL, password: values.ADMIN_PASSWORD }
         : undefined,
     rateLimitPerMinute: values.RATE_LIMIT_PER_MINUTE,
+    // Each wait holds a Temporal long poll; each purchase in flight holds stock.
+    purchaseLimits: {
+      maxWaitsPerUser: values.MAX_WAITS_PER_USER,
+      maxWaits: values.MAX_WAITS,
+      maxInFlightPerUser: values.MAX_PURCHASES_IN_FLIGHT,
+    },
     limits: { redisUrl: values.REDIS_URL, redisKeyPrefix: values.REDIS_KEY_PREFIX },
     loginThrottle: {
       freeFailures: values.LOGIN_FREE_FAILURES,
