@@ -5,19 +5,18 @@ import {
   condition,
   isCancellation,
   log,
-  patched,
   proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type { CarrierActivities, StoreActivities, SupplierActivities } from '../contracts/activities';
+import type { CarrierActivities, SupplierActivities } from '../contracts/activities';
 import { businessRefusalCodes, type BusinessRefusalCode } from '../contracts/error-codes';
 import { activityTimeouts, type ActivityOwner } from '../contracts/timeouts';
 import type { Purchase, PurchaseFailure, PurchaseStatus } from '../contracts/purchase';
+import { describeItems, purchaseMemo } from '../contracts/purchase-memo';
 import {
   activityTaskQueues,
   cancelInputProblems,
@@ -25,67 +24,184 @@ import {
   type CancelSignalInput,
   confirmSignal,
   maxCancelReasonLength,
-  purchaseRecordedUpdate,
   requestCancellationUpdate,
   searchAttributes,
   statusQuery,
 } from '../contracts/temporal';
 import type { PurchaseWorkflowInput } from '../contracts/workflow-input';
 import { assertTransition, isFinal, receivedPurchase } from '../domain/purchase-state';
-import { msToNumber } from '@temporalio/common/lib/time';
+import { answerPurchaseRecorded, cancelWindowNeedsTimer, recordPurchaseActivity } from './earlier-revisions';
 
 /**
- * Workflow changes guarded by `patched()`: histories recorded before a change replay its old path (see README,
- * "Changing the workflow"). Each id names what new runs do.
- */
-export const workflowPatches = {
-  /** The store's record writes run as local activities on the orchestrator, which owns that database. */
-  storeWritesAsLocalActivities: 'store-writes-as-local-activities',
-  /** A cancellation window of 0 starts no timer: the saga confirms in the same workflow task. */
-  noTimerForEmptyCancelWindow: 'no-timer-for-empty-cancel-window',
-} as const;
-
-/**
- * The purchase saga: reserve stock, schedule the delivery, hold for the cancellation window, confirm.
- * A business refusal fails it; a cancel compensates it. Infrastructure faults are Temporal's to retry: every
- * activity retries with backoff and no attempt limit, so a fault delays a purchase and never fails it.
+ * The purchase saga, step by step as the state diagram draws it (CONTRACT.md, "The purchase saga"): reserve stock,
+ * schedule the delivery, hold for the cancellation window, confirm. A business refusal fails it; a cancel compensates
+ * it. Infrastructure faults are Temporal's to retry: every activity retries with backoff and no attempt limit, so a
+ * fault delays a purchase and never fails it. What runs only for histories of earlier revisions is in
+ * ./earlier-revisions.
  */
 export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> {
-  const { supplier, carrier, store, storeLocal } = activitiesFor(input);
-  const purchaseId = input.purchaseId;
-  // A record write is one short transaction on the orchestrator's own database: as a local activity it runs inside
-  // the workflow task, with no activity task round trip through the server and no history events of its own but a marker.
-  const recordPurchase = patched(workflowPatches.storeWritesAsLocalActivities)
-    ? storeLocal.recordPurchase
-    : store.recordPurchase;
+  const { purchaseId } = input;
+  const options = activityOptions(input);
+  // Called before the saga makes any command, where its patch marker has always been.
+  const recordPurchase = recordPurchaseActivity(options('store'));
+  const supplier = proxyActivities<SupplierActivities>(options('supplier'));
+  const carrier = proxyActivities<CarrierActivities>(options('carrier'));
 
-  const state: Purchase = receivedPurchase(input);
-  let version = 0;
-  let cancellation: CancelSignalInput | undefined;
-  let confirmRequested = false;
-  // Set once confirmation starts: from then on a cancel is ignored (signal) or refused (update).
-  let committed = false;
-
+  const state = receivedPurchase(input);
+  const record = purchaseRecord(state, recordPurchase);
+  // Registered before each step runs: a cancel may interrupt the step after its side effect happened. Every
+  // compensation is safe when its step never ran (the owner leaves a tombstone).
+  const compensations: Compensation[] = [];
+  const saga: Saga = { state, compensations, moveTo: record.moveTo };
   // The forward steps run in their own scope so that a cancel can interrupt an activity in flight;
   // the compensations then run outside it and undo whatever that activity may have done.
   const forward = new CancellationScope();
-  const cancellable = () => !committed && !isFinal(state.status) && state.status !== 'COMPENSATING';
-  const requestCancel = (request: CancelSignalInput = {}) => {
-    if (cancellation) return;
-    cancellation = request;
-    forward.cancel();
-  };
+  const requests: Requests = { confirmRequested: false, committed: false };
 
   setHandler(statusQuery, () => state);
-  // Purchases started with update-with-start (by earlier gateways) carry this update, which answered once the record
-  // existed; the handler stays so that their histories replay. Today's gateway starts the saga and answers at once.
-  let recorded = false;
-  setHandler(purchaseRecordedUpdate, async () => {
-    await condition(() => recorded);
+  answerPurchaseRecorded(state, record.created);
+  handleRequests(state, requests, forward);
+
+  // RECEIVED: the record exists before any step (who writes it: activities/store/activities.ts).
+  await CancellationScope.nonCancellable(() => record.create(input.idempotencyKey));
+
+  try {
+    if (input.refusal) throw new BusinessRefusal(input.refusal);
+    await forward.run(async () => {
+      // RECEIVED ──reserve stock (supplier)──▶ ORDER_REQUESTED
+      compensations.unshift({
+        name: 'release the stock reservation',
+        run: () =>
+          supplier.releaseReservation.executeWithOptions({ summary: 'Release the reserved stock' }, [{ purchaseId }]),
+      });
+      state.supplier = await supplier.reserveStock.executeWithOptions(
+        { summary: `Reserve ${describeItems(state.items)}` },
+        [{ purchaseId, items: input.items.map(({ sku, quantity }) => ({ sku, quantity })) }],
+      );
+      await record.moveTo('ORDER_REQUESTED');
+
+      // ORDER_REQUESTED ──schedule delivery (carrier)──▶ RESERVE_DELIVERED
+      compensations.unshift({
+        name: 'cancel the delivery',
+        run: async () => {
+          await carrier.cancelDelivery.executeWithOptions({ summary: 'Cancel the delivery' }, [{ purchaseId }]);
+          if (state.delivery) state.delivery = { ...state.delivery, status: 'CANCELLED' };
+        },
+      });
+      state.delivery = await carrier.scheduleDelivery.executeWithOptions(
+        { summary: `Schedule a delivery to ${input.address.city}, ${input.address.country}` },
+        [{ purchaseId, address: input.address }],
+      );
+      await record.moveTo('RESERVE_DELIVERED');
+
+      // The durable cancellation window: a timer in Temporal's history, so it survives worker restarts.
+      if (cancelWindowNeedsTimer(input.settings.cancelWindow)) {
+        await condition(() => requests.confirmRequested, input.settings.cancelWindow);
+      }
+    });
+  } catch (error) {
+    // ── business failure ──▶ FAILED, or ── failure or cancel ──▶ COMPENSATING ──▶ FAILED | CANCELLED
+    await CancellationScope.nonCancellable(() => endInterrupted(saga, error, requests.cancellation));
     return state;
+  }
+
+  // RESERVE_DELIVERED ──confirm──▶ COMPLETED. From here on a cancel is ignored (signal) or refused (update).
+  requests.committed = true;
+  await CancellationScope.nonCancellable(async () => {
+    try {
+      await supplier.confirmSale.executeWithOptions({ summary: 'Turn the reservation into a sale' }, [{ purchaseId }]);
+      state.delivery = await carrier.dispatchDelivery.executeWithOptions({ summary: 'Dispatch the parcel' }, [
+        { purchaseId },
+      ]);
+      await record.moveTo('COMPLETED');
+    } catch (error) {
+      // Infrastructure faults are retried without limit, so only a non-retryable failure gets here.
+      await failInternally(saga, error);
+    }
   });
+  return state;
+}
+
+interface Compensation {
+  name: string;
+  run: () => Promise<void>;
+}
+
+/** What the endings share: the purchase as the workflow sees it, what to undo, and the one way to change status. */
+interface Saga {
+  state: Purchase;
+  /** Newest first: they run in reverse order of the steps. */
+  compensations: Compensation[];
+  moveTo: (status: PurchaseStatus, note?: string) => Promise<void>;
+}
+
+/** What the signals and the update ask of the saga. */
+interface Requests {
+  cancellation?: CancelSignalInput;
+  confirmRequested: boolean;
+  /** Set once confirmation starts: from then on a cancel is ignored (signal) or refused (update). */
+  committed: boolean;
+}
+
+/** Each owner's activity options, from contracts/timeouts.ts and its task queue in contracts/temporal.ts. */
+function activityOptions(input: PurchaseWorkflowInput): (owner: ActivityOwner) => ActivityOptions {
+  const retry: ActivityOptions['retry'] = {
+    initialInterval: input.settings.retryInitialInterval,
+    maximumInterval: input.settings.retryMaximumInterval,
+    backoffCoefficient: 2,
+    nonRetryableErrorTypes: [...businessRefusalCodes],
+  };
+  // Start-to-close outlasts the owner's longest database wait; the heartbeat timeout notices a dead worker.
+  return (owner) => ({
+    startToCloseTimeout: activityTimeouts[owner].startToCloseMs,
+    heartbeatTimeout: activityTimeouts[owner].heartbeatTimeoutMs,
+    retry,
+    taskQueue: activityTaskQueues[owner],
+  });
+}
+
+/**
+ * The purchase record in the store's database, kept in step with the workflow: created once, then written at each
+ * transition with a version that grows by one, together with the search attribute, the memo and the Web UI's details.
+ */
+function purchaseRecord(state: Purchase, recordPurchase: ReturnType<typeof recordPurchaseActivity>) {
+  let version = 0;
+  let created = false;
+  return {
+    created: () => created,
+    async create(idempotencyKey: string | undefined) {
+      await recordPurchase.executeWithOptions({ summary: "Create the purchase in the store's database" }, [
+        { purchase: state, version, ...(idempotencyKey ? { idempotencyKey } : {}) },
+      ]);
+      created = true;
+    },
+    async moveTo(status: PurchaseStatus, note?: string) {
+      assertTransition(state.status, status);
+      const at = new Date().toISOString();
+      state.status = status;
+      state.updatedAt = at;
+      state.history.push(note ? { status, at, note } : { status, at });
+      version += 1;
+      upsertSearchAttributes([{ key: searchAttributes.purchaseStatus, value: status }]);
+      upsertMemo(purchaseMemo(state));
+      setCurrentDetails(detailsOf(state));
+      await recordPurchase.executeWithOptions({ summary: `Record ${status} in the store's database` }, [
+        { purchase: state, version },
+      ]);
+    },
+  };
+}
+
+/** The confirm signal, and a cancel by signal (anyone's, the CLI's too) or by update (the gateway's, which answers). */
+function handleRequests(state: Purchase, requests: Requests, forward: CancellationScope): void {
+  const cancellable = () => !requests.committed && !isFinal(state.status) && state.status !== 'COMPENSATING';
+  const requestCancel = (request: CancelSignalInput = {}) => {
+    if (requests.cancellation) return;
+    requests.cancellation = request;
+    forward.cancel();
+  };
   setHandler(confirmSignal, () => {
-    confirmRequested = true;
+    requests.confirmRequested = true;
   });
   setHandler(cancelSignal, (request) => {
     // A signal cannot be refused (the sender is gone by now): a malformed one is logged and ignored, never stored.
@@ -94,7 +210,7 @@ export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> 
       log.warn(`Cancel signal ignored: its input is not {"reason"?: string of at most ${maxCancelReasonLength} characters}`, { problems });
       return;
     }
-    if (cancellable() || cancellation) requestCancel(reasonOf(request));
+    if (cancellable() || requests.cancellation) requestCancel(reasonOf(request));
     else log.info('Cancel ignored: the purchase can no longer be cancelled', { status: state.status });
   });
   setHandler(
@@ -111,170 +227,68 @@ export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> 
         if (problems.length > 0) {
           throw ApplicationFailure.nonRetryable(`Invalid cancel input: ${problems.join('; ')}`, 'VALIDATION_FAILED');
         }
-        if (!cancellable() && !cancellation) {
+        if (!cancellable() && !requests.cancellation) {
           throw ApplicationFailure.nonRetryable(
-            `Purchase ${purchaseId} is ${committed ? 'confirmed' : state.status} and can no longer be cancelled`,
+            `Purchase ${state.id} is ${requests.committed ? 'confirmed' : state.status} and can no longer be cancelled`,
             'NOT_CANCELLABLE',
           );
         }
       },
     },
   );
-
-  const moveTo = async (status: PurchaseStatus, note?: string) => {
-    assertTransition(state.status, status);
-    const at = new Date().toISOString();
-    state.status = status;
-    state.updatedAt = at;
-    state.history.push(note ? { status, at, note } : { status, at });
-    version += 1;
-    upsertSearchAttributes([{ key: searchAttributes.purchaseStatus, value: status }]);
-    upsertMemo({ status, summary: summaryOf(state) });
-    setCurrentDetails(detailsOf(state));
-    await recordPurchase.executeWithOptions({ summary: `Record ${status} in the store's database` }, [
-      { purchase: state, version },
-    ]);
-  };
-
-  /**
-   * Compensates after a failure that is neither a business refusal nor a cancel, and ends FAILED with code INTERNAL.
-   * The record may be what failed (PURCHASE_RECORD_MISSING): recording is attempted, never allowed to stop the undo.
-   */
-  const failInternally = async (error: unknown) => {
-    const reason = describeFailure(error);
-    log.error('Purchase failed for a reason that is not a business refusal; compensating', { reason });
-    const failure: PurchaseFailure = {
-      code: 'INTERNAL',
-      message: `The purchase could not be completed and was undone (${reason}); operators: see the workflow history`,
-    };
-    const record = async (status: PurchaseStatus, note: string) => {
-      try {
-        await moveTo(status, note);
-      } catch (recordError) {
-        log.error(`Could not record ${status}`, { reason: describeFailure(recordError) });
-      }
-    };
-    if (state.status !== 'RECEIVED' || compensations.length > 0) {
-      if (state.status !== 'COMPENSATING') await record('COMPENSATING', failure.message);
-      await compensate(compensations);
-    }
-    state.failure = failure;
-    await record('FAILED', failure.message);
-  };
-
-  // Registered before each step runs: a cancel may interrupt the step after its side effect happened.
-  // Every compensation is safe when its step never ran (the owner leaves a tombstone).
-  const compensations: { name: string; run: () => Promise<void> }[] = [];
-
-  // The saga is the record's only writer and creates it before any step: no record without a saga (the gateway
-  // writes none, so a failed start leaves nothing behind) and no saga without a record.
-  await CancellationScope.nonCancellable(() =>
-    recordPurchase.executeWithOptions({ summary: "Create the purchase in the store's database" }, [
-      { purchase: state, version, ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}) },
-    ]),
-  );
-  recorded = true;
-
-  try {
-    if (input.refusal) throw new BusinessRefusal(input.refusal);
-    await forward.run(async () => {
-      compensations.unshift({
-        name: 'release the stock reservation',
-        run: () =>
-          supplier.releaseReservation.executeWithOptions({ summary: 'Release the reserved stock' }, [{ purchaseId }]),
-      });
-      state.supplier = await supplier.reserveStock.executeWithOptions(
-        { summary: `Reserve ${describeItems(state)}` },
-        [{ purchaseId, items: input.items.map(({ sku, quantity }) => ({ sku, quantity })) }],
-      );
-      await moveTo('ORDER_REQUESTED');
-
-      compensations.unshift({
-        name: 'cancel the delivery',
-        run: async () => {
-          await carrier.cancelDelivery.executeWithOptions({ summary: 'Cancel the delivery' }, [{ purchaseId }]);
-          if (state.delivery) state.delivery = { ...state.delivery, status: 'CANCELLED' };
-        },
-      });
-      state.delivery = await carrier.scheduleDelivery.executeWithOptions(
-        { summary: `Schedule a delivery to ${input.address.city}, ${input.address.country}` },
-        [{ purchaseId, address: input.address }],
-      );
-      await moveTo('RESERVE_DELIVERED');
-
-      // The durable cancellation window: a timer in Temporal's history, so it survives worker restarts.
-      if (msToNumber(input.settings.cancelWindow) > 0 || !patched(workflowPatches.noTimerForEmptyCancelWindow)) {
-        await condition(() => confirmRequested, input.settings.cancelWindow);
-      }
-    });
-  } catch (error) {
-    const refusal = asBusinessRefusal(error);
-    if (!refusal && !isCancellation(error)) {
-      // Neither a refusal nor a cancel: a bug or a corrupt record. Undo what was done all the same, then fail.
-      await CancellationScope.nonCancellable(() => failInternally(error));
-      return state;
-    }
-    if (refusal && state.status === 'RECEIVED' && !cancellation) {
-      // Nothing was done yet: a refusal at the first step leaves nothing to undo.
-      state.failure = refusal;
-      await CancellationScope.nonCancellable(() => moveTo('FAILED', refusal.message));
-      return state;
-    }
-    const failure: PurchaseFailure =
-      refusal && !cancellation
-        ? refusal
-        : { code: 'CANCELLED', message: cancellation?.reason ?? 'Cancelled on request' };
-    await CancellationScope.nonCancellable(async () => {
-      await moveTo('COMPENSATING', failure.message);
-      await compensate(compensations);
-      state.failure = failure;
-      await moveTo(failure.code === 'CANCELLED' ? 'CANCELLED' : 'FAILED', failure.message);
-    });
-    return state;
-  }
-
-  committed = true;
-  await CancellationScope.nonCancellable(async () => {
-    try {
-      await supplier.confirmSale.executeWithOptions({ summary: 'Turn the reservation into a sale' }, [{ purchaseId }]);
-      state.delivery = await carrier.dispatchDelivery.executeWithOptions({ summary: 'Dispatch the parcel' }, [
-        { purchaseId },
-      ]);
-      await moveTo('COMPLETED');
-    } catch (error) {
-      // Infrastructure faults are retried without limit, so only a non-retryable failure gets here.
-      await failInternally(error);
-    }
-  });
-  return state;
 }
 
-function activitiesFor(input: PurchaseWorkflowInput) {
-  const retry: ActivityOptions['retry'] = {
-    initialInterval: input.settings.retryInitialInterval,
-    maximumInterval: input.settings.retryMaximumInterval,
-    backoffCoefficient: 2,
-    nonRetryableErrorTypes: [...businessRefusalCodes],
+/** Ends a saga whose forward steps were interrupted: by a business refusal, a cancel, or anything else. */
+async function endInterrupted(saga: Saga, error: unknown, cancellation: CancelSignalInput | undefined): Promise<void> {
+  const { state } = saga;
+  const refusal = asBusinessRefusal(error);
+  if (!refusal && !isCancellation(error)) {
+    // Neither a refusal nor a cancel: a bug or a corrupt record. Undo what was done all the same, then fail.
+    await failInternally(saga, error);
+    return;
+  }
+  if (refusal && state.status === 'RECEIVED' && !cancellation) {
+    // Nothing was done yet: a refusal at the first step leaves nothing to undo.
+    state.failure = refusal;
+    await saga.moveTo('FAILED', refusal.message);
+    return;
+  }
+  const failure: PurchaseFailure =
+    refusal && !cancellation ? refusal : { code: 'CANCELLED', message: cancellation?.reason ?? 'Cancelled on request' };
+  await saga.moveTo('COMPENSATING', failure.message);
+  await compensate(saga.compensations);
+  state.failure = failure;
+  await saga.moveTo(failure.code === 'CANCELLED' ? 'CANCELLED' : 'FAILED', failure.message);
+}
+
+/**
+ * Compensates after a failure that is neither a business refusal nor a cancel, and ends FAILED with code INTERNAL.
+ * The record may be what failed (PURCHASE_RECORD_MISSING): recording is attempted, never allowed to stop the undo.
+ */
+async function failInternally({ state, compensations, moveTo }: Saga, error: unknown): Promise<void> {
+  const reason = describeFailure(error);
+  log.error('Purchase failed for a reason that is not a business refusal; compensating', { reason });
+  const failure: PurchaseFailure = {
+    code: 'INTERNAL',
+    message: `The purchase could not be completed and was undone (${reason}); operators: see the workflow history`,
   };
-  // Each owner's timeouts come from contracts/timeouts.ts: start-to-close outlasts its longest database wait, the
-  // heartbeat timeout notices a dead worker. Its activities go to the task queue its contract names.
-  const optionsOf = (owner: ActivityOwner): ActivityOptions => ({
-    startToCloseTimeout: activityTimeouts[owner].startToCloseMs,
-    heartbeatTimeout: activityTimeouts[owner].heartbeatTimeoutMs,
-    retry,
-    taskQueue: activityTaskQueues[owner],
-  });
-  return {
-    supplier: proxyActivities<SupplierActivities>(optionsOf('supplier')),
-    carrier: proxyActivities<CarrierActivities>(optionsOf('carrier')),
-    store: proxyActivities<StoreActivities>(optionsOf('store')),
-    // The same writes as local activities of the orchestrator, the worker that runs this workflow.
-    storeLocal: proxyLocalActivities<StoreActivities>({ startToCloseTimeout: activityTimeouts.store.startToCloseMs, retry }),
+  const record = async (status: PurchaseStatus, note: string) => {
+    try {
+      await moveTo(status, note);
+    } catch (recordError) {
+      log.error(`Could not record ${status}`, { reason: describeFailure(recordError) });
+    }
   };
+  if (state.status !== 'RECEIVED' || compensations.length > 0) {
+    if (state.status !== 'COMPENSATING') await record('COMPENSATING', failure.message);
+    await compensate(compensations);
+  }
+  state.failure = failure;
+  await record('FAILED', failure.message);
 }
 
 /** Runs the compensations in reverse order of the steps. Each retries until done; a bug is logged, not hidden. */
-async function compensate(compensations: { name: string; run: () => Promise<void> }[]) {
+async function compensate(compensations: Compensation[]) {
   for (const compensation of compensations) {
     try {
       await compensation.run();
@@ -315,16 +329,8 @@ function reasonOf(request: CancelSignalInput | undefined): CancelSignalInput {
   return request?.reason === undefined ? {} : { reason: request.reason };
 }
 
-function describeItems(state: Purchase): string {
-  return state.items.map((item) => `${item.quantity} × ${item.sku}`).join(', ');
-}
-
-function summaryOf(state: Purchase): string {
-  return `${describeItems(state)} for ${(state.totalCents / 100).toFixed(2)}, ${state.status}`;
-}
-
 function detailsOf(state: Purchase): string {
-  const lines = [`**${state.status}**: ${describeItems(state)}, total ${(state.totalCents / 100).toFixed(2)}`];
+  const lines = [`**${state.status}**: ${describeItems(state.items)}, total ${(state.totalCents / 100).toFixed(2)}`];
   if (state.supplier) lines.push(`Supplier order ${state.supplier.orderId} (${state.supplier.name})`);
   if (state.delivery) {
     lines.push(`Delivery ${state.delivery.status} by ${state.delivery.carrier}, tracking ${state.delivery.trackingNumber}`);
