@@ -145,7 +145,8 @@ describe('other users’ purchases', () => {
     expect(listed.items).toEqual([]);
     // Nothing about them changed.
     const rows = await gateway.store.purchase.findMany({ where: { id: { in: ids } } });
-    expect(rows.every((row) => row.status === 'ORDER_REQUESTED' && row.userId === owner.user.id)).toBe(true);
+    expect(rows).toHaveLength(ids.length);
+    for (const row of rows) expect(row).toMatchObject({ status: 'ORDER_REQUESTED', userId: owner.user.id });
   });
 });
 
