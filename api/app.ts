@@ -23,6 +23,7 @@ import { handleError, handleNotFound, validationHook } from './middleware/errors
 import { rateLimit } from './middleware/rate-limit';
 import { bearerSecurityScheme, gatewayDocument } from './openapi';
 import { createPurchaseService } from './purchases/service';
+import { createWaitSlots } from './purchases/wait-slots';
 import { authRoutes } from './routes/auth';
 import { deliveryRoutes } from './routes/deliveries';
 import { docsRoutes } from './routes/docs';
@@ -131,7 +132,7 @@ export function createApp(deps: GatewayDeps) {
   app.route('/', inventoryRoutes({ services, auth }));
   app.route('/', deliveryRoutes({ services, auth }));
   app.route('/', orderRoutes({ services, auth }));
-  app.route('/', purchaseRoutes({ purchases, auth }));
+  app.route('/', purchaseRoutes({ purchases, auth, waitSlots: createWaitSlots(() => config.purchaseLimits) }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', bearerSecurityScheme, {
     type: 'http',

@@ -246,7 +246,7 @@ export interface paths {
         };
         /**
          * One purchase (its owner or ADMIN)
-         * @description The purchase as its saga last recorded it; anyone else’s purchase is a 404 like a missing one. With `wait` the answer comes as soon as the purchase is final, or with its current state when the time is up.
+         * @description The purchase as its saga last recorded it; anyone else’s purchase is a 404 like a missing one. With `wait` the answer comes as soon as the purchase is final, or with its current state when the time is up. A user holds at most MAX_WAITS_PER_USER waits at once (default 10), a gateway MAX_WAITS (default 1000): past either, 429.
          */
         get: operations["getPurchase"];
         put?: never;

@@ -4,6 +4,7 @@ import { CancelRequest, Purchase, PurchaseRequest, PurchaseStatus } from '../../
 import { currentUser, type AuthMiddleware } from '../middleware/auth';
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from '../openapi';
 import type { PurchaseService } from '../purchases/service';
+import type { WaitSlots } from '../purchases/wait-slots';
 
 const PurchaseAnswer = z.object({ purchase: Purchase });
 const PurchaseParam = z.object({ id: z.string().uuid() });
@@ -37,8 +38,8 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
-export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMiddleware }) {
-  const { purchases, auth } = deps;
+export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMiddleware; waitSlots: WaitSlots }) {
+  const { purchases, auth, waitSlots } = deps;
   const router = createRouter();
 
   router.openapi(
@@ -100,17 +101,23 @@ export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMid
       summary: 'One purchase (its owner or ADMIN)',
       description:
         'The purchase as its saga last recorded it; anyone else’s purchase is a 404 like a missing one. With `wait` the ' +
-        'answer comes as soon as the purchase is final, or with its current state when the time is up.',
+        'answer comes as soon as the purchase is final, or with its current state when the time is up. A user holds ' +
+        'at most MAX_WAITS_PER_USER waits at once (default 10), a gateway MAX_WAITS (default 1000): past either, 429.',
       security: bearerSecurity,
       middleware: [auth.requireUser] as const,
       request: { params: PurchaseParam, query: WaitQuery },
       responses: { 200: jsonContent(PurchaseAnswer, 'The purchase'), ...errorResponses(400, 401, 404) },
     }),
-    async (c) =>
-      c.json(
-        { purchase: await purchases.get(currentUser(c), c.req.valid('param').id, { waitMs: c.req.valid('query').wait, signal: c.req.raw.signal }) },
-        200,
-      ),
+    async (c) => {
+      const user = currentUser(c);
+      const waitMs = c.req.valid('query').wait;
+      const release = waitMs > 0 ? waitSlots.take(user.id) : undefined;
+      try {
+        return c.json({ purchase: await purchases.get(user, c.req.valid('param').id, { waitMs, signal: c.req.raw.signal }) }, 200);
+      } finally {
+        release?.();
+      }
+    },
   );
 
   router.openapi(
