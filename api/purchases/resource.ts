@@ -11,8 +11,8 @@ import type {
 import type { Purchase as PurchaseRow } from '../../prisma/store/generated/client';
 
 /**
- * The purchase resource from the gateway's row. The JSON columns are written by the gateway (on creation) and by the
- * store activity (at each saga transition), both from the contract's types.
+ * The purchase resource from its record in the store's database. The saga's store activity writes every column, the
+ * JSON ones from the contract's types (activities/store/activities.ts); the gateway only reads them.
  */
 export function purchaseFromRow(row: PurchaseRow): Purchase {
   return {
