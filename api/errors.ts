@@ -13,6 +13,7 @@ export const httpStatusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   SKU_TAKEN: 409,
   NOT_CANCELLABLE: 409,
   OUT_OF_STOCK: 409,
+  NO_DELIVERY_CAPACITY: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNKNOWN_SKU: 422,

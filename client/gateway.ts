@@ -353,7 +353,7 @@ export interface components {
             };
         };
         /** @enum {string} */
-        ErrorCode: "OUT_OF_STOCK" | "UNKNOWN_SKU" | "UNSERVED_COUNTRY" | "INVALID_VOUCHER" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "EMAIL_TAKEN" | "INVALID_CREDENTIALS" | "SKU_TAKEN" | "NOT_CANCELLABLE" | "IDEMPOTENCY_KEY_MISMATCH" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL";
+        ErrorCode: "OUT_OF_STOCK" | "UNKNOWN_SKU" | "UNSERVED_COUNTRY" | "NO_DELIVERY_CAPACITY" | "INVALID_VOUCHER" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "EMAIL_TAKEN" | "INVALID_CREDENTIALS" | "SKU_TAKEN" | "NOT_CANCELLABLE" | "IDEMPOTENCY_KEY_MISMATCH" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL";
         FieldError: {
             message: string;
             path: string;
@@ -399,7 +399,7 @@ export interface components {
         };
         PurchaseFailure: {
             /** @enum {string} */
-            code: "OUT_OF_STOCK" | "UNKNOWN_SKU" | "UNSERVED_COUNTRY" | "INVALID_VOUCHER" | "CANCELLED" | "INTERNAL";
+            code: "OUT_OF_STOCK" | "UNKNOWN_SKU" | "UNSERVED_COUNTRY" | "NO_DELIVERY_CAPACITY" | "INVALID_VOUCHER" | "CANCELLED" | "INTERNAL";
             message: string;
         };
         PurchaseItem: {

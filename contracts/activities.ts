@@ -31,7 +31,7 @@ export const activityContracts = {
   carrier: {
     taskQueue: activityTaskQueues.carrier,
     activities: {
-      /** Books a delivery. Refuses with UNSERVED_COUNTRY. */
+      /** Books a delivery. Refuses with UNSERVED_COUNTRY, or NO_DELIVERY_CAPACITY when its booking horizon is full. */
       scheduleDelivery: activity(z.object({ purchaseId: PurchaseId, address: Address }), DeliveryRef),
       /** Cancels the delivery; safe when none was booked (it leaves a tombstone). */
       cancelDelivery: activity(ByPurchase, z.void()),
@@ -43,7 +43,7 @@ export const activityContracts = {
     taskQueue: activityTaskQueues.store,
     activities: {
       /**
-       * Writes the workflow's view of the purchase to the gateway's database; the saga is the record's only writer.
+       * Writes the workflow's view of the purchase to its record in the store's database (activities/store/activities.ts).
        * Version 0 creates it (once: a repeat changes nothing); an older version never overwrites a newer.
        */
       recordPurchase: activity(

@@ -3,8 +3,17 @@
  * error schemas (./errors) in every run.
  */
 
-/** Refusals a service makes on business grounds: final, never retried (they fail the purchase). */
-export const businessRefusalCodes = ['OUT_OF_STOCK', 'UNKNOWN_SKU', 'UNSERVED_COUNTRY', 'INVALID_VOUCHER'] as const;
+/**
+ * Refusals a service makes on business grounds: final, never retried (they fail the purchase). NO_DELIVERY_CAPACITY:
+ * the carrier has no room within its booking horizon, and waiting for room would hold the reserved stock meanwhile.
+ */
+export const businessRefusalCodes = [
+  'OUT_OF_STOCK',
+  'UNKNOWN_SKU',
+  'UNSERVED_COUNTRY',
+  'NO_DELIVERY_CAPACITY',
+  'INVALID_VOUCHER',
+] as const;
 export type BusinessRefusalCode = (typeof businessRefusalCodes)[number];
 
 /** Every error code a client can meet. The gateway maps each to one HTTP status in `api/errors.ts`. */

@@ -8,13 +8,17 @@ import type { Prisma } from '../../prisma/carrier/generated/client';
 import type { Engine } from '../../prisma/engines';
 import { isUniqueViolation } from '../../prisma/errors';
 import { insertIfAbsent, writeTransaction } from '../../prisma/transactions';
-import { estimatedDeliveryDate, newTrackingNumber, nextBusinessDay, servedCountries, servesCountry } from './booking';
+import {
+  bookingHorizonDays,
+  estimatedDeliveryDate,
+  newTrackingNumber,
+  nextBusinessDay,
+  servedCountries,
+  servesCountry,
+} from './booking';
 import { deliveryRef } from './deliveries';
 
 type CarrierTx = Prisma.TransactionClient;
-
-/** How far ahead a booking looks for a day with room before it gives up (and Temporal retries it later). */
-const bookingHorizonDays = 60;
 
 /**
  * The carrier's activities, each one transaction on the carrier's database, keyed by purchase id. The same code runs
@@ -26,7 +30,8 @@ const bookingHorizonDays = 60;
  * - A day never takes more than its capacity: a booking takes a slot only through the conditional update
  *   `booked < capacity` on the day's row (row lock on PostgreSQL and MySQL, the write lock on SQLite); when it matches
  *   nothing the day is full and the booking moves to the next business day. Days are tried in date order, so
- *   concurrent bookings lock day rows in one order and cannot deadlock.
+ *   concurrent bookings lock day rows in one order and cannot deadlock. No room within the booking horizon is the
+ *   refusal NO_DELIVERY_CAPACITY.
  * - A cancelled purchase never gets a live delivery: a cancel that comes first leaves a CANCELLED tombstone, which a
  *   late or retried schedule finds and returns instead of booking.
  * - A delivery changes status only through a conditional update from SCHEDULED (row lock), so two runs cannot both
@@ -55,10 +60,11 @@ export function createCarrierActivities(
       });
       if (count === 1) return date;
     }
-    // Not a business refusal: capacity frees up as deliveries are cancelled or days pass, so Temporal retries.
-    throw ApplicationFailure.retryable(
-      `${carrierName} is fully booked for the next ${bookingHorizonDays} business days`,
-      'DELIVERY_CAPACITY_EXHAUSTED',
+    // A refusal, not a retry: room frees up only as deliveries are cancelled or days pass, and the purchase would hold
+    // its reserved stock all that time. The transaction rolls back the day rows this attempt created.
+    throw ApplicationFailure.nonRetryable(
+      `${carrierName} has no delivery slot in the next ${bookingHorizonDays} business days from ${estimatedDeliveryDate(now())}`,
+      'NO_DELIVERY_CAPACITY',
     );
   }
 

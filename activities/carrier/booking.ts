@@ -16,6 +16,12 @@ export function newTrackingNumber(): string {
   return `SP${symbols.join('')}`;
 }
 
+/**
+ * How many business days, from the promised date on, a booking looks for a day with room. A horizon with no room is
+ * a refusal (NO_DELIVERY_CAPACITY), not a wait: the purchase holds reserved stock until its delivery is booked.
+ */
+export const bookingHorizonDays = 60;
+
 /** The promised delivery date, `YYYY-MM-DD` (UTC): two business days after `from`, skipping weekends. */
 export function estimatedDeliveryDate(from: Date, businessDays = 2): string {
   const date = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { createCarrierActivities } from '../../activities/carrier/activities';
-import { estimatedDeliveryDate, newTrackingNumber } from '../../activities/carrier/booking';
+import { bookingHorizonDays, estimatedDeliveryDate, newTrackingNumber, nextBusinessDay } from '../../activities/carrier/booking';
 import { createCarrierApi } from '../../activities/carrier/http';
 import type { CarrierActivities } from '../../contracts/activities';
 import type { Address } from '../../contracts/purchase';
@@ -196,6 +196,35 @@ describeEachEngine('the carrier', (engine) => {
       for (const { estimatedDate } of deliveries) perDay.set(estimatedDate, (perDay.get(estimatedDate) ?? 0) + 1);
       expect(Object.fromEntries(perDay)).toEqual({ '2031-02-05': 3, '2031-02-06': 3, '2031-02-07': 3, '2031-02-10': 3 });
       for (const date of perDay.keys()) expect(await booked(date)).toBe(3);
+    });
+
+    it('refuses with a non-retryable NO_DELIVERY_CAPACITY once its 60-business-day horizon is full, and books nothing', async () => {
+      // Monday 2032-03-01: the promised date is Wednesday 2032-03-03, the horizon's 60th business day Tuesday 2032-05-25.
+      const small = carrierWithCapacity(1, '2032-03-01');
+      const horizon = [estimatedDeliveryDate(new Date('2032-03-01T09:00:00Z'))];
+      while (horizon.length < bookingHorizonDays) horizon.push(nextBusinessDay(horizon[horizon.length - 1]));
+      expect([horizon[0], horizon[59]]).toEqual(['2032-03-03', '2032-05-25']);
+      // Every day but the last is full, as earlier bookings would have left it.
+      await db.deliveryDay.createMany({ data: horizon.slice(0, -1).map((date) => ({ date, booked: 1 })) });
+
+      const last = randomUUID();
+      expect((await small.scheduleDelivery({ purchaseId: last, address: lisbon })).estimatedDate).toBe('2032-05-25');
+
+      const refused = randomUUID();
+      const failure = await failureOf(small.scheduleDelivery({ purchaseId: refused, address: lisbon }));
+      expect(failure.type).toBe('NO_DELIVERY_CAPACITY');
+      expect(failure.nonRetryable).toBe(true);
+      expect(failure.message).toMatch(/60 business days/);
+      expect(await db.delivery.count({ where: { purchaseId: refused } })).toBe(0);
+      // Nothing beyond the horizon was tried, and no day gained a booking.
+      expect(await db.deliveryDay.findUnique({ where: { date: '2032-05-26' } })).toBeNull();
+      const days = await db.deliveryDay.findMany({ where: { date: { gte: '2032-03-01', lte: '2032-06-30' } } });
+      expect(days).toHaveLength(60);
+      expect(days.every((day) => day.booked === 1)).toBe(true);
+
+      // A cancellation gives a slot back, and the next booking takes it.
+      await small.cancelDelivery({ purchaseId: last });
+      expect((await small.scheduleDelivery({ purchaseId: refused, address: lisbon })).estimatedDate).toBe('2032-05-25');
     });
   });
 

@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createCarrierActivities } from '../../activities/carrier/activities';
+import { bookingHorizonDays, estimatedDeliveryDate, nextBusinessDay } from '../../activities/carrier/booking';
 import { createStoreActivities } from '../../activities/store/activities';
 import { createSupplierActivities } from '../../activities/supplier/activities';
 import type { SupplierActivities } from '../../contracts/activities';
@@ -46,6 +47,8 @@ const supplierFaults = {
   reserveFinished: () => undefined as void,
 };
 const carrierFaults = {
+  /** The carrier's CARRIER_DAILY_CAPACITY, read at each booking as the live setting is. */
+  dailyCapacity: 1000,
   scheduleBroken: undefined as string | undefined,
   scheduleGate: undefined as Promise<void> | undefined,
   scheduleStarted: () => undefined as void,
@@ -112,7 +115,7 @@ async function startWorkers(engine: Engine) {
   const secondSupplier = flaky(
     createSupplierActivities(secondSupplierDb ?? dbs.supplier, { supplierName: 'Test Supply', leadTimeDays: 1 }),
   );
-  const carrier = createCarrierActivities(dbs.carrier, { carrierName: 'Test Parcel', dailyCapacity: 1000 });
+  const carrier = createCarrierActivities(dbs.carrier, { carrierName: 'Test Parcel', dailyCapacity: () => carrierFaults.dailyCapacity });
   const brokenCarrier: typeof carrier = {
     ...carrier,
     async scheduleDelivery(input) {
@@ -167,6 +170,7 @@ beforeEach(() => {
   supplierFaults.confirmDelayMs = 0;
   supplierFaults.confirmStarted = () => undefined;
   supplierFaults.confirmBroken = undefined;
+  carrierFaults.dailyCapacity = 1000;
   carrierFaults.scheduleBroken = undefined;
   carrierFaults.scheduleGate = undefined;
   supplierFaults.reserveGate = undefined;
@@ -367,6 +371,49 @@ describeEachEngine('the purchase saga on real workers', (engine) => {
       ]);
       expect(await stockOf('ABROAD-1')).toEqual({ available: 6, reserved: 0 });
       expect(await liveDeliveries(purchaseId)).toBe(0);
+    });
+
+    it('fails with NO_DELIVERY_CAPACITY when the carrier’s horizon is full: one attempt, reservation released', async () => {
+      await stock('BOOKED-OUT-1', 10);
+      // Another purchase holds a reservation meanwhile: the refused one must give back its own units and no others.
+      const holder = await startPurchase({ items: [{ sku: 'BOOKED-OUT-1', quantity: 1 }], cancelWindow: '1h' });
+      await waitForStatus(holder.handle, 'RESERVE_DELIVERED');
+      expect(await stockOf('BOOKED-OUT-1')).toEqual({ available: 9, reserved: 1 });
+
+      // One delivery a day, and every day of the horizon already has one.
+      carrierFaults.dailyCapacity = 1;
+      let date = estimatedDeliveryDate(new Date());
+      const horizon: string[] = [];
+      for (; horizon.length < bookingHorizonDays; date = nextBusinessDay(date)) horizon.push(date);
+      const before = await dbs.carrier.deliveryDay.findMany({ where: { date: { in: horizon } } });
+      for (const day of horizon) {
+        await dbs.carrier.deliveryDay.upsert({ where: { date: day }, create: { date: day, booked: 1 }, update: { booked: { increment: 1 } } });
+      }
+      try {
+        const { purchaseId, handle } = await startPurchase({ items: [{ sku: 'BOOKED-OUT-1', quantity: 3 }] });
+        const result: Purchase = await handle.result();
+
+        expect(result.status).toBe('FAILED');
+        expect(result.failure).toMatchObject({ code: 'NO_DELIVERY_CAPACITY' });
+        expect(result.history.map((entry) => entry.status)).toEqual(['RECEIVED', 'ORDER_REQUESTED', 'COMPENSATING', 'FAILED']);
+        expect(await stockOf('BOOKED-OUT-1')).toEqual({ available: 9, reserved: 1 });
+        expect(await liveDeliveries(purchaseId)).toBe(0);
+        expect((await recordOf(purchaseId)).failure).toMatchObject({ code: 'NO_DELIVERY_CAPACITY' });
+        // The booking ran once and was not retried: the purchase never waited while it held the units.
+        const events = (await handle.fetchHistory()).events ?? [];
+        const scheduled = events.find((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'scheduleDelivery');
+        const started = events.filter(
+          (event) => event.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === scheduled?.eventId?.toString(),
+        );
+        expect(started.map((event) => event.activityTaskStartedEventAttributes?.attempt)).toEqual([1]);
+      } finally {
+        carrierFaults.dailyCapacity = 1000;
+        await dbs.carrier.deliveryDay.deleteMany({ where: { date: { in: horizon } } });
+        if (before.length > 0) await dbs.carrier.deliveryDay.createMany({ data: before.map(({ date, booked }) => ({ date, booked })) });
+      }
+      await holder.handle.signal(confirmSignal);
+      expect((await holder.handle.result()).status).toBe('COMPLETED');
+      expect(await stockOf('BOOKED-OUT-1')).toEqual({ available: 9, reserved: 0 });
     });
 
     it('cancels inside the window: the delivery is cancelled, then the reservation released', async () => {
