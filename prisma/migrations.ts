@@ -20,6 +20,7 @@ export class MigrationError extends Error {
   readonly code = 'MIGRATION_FAILED';
 }
 
+/** The service that migrates each database, at its start: the store's is the gateway's (activities/store/activities.ts). */
 const serviceOf: Record<DatabaseName, string> = { store: 'gateway', supplier: 'supplier', carrier: 'carrier' };
 
 function failure(database: DatabaseName, url: string, reason: string) {

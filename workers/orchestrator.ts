@@ -1,7 +1,7 @@
 /**
- * The orchestrator: the purchase workflow on task queue `purchases`, and the store activity that writes each
- * transition to the store's database, which it shares with the gateway. Its `/metrics` (ORCHESTRATOR_METRICS_PORT)
- * counts the purchases it finished.
+ * The orchestrator: the purchase workflow on task queue `purchases`, and the store activity that writes its purchase
+ * records to the store's database (who owns what there: activities/store/activities.ts). Its `/metrics`
+ * (ORCHESTRATOR_METRICS_PORT) counts the purchases it finished.
  */
 import { createStoreActivities } from '../activities/store/activities';
 import { taskQueues } from '../contracts/temporal';
@@ -16,8 +16,7 @@ const purchaseMetrics = createPurchaseMetrics();
 export const orchestratorWorker: WorkerProcess<StoreDb> = {
   service: 'orchestrator',
   taskQueue: taskQueues.purchases,
-  // The gateway owns the store's schema and migrates it; two processes migrating one SQLite file at once collide.
-  // The orchestrator only updates purchase records the gateway has already written.
+  // The gateway migrates the store's database: two processes migrating one SQLite file at once would collide.
   database: { name: 'store', connect: connectStore, migrate: false },
   activities: (db) => createStoreActivities(db, purchaseMetrics),
   // Loaded from build/workflows (npm run build:workflows), bundled again only when a file in it changed.

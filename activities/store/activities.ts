@@ -7,8 +7,11 @@ import { Prisma } from '../../prisma/store/generated/client';
 import { isUniqueViolation } from '../../prisma/errors';
 
 /**
- * The orchestrator's activity on the store's database: the purchase record's only writer. The saga creates the
- * record before its first step and keeps it in step with each transition, so that listing purchases is a database read.
+ * Who owns what in the store's database (every other comment points here): the gateway owns its schema, migrates it
+ * at its start and writes its users, sessions and catalog. The purchase records have one writer, this activity, which
+ * the orchestrator runs for the saga: the saga creates a purchase's record before its first step and writes each
+ * transition, so that listing purchases is a database read. The gateway only reads them: it writes none, so a start
+ * that fails leaves nothing behind, and no step of a saga runs before its record exists.
  */
 export function createStoreActivities(db: StoreDb, metrics?: PurchaseMetrics): StoreActivities {
   return validatedActivities(activityContracts.store, {
