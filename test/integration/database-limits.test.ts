@@ -1,13 +1,20 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import mariadb from 'mariadb';
 import pg from 'pg';
+import { withHeartbeat } from '../../activities/heartbeat';
 import { createSupplierActivities } from '../../activities/supplier/activities';
 import { activityTimeouts, databaseLimits, longestDatabaseWaitMs } from '../../contracts/timeouts';
 import { mariadbUrl } from '../../prisma/databases';
 import { runAbortable, writeTransaction } from '../../prisma/transactions';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { describeEachEngine, type Engine } from '../support/engines';
+import { createTemporalTestEnvironment } from '../support/temporal-env';
+import type { HeldTransactionActivities } from './workflows/held-transaction';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // Longer than every lock wait the drivers allow, shorter than a test's patience.
@@ -51,6 +58,30 @@ function holdLock(engine: Engine, url: string, sku: string, ms: number) {
   })();
   return { locked, released };
 }
+
+/**
+ * How long a held transaction waits to hear that its attempt was cancelled: longer than the news can take (the first
+ * heartbeat goes out after `heartbeatEveryMs`; Temporal's SDK sends the next ones at most every 0.8 × the heartbeat
+ * timeout), and shorter than the transaction's own limit, so that a transaction that never hears it commits.
+ */
+const heardWithinMs = databaseLimits.transactionMs - 3_000;
+
+let env: TestWorkflowEnvironment;
+let heldTransactionBundle: { code: string };
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const quiet = () => undefined;
+  [env, heldTransactionBundle] = await Promise.all([
+    createTemporalTestEnvironment(),
+    bundleWorkflowCode({
+      workflowsPath: require.resolve('./workflows/held-transaction'),
+      logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
+    }),
+  ]);
+});
+afterAll(async () => {
+  await env?.teardown();
+});
 
 describeEachEngine('database waits', (engine) => {
   let dbs: TestDatabases;
@@ -98,6 +129,62 @@ describeEachEngine('database waits', (engine) => {
     expect(letGo).toBe(false);
     await lock.released;
     expect(await dbs.supplier.inventory.findUniqueOrThrow({ where: { sku } })).toMatchObject({ available: 4, reserved: 1 });
+  });
+
+  it('rolls back the transaction of an activity cancelled in Temporal, which hears it through its heartbeats', async () => {
+    const sku = `CANCEL-${randomUUID().slice(0, 8)}`;
+    await dbs.supplier.inventory.create({ data: { sku, available: 5, reserved: 0 } });
+    let entered!: () => void;
+    const inTransaction = new Promise<void>((resolve) => (entered = resolve));
+    // The activity heartbeats as every owner's does (activities/heartbeat.ts). Its transaction takes the stock, then
+    // stays open until the attempt's cancellation signal fires or `heardWithinMs` passes, and returns either way: never
+    // a throw of its own, so whether the transaction commits is up to withHeartbeat and writeTransaction alone.
+    const activities: HeldTransactionActivities = {
+      takeStockAndHold: (held) =>
+        withHeartbeat(activityTimeouts.supplier.heartbeatEveryMs, () => {
+          const { cancellationSignal } = Context.current();
+          return writeTransaction(dbs.supplier, 'Inventory', async (tx) => {
+            await tx.inventory.update({ where: { sku: held }, data: { available: 0 } });
+            entered();
+            await new Promise<void>((resolve) => {
+              const patience = setTimeout(resolve, heardWithinMs);
+              cancellationSignal.addEventListener('abort', () => (clearTimeout(patience), resolve()), { once: true });
+            });
+          });
+        }),
+    };
+    const taskQueue = `held-transaction-${randomUUID()}`;
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: heldTransactionBundle, activities });
+    const seen = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('heldTransaction', { taskQueue, workflowId: taskQueue, args: [sku] });
+      await inTransaction;
+      await handle.cancel();
+      const workflow = await handle.result().then(
+        () => 'completed',
+        (error: unknown) => (error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure ? 'cancelled' : String(error)),
+      );
+      // How the attempt ended: cancelled (it heard the cancellation), not completed after it nor timed out.
+      const { events } = await handle.fetchHistory();
+      const attempts = events!.flatMap((event) =>
+        event.activityTaskCanceledEventAttributes
+          ? ['cancelled']
+          : event.activityTaskCompletedEventAttributes
+            ? ['completed']
+            : event.activityTaskFailedEventAttributes
+              ? ['failed']
+              : event.activityTaskTimedOutEventAttributes
+                ? ['timed out']
+                : [],
+      );
+      return { workflow, attempts };
+    });
+    // Read once the worker has stopped, so the attempt's transaction has ended one way or the other.
+    const { available, reserved } = await dbs.supplier.inventory.findUniqueOrThrow({ where: { sku } });
+    expect({ ...seen, stock: { available, reserved } }).toEqual({
+      workflow: 'cancelled',
+      attempts: ['cancelled'],
+      stock: { available: 5, reserved: 0 },
+    });
   });
 
   it('rolls back a transaction whose attempt was cancelled instead of committing it', async () => {
