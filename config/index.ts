@@ -1,7 +1,7 @@
 import path from 'node:path';
 import ms from 'ms';
 import { z } from 'zod';
-import { parseDuration } from './duration';
+import { boundedDuration, parseDuration } from './duration';
 import { withSecretFiles } from './secret-files';
 import { withSettingsFrom } from './sources';
 import { loadTemporalConnection, type TemporalConnectionSettings } from './temporal';
@@ -9,68 +9,90 @@ import { loadTemporalConnection, type TemporalConnectionSettings } from './tempo
 /** The repository root: embedded SQLite files and the Temporal state live under `<root>/.data` by default. */
 export const projectRoot = path.resolve(__dirname, '..');
 
-const duration = z.string().refine((value) => parseDuration(value) !== undefined, {
-  message: 'must be a duration such as "30s", "2s", "500ms" or "0"',
-});
 const port = z.coerce.number().int().min(0).max(65535);
-const optionalString = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+const optionalString = (maxLength = 4096) =>
+  z
+    .string()
+    .max(maxLength)
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+const optionalUrl = optionalString(2048).pipe(z.string().url().optional());
+const url = z.string().max(2048).url();
+/** A duration that feeds a Node.js timer: at most 24 days (a timer holds at most 2^31-1 ms, about 24.8 days). */
+const timerDuration = (min: string) => boundedDuration({ min, max: '24d' });
 
 /** Every setting the processes read, for the environment and Consul KV alike: one parser, one meaning. */
 export const envSchema = z.object({
   APP_ENV: z.enum(['dev', 'staging', 'prod']).default('dev'),
-  DATA_DIR: z.string().default('.data'),
+  DATA_DIR: z.string().min(1).max(4096).default('.data'),
   PORT: port.default(3000),
   SUPPLIER_PORT: port.default(3001),
   CARRIER_PORT: port.default(3002),
   ORCHESTRATOR_METRICS_PORT: port.default(3003),
-  DATABASE_URL: optionalString,
-  SUPPLIER_DATABASE_URL: optionalString,
-  CARRIER_DATABASE_URL: optionalString,
+  DATABASE_URL: optionalString(),
+  SUPPLIER_DATABASE_URL: optionalString(),
+  CARRIER_DATABASE_URL: optionalString(),
   TEMPORAL_UI_PORT: port.default(8233),
-  SUPPLIER_URL: z.string().url().default('http://127.0.0.1:3001'),
-  CARRIER_URL: z.string().url().default('http://127.0.0.1:3002'),
-  SUPPLIER_NAME: z.string().trim().min(1).default('Acme Coffee Supply'),
-  CARRIER_NAME: z.string().trim().min(1).default('Swift Parcel'),
+  SUPPLIER_URL: url.default('http://127.0.0.1:3001'),
+  CARRIER_URL: url.default('http://127.0.0.1:3002'),
+  SUPPLIER_NAME: z.string().trim().min(1).max(200).default('Acme Coffee Supply'),
+  CARRIER_NAME: z.string().trim().min(1).max(200).default('Swift Parcel'),
   SUPPLIER_LEAD_TIME_DAYS: z.coerce.number().int().min(0).max(365).default(1),
   CARRIER_DAILY_CAPACITY: z.coerce.number().int().min(1).max(1_000_000).default(50),
-  CONSUL_HTTP_ADDR: optionalString,
-  SERVICE_HOST: z.string().default('127.0.0.1'),
-  ADMIN_EMAIL: optionalString,
-  ADMIN_PASSWORD: optionalString,
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(100),
+  CONSUL_HTTP_ADDR: optionalString(2048),
+  SERVICE_HOST: z.string().trim().min(1).max(253).default('127.0.0.1'),
+  ADMIN_EMAIL: optionalString(254),
+  ADMIN_PASSWORD: optionalString(256),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(100),
   MAX_WAITS_PER_USER: z.coerce.number().int().min(1).max(1_000).default(10),
   MAX_WAITS: z.coerce.number().int().min(1).max(100_000).default(1_000),
   MAX_PURCHASES_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(20),
-  LOGIN_FREE_FAILURES: z.coerce.number().int().min(0).default(5),
-  LOGIN_FAILURE_MEMORY: duration.default('15m'),
-  LOGIN_MAX_DELAY: duration.default('15m'),
-  LOGIN_MAX_FAILURES_PER_CLIENT: z.coerce.number().int().positive().default(20),
-  LOGIN_CLIENT_WINDOW: duration.default('1m'),
-  REDIS_URL: optionalString,
-  REDIS_KEY_PREFIX: z.string().default('purchase-saga:'),
-  CORS_ORIGINS: z.string().default('*'),
-  SESSION_TTL: duration.default('30d'),
-  PURCHASE_CANCEL_WINDOW: duration.default('30s'),
-  ACTIVITY_RETRY_INITIAL_INTERVAL: duration.default('1s'),
-  ACTIVITY_RETRY_MAX_INTERVAL: duration.default('30s'),
+  LOGIN_FREE_FAILURES: z.coerce.number().int().min(0).max(1_000).default(5),
+  // The login throttle's counters expire on Node.js timers (in memory, without Redis).
+  LOGIN_FAILURE_MEMORY: timerDuration('1s').default('15m'),
+  LOGIN_MAX_DELAY: timerDuration('1s').default('15m'),
+  LOGIN_MAX_FAILURES_PER_CLIENT: z.coerce.number().int().min(1).max(10_000_000).default(20),
+  LOGIN_CLIENT_WINDOW: timerDuration('1s').default('1m'),
+  REDIS_URL: optionalString(2048),
+  REDIS_KEY_PREFIX: z.string().max(100).default('purchase-saga:'),
+  CORS_ORIGINS: z.string().max(4096).default('*'),
+  // A session's sliding lifetime, extended while it is used; SESSION_MAX_AGE caps it however active the session is.
+  SESSION_TTL: boundedDuration({ min: '1m', max: '365d' }).default('30d'),
+  SESSION_MAX_AGE: boundedDuration({ min: '1m', max: '365d' }).default('30d'),
+  // How often the orchestrator's Temporal Schedule sweeps expired sessions from the store.
+  SESSION_SWEEP_INTERVAL: boundedDuration({ min: '1m', max: '1d' }).default('1h'),
+  PURCHASE_CANCEL_WINDOW: boundedDuration({ min: '0', max: '1d' }).default('30s'),
+  // The initial interval is also checked against the maximum (loadConfig): above it, retries would never start.
+  ACTIVITY_RETRY_INITIAL_INTERVAL: boundedDuration({ min: '10ms', max: '1h' }).default('1s'),
+  ACTIVITY_RETRY_MAX_INTERVAL: boundedDuration({ min: '10ms', max: '1d' }).default('30s'),
   SEED_CATALOG: z
     .enum(['true', 'false'])
     .default('true')
     .transform((value) => value === 'true'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  SENTRY_DSN: optionalString.pipe(z.string().url().optional()),
-  SENTRY_ENVIRONMENT: optionalString,
-  SENTRY_RELEASE: optionalString,
-  LOKI_URL: optionalString.pipe(z.string().url().optional()),
+  SENTRY_DSN: optionalUrl,
+  SENTRY_ENVIRONMENT: optionalString(200),
+  SENTRY_RELEASE: optionalString(200),
+  LOKI_URL: optionalUrl,
 });
 
 export type Config = ReturnType<typeof loadConfig>;
 
 export class ConfigError extends Error {
   readonly code = 'INVALID_CONFIGURATION';
+}
+
+/** Bounds between settings, each problem naming the setting to change. */
+function crossSettingProblems(values: z.infer<typeof envSchema>): string[] {
+  const problems: string[] = [];
+  const initial = parseDuration(values.ACTIVITY_RETRY_INITIAL_INTERVAL) ?? 0;
+  const maximum = parseDuration(values.ACTIVITY_RETRY_MAX_INTERVAL) ?? 0;
+  if (initial > maximum) {
+    problems.push(
+      `ACTIVITY_RETRY_INITIAL_INTERVAL: must be at most ACTIVITY_RETRY_MAX_INTERVAL (${values.ACTIVITY_RETRY_MAX_INTERVAL}), got ${values.ACTIVITY_RETRY_INITIAL_INTERVAL}`,
+    );
+  }
+  return problems;
 }
 
 /**
@@ -90,6 +112,8 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, kv: Readonly<
     throw new ConfigError(`Invalid environment: ${problems.join('; ')}`);
   }
   const values = parsed.data;
+  const crossed = crossSettingProblems(values);
+  if (crossed.length > 0) throw new ConfigError(`Invalid environment: ${crossed.join('; ')}`);
   let temporal: TemporalConnectionSettings;
   try {
     temporal = loadTemporalConnection(env);
@@ -147,6 +171,8 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, kv: Readonly<
     },
     corsOrigins: values.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean),
     sessionTtlMs: ms(values.SESSION_TTL as ms.StringValue),
+    sessionMaxAgeMs: ms(values.SESSION_MAX_AGE as ms.StringValue),
+    sessionSweepIntervalMs: ms(values.SESSION_SWEEP_INTERVAL as ms.StringValue),
     purchase: {
       cancelWindow: values.PURCHASE_CANCEL_WINDOW,
       retryInitialInterval: values.ACTIVITY_RETRY_INITIAL_INTERVAL,

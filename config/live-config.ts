@@ -73,6 +73,15 @@ export async function startLiveConfig(options: {
   let config = initial;
   let away = false;
 
+  const combinationProblem = (kv: Record<string, string>) => {
+    try {
+      loadConfig(env, kv);
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  };
+
   const kvInForce = () => {
     const values: Record<string, string> = {};
     for (const [name, value] of Object.entries(atStart ?? accepted)) if (!isLiveSetting(name)) values[name] = value;
@@ -88,7 +97,9 @@ export async function startLiveConfig(options: {
       if (!(name in kv)) {
         delete accepted[name];
       } else {
-        const problem = kvSettingProblem(name, kv[name]);
+        // Checked alone (type and bounds), then with the other good values (bounds between settings, such as a
+        // retry interval at most its maximum).
+        const problem = kvSettingProblem(name, kv[name]) ?? combinationProblem({ ...accepted, [name]: kv[name] });
         if (problem) {
           logger.error({ key, reason: problem }, `Refused the value of ${key}: ${problem}; the last good value stays`);
           continue;
