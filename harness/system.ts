@@ -3,23 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createGatewayClient, type Purchase } from '../client';
-import { projectRoot } from '../config';
+import { loadConfig, projectRoot } from '../config';
+import { readinessUrl, services, tsxLoader, type ServiceName } from '../launch/services';
+import { startTemporalDevServer, waitForPort } from '../launch/temporal-dev-server';
 import { freePort } from '../net/ports';
-import { startTemporalDevServer, waitForPort } from '../scripts/temporal-dev-server';
 
-// The service runs in this one process (tsx as a loader, not its CLI, which would wrap it in a second one): a signal
-// or a kill -9 reaches the service itself.
-const tsxLoader = ['--import', 'tsx'];
 // Suites and scripts take the free port from here along with the system.
 export { freePort };
-
-export const serviceEntries = {
-  gateway: 'api/main.ts',
-  orchestrator: 'workers/orchestrator.ts',
-  supplier: 'workers/supplier.ts',
-  carrier: 'workers/carrier.ts',
-} as const;
-export type ServiceName = keyof typeof serviceEntries;
+export type { ServiceName };
 
 export interface ApiAnswer<T = any> {
   status: number;
@@ -113,7 +104,7 @@ export async function startSystem(
     options: { instance?: string; env?: Record<string, string>; entry?: string } = {},
   ) => {
     const root = systemOptions.root ?? projectRoot;
-    const entry = path.join(root, options.entry ?? serviceEntries[name]);
+    const entry = path.join(root, options.entry ?? services.find((service) => service.name === name)!.entry);
     const child = spawn(process.execPath, [...(systemOptions.nodeOptions ?? []), ...tsxLoader, entry], {
       cwd: root,
       env: { ...env, ...options.env },
@@ -236,12 +227,10 @@ export async function startSystem(
 
   async function startAll() {
     if (!options.externalTemporal) await startTemporal();
-    for (const name of Object.keys(serviceEntries) as ServiceName[]) startService(name, { entry: options.entries?.[name] });
-    await waitUntil('the gateway being ready', answers(`${baseUrl}/ready`));
-    await waitUntil('the supplier answering', answers(`${urls.supplier}/health`));
-    await waitUntil('the carrier answering', answers(`${urls.carrier}/health`));
-    // A purchase made now must not wait for the orchestrator to start polling.
-    await waitUntil('the orchestrator answering', answers(`${urls.orchestrator}/health`));
+    for (const { name } of services) startService(name, { entry: options.entries?.[name] });
+    // Every one, the orchestrator too: a purchase made now must not wait for it to start polling.
+    const config = loadConfig(env);
+    for (const service of services) await waitUntil(`the ${service.name} being ready`, answers(readinessUrl(service, config)));
   }
 
   async function stopAll() {

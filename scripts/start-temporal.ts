@@ -2,7 +2,7 @@
 import { loadConfig } from '../config';
 import { runInForeground } from './foreground';
 import { ensureTemporalCli } from './temporal-cli';
-import { devServerArgs, devServerOptions } from './temporal-dev-server';
+import { devServerArgs, devServerOptions } from '../launch/temporal-dev-server';
 
 const options = devServerOptions(loadConfig());
 void runInForeground('temporal', ensureTemporalCli(), () => devServerArgs(options), {

@@ -10,20 +10,12 @@ import { Connection } from '@temporalio/client';
 import { loadConfig, projectRoot } from '../config';
 import { connectionOptions, hostAndPort, tlsEnabled, type TemporalConnectionSettings } from '../config/temporal';
 import { explainTemporalFailure } from '../config/temporal-diagnosis';
+import { readinessUrl, services, tsxLoader } from '../launch/services';
+import { devServerOptions, portAnswers, startTemporalDevServer, waitForPort } from '../launch/temporal-dev-server';
 import { createStartOutput } from './start-output';
 import { startBackends, withOptions } from './start-with';
 import { ensureTemporalCli } from './temporal-cli';
-import { devServerOptions, portAnswers, startTemporalDevServer, waitForPort } from './temporal-dev-server';
 
-// The service runs in this one process (tsx as a loader, not its CLI, which would wrap it in a second one): a signal
-// or a kill -9 reaches the service itself.
-const tsxLoader = ['--import', 'tsx'];
-const services = [
-  { name: 'gateway', entry: 'api/main.ts' },
-  { name: 'orchestrator', entry: 'workers/orchestrator.ts' },
-  { name: 'supplier', entry: 'workers/supplier.ts' },
-  { name: 'carrier', entry: 'workers/carrier.ts' },
-];
 const stopGraceMs = 20_000;
 
 interface Running {
@@ -149,17 +141,11 @@ async function main() {
       }
     });
   }
-  const readiness: Record<string, string> = {
-    gateway: `http://127.0.0.1:${config.gateway.port}/ready`,
-    orchestrator: `http://127.0.0.1:${config.orchestrator.metricsPort}/health`,
-    supplier: `http://127.0.0.1:${config.services.supplier.port}/health`,
-    carrier: `http://127.0.0.1:${config.services.carrier.port}/health`,
-  };
   const ready = await Promise.all(
-    services.map(async ({ name }) => {
-      const url = readiness[name]!;
+    services.map(async (service) => {
+      const url = readinessUrl(service, config);
       if (!(await answers(url, () => stopping))) return false;
-      console.log(`[start] ${name} ready (${new URL(url).host})`);
+      console.log(`[start] ${service.name} ready (${new URL(url).host})`);
       return true;
     }),
   );

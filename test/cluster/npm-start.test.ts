@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { portAnswers } from '../../scripts/temporal-dev-server';
+import { portAnswers } from '../../launch/temporal-dev-server';
 import { startNpmStart } from '../support/npm-start';
 import { freePort } from '../../harness/system';
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../net/ports';
 import { ensureTemporalCli } from '../../scripts/temporal-cli';
-import { portAnswers, startTemporalDevServer, waitForPort } from '../../scripts/temporal-dev-server';
+import { portAnswers, startTemporalDevServer, waitForPort } from '../../launch/temporal-dev-server';
 import { startConsulAgent, type ConsulAgent } from '../support/consul-agent';
 import { startNpmStart } from '../support/npm-start';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startTemporalDevServer, waitForPort } from '../../scripts/temporal-dev-server';
+import { startTemporalDevServer, waitForPort } from '../../launch/temporal-dev-server';
 import { startNpmStart, type NpmStart } from '../support/npm-start';
 import { freePort } from '../../harness/system';
 

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { Client as PgClient } from 'pg';
 import { freePort, freePortBelow } from '../../net/ports';
 import { ensureTool } from '../../scripts/tools';
-import { waitForPort } from '../../scripts/temporal-dev-server';
+import { waitForPort } from '../../launch/temporal-dev-server';
 import { serverUrls } from './engines';
 
 const run = promisify(execFile);

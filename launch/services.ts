@@ -1,0 +1,27 @@
+import type { Config } from '../config';
+
+/**
+ * The system's service processes, in start order: what `npm start` (scripts/start.ts) and the test harness
+ * (harness/system.ts) run, each from its entry file, each ready once its readiness path answers 200 on its port.
+ */
+export const services = [
+  // /ready: the gateway answers 200 once Temporal does (its /health answers before).
+  { name: 'gateway', entry: 'api/main.ts', port: (config: Config) => config.gateway.port, readyPath: '/ready' },
+  // A worker's HTTP server starts once its worker is created and its start-up work done: polling, seeded.
+  { name: 'orchestrator', entry: 'workers/orchestrator.ts', port: (config: Config) => config.orchestrator.metricsPort, readyPath: '/health' },
+  { name: 'supplier', entry: 'workers/supplier.ts', port: (config: Config) => config.services.supplier.port, readyPath: '/health' },
+  { name: 'carrier', entry: 'workers/carrier.ts', port: (config: Config) => config.services.carrier.port, readyPath: '/health' },
+] as const;
+
+export type ServiceName = (typeof services)[number]['name'];
+export type ServiceProcess = (typeof services)[number];
+
+/** Where `service` says it is ready, under `config`. */
+export const readinessUrl = (service: ServiceProcess, config: Config) =>
+  `http://127.0.0.1:${service.port(config)}${service.readyPath}`;
+
+/**
+ * Node's arguments before a service's entry file. The service runs in this one process (tsx as a loader, not its CLI,
+ * which would wrap it in a second one): a signal or a kill -9 reaches the service itself.
+ */
+export const tsxLoader = ['--import', 'tsx'] as const;
