@@ -9,7 +9,7 @@ import path from 'node:path';
 import { envSchema, projectRoot } from '../../config';
 import { secretNames } from '../../config/secret-files';
 import { invalidActivityInput } from '../../contracts/activities';
-import { errorCodes } from '../../contracts/error-codes';
+import { businessRefusalCodes, errorCodes } from '../../contracts/error-codes';
 import { deliveryStatuses, purchaseStatuses } from '../../contracts/purchase';
 
 const root = projectRoot;
@@ -276,6 +276,13 @@ describe('README.md and docs/', () => {
     }
     expect(placed).toBeGreaterThan(5);
     expect(problems).toEqual([]);
+  });
+
+  it("list every business refusal of the contract where README and the saga's rules list them", () => {
+    for (const file of ['README.md', 'docs/saga.md']) {
+      const line = read(file).split('\n\n').find((paragraph) => /Business refusals/.test(paragraph)) ?? '';
+      expect({ file, missing: businessRefusalCodes.filter((code) => !line.includes(`\`${code}\``)) }).toEqual({ file, missing: [] });
+    }
   });
 
   it('link only to files and headings that exist', () => {
