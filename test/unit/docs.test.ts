@@ -334,12 +334,14 @@ describe('README.md and docs/', () => {
       .flatMap((line) => line.split(/\s{2,}/)[0]!.split(/,\s*/))
       .map((folder) => folder.replace(/\/$/, ''));
     const ignored = gitIgnored(listed);
-    expect(listed.filter((folder) => !fs.existsSync(path.join(root, folder)) && !ignored.has(folder))).toEqual([]);
+    const gone = listed.filter((folder) => !fs.existsSync(path.join(root, folder)) && !ignored.has(folder));
+    expect({ 'folders in the Layout block of README.md that do not exist': gone }).toEqual({ 'folders in the Layout block of README.md that do not exist': [] });
     const tracked = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' })
       .split('\n')
       .filter((file) => file.includes('/'))
       .map((file) => file.split('/')[0]!);
-    expect([...new Set(tracked)].filter((folder) => !listed.includes(folder))).toEqual([]);
+    const unlisted = [...new Set(tracked)].filter((folder) => !listed.includes(folder));
+    expect({ 'folders missing from the Layout block of README.md': unlisted }).toEqual({ 'folders missing from the Layout block of README.md': [] });
   });
 
   it('tell no history: no figures of earlier runs or states before a change', () => {
