@@ -39,7 +39,14 @@ import { closeOnUnreadBody } from '../net/unread-body';
 
 export type GatewayConfig = Pick<
   Config,
-  'rateLimitPerMinute' | 'loginThrottle' | 'corsOrigins' | 'sessionTtlMs' | 'purchase' | 'consulAddress' | 'services'
+  | 'rateLimitPerMinute'
+  | 'loginThrottle'
+  | 'corsOrigins'
+  | 'sessionTtlMs'
+  | 'sessionMaxAgeMs'
+  | 'purchase'
+  | 'consulAddress'
+  | 'services'
 >;
 
 export interface GatewayDeps {
@@ -89,7 +96,7 @@ export function createApp(deps: GatewayDeps) {
   const { config, store, temporal, logger } = deps;
   const temporalTimeoutMs = deps.temporalTimeoutMs ?? 10_000;
   const services = deps.services ?? createServicesClient(createServiceLocator(config));
-  const sessions = createSessionStore(store, config.sessionTtlMs);
+  const sessions = createSessionStore(store, { ttlMs: config.sessionTtlMs, maxAgeMs: config.sessionMaxAgeMs });
   const auth = createAuthMiddleware(sessions);
   const limits = deps.limits ?? createLimitCounters();
   const live = deps.live ?? staticLiveConfig(config);

@@ -12,7 +12,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in and receive a bearer session token
-         * @description Answers a session token to send as `Authorization: Bearer <token>`; its expiry slides while it is used. Failed logins are throttled per account and client together (each try past the free failures waits twice as long) and per client: while it waits the answer is 429 RATE_LIMITED with Retry-After, even for the right password.
+         * @description Answers a session token to send as `Authorization: Bearer <token>`; its expiry slides while it is used, up to SESSION_MAX_AGE (default 30 days) after sign-in, however active. Failed logins are throttled per account and client together (each try past the free failures waits twice as long) and per client: while it waits the answer is 429 RATE_LIMITED with Retry-After, even for the right password.
          */
         post: operations["logIn"];
         delete?: never;
@@ -55,6 +55,26 @@ export interface paths {
         get: operations["getCurrentUser"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the password; every other session of the user ends
+         * @description Sets a new password once the current one is given (401 INVALID_CREDENTIALS when it is wrong). Every other session of the user ends with it; the session of the token sent goes on. Wrong current passwords are throttled as failed logins are (429 RATE_LIMITED with Retry-After).
+         */
+        post: operations["changePassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -310,6 +330,10 @@ export interface components {
         };
         CancelRequest: {
             reason?: string;
+        };
+        ChangePasswordRequest: {
+            currentPassword: string;
+            newPassword: string;
         };
         CreateProductRequest: {
             name: string;
@@ -624,6 +648,75 @@ export interface operations {
             };
             /** @description Missing, invalid or expired session token (UNAUTHORIZED), or bad credentials (INVALID_CREDENTIALS) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED); the Retry-After header says when to try again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unexpected failure (INTERNAL); the message carries the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Password changed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid body, query, path or header (VALIDATION_FAILED, with one entry per field in details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid or expired session token (UNAUTHORIZED), or bad credentials (INVALID_CREDENTIALS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over 64 KiB (PAYLOAD_TOO_LARGE) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -34,3 +34,10 @@ export const LoginRequest = z.object({ email, password: z.string().min(1).max(25
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
 export const LoginResponse = z.object({ token: z.string(), expiresAt: z.string(), user: User }).meta({ id: 'LoginResponse' });
+
+/** Strict, like the others; the new password follows registration's rule. */
+export const ChangePasswordRequest = z
+  .object({ currentPassword: z.string().min(1).max(256), newPassword: z.string().min(8).max(256) })
+  .strict()
+  .meta({ id: 'ChangePasswordRequest' });
+export type ChangePasswordRequest = z.infer<typeof ChangePasswordRequest>;

@@ -54,3 +54,25 @@ export async function ensureAdmin(store: StoreDb, admin: { email: string; passwo
   });
   return userFromRow(row);
 }
+
+/**
+ * A password change by the signed-in user: the current password must match (401 INVALID_CREDENTIALS otherwise). The
+ * new hash and the end of every other session of that user are one transaction, so no other session outlives the old
+ * password; `keepSessionId`, the caller's, goes on.
+ */
+export async function changePassword(
+  store: StoreDb,
+  change: { userId: string; currentPassword: string; newPassword: string; keepSessionId: string },
+): Promise<{ endedSessions: number }> {
+  const row = await store.user.findUnique({ where: { id: change.userId } });
+  const valid = row
+    ? await verifyPassword(row.passwordHash, change.currentPassword)
+    : await verifyAgainstDummy(change.currentPassword);
+  if (!row || !valid) throw new CodedError('INVALID_CREDENTIALS', 'The current password is wrong');
+  const passwordHash = await hashPassword(change.newPassword);
+  const [, ended] = await store.$transaction([
+    store.user.update({ where: { id: row.id }, data: { passwordHash } }),
+    store.session.deleteMany({ where: { userId: row.id, id: { not: change.keepSessionId } } }),
+  ]);
+  return { endedSessions: ended.count };
+}

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { LoginRequest, LoginResponse, RegisterRequest, User } from '../../contracts/auth';
+import { ChangePasswordRequest, LoginRequest, LoginResponse, RegisterRequest, User } from '../../contracts/auth';
 import type { StoreDb } from '../../prisma/clients';
-import { authenticate, registerUser } from '../auth/accounts';
+import { authenticate, changePassword, registerUser } from '../auth/accounts';
 import type { LoginThrottle } from '../auth/login-throttle';
 import type { SessionStore } from '../auth/sessions';
 import { clientAddress } from '../client-address';
@@ -48,7 +48,8 @@ export function authRoutes(deps: {
       tags: ['auth'],
       summary: 'Sign in and receive a bearer session token',
       description:
-        'Answers a session token to send as `Authorization: Bearer <token>`; its expiry slides while it is used. Failed ' +
+        'Answers a session token to send as `Authorization: Bearer <token>`; its expiry slides while it is used, up to ' +
+        'SESSION_MAX_AGE (default 30 days) after sign-in, however active. Failed ' +
         'logins are throttled per account and client together (each try past the free failures waits twice as long) and ' +
         'per client: while it waits the answer is 429 RATE_LIMITED with Retry-After, even for the right password.',
       security: noSecurity,
@@ -80,6 +81,33 @@ export function authRoutes(deps: {
     }),
     async (c) => {
       await sessions.invalidate(currentSession(c).id);
+      return c.body(null, 204);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/password',
+      operationId: 'changePassword',
+      tags: ['auth'],
+      summary: 'Change the password; every other session of the user ends',
+      description:
+        'Sets a new password once the current one is given (401 INVALID_CREDENTIALS when it is wrong). Every other ' +
+        'session of the user ends with it; the session of the token sent goes on. Wrong current passwords are throttled ' +
+        'as failed logins are (429 RATE_LIMITED with Retry-After).',
+      security: bearerSecurity,
+      middleware: [auth.requireUser] as const,
+      request: { body: jsonBody(ChangePasswordRequest) },
+      responses: { 204: { description: 'Password changed' }, ...errorResponses(400, 401, 413) },
+    }),
+    async (c) => {
+      const { currentPassword, newPassword } = c.req.valid('json');
+      const user = currentUser(c);
+      const keepSessionId = currentSession(c).id;
+      await loginThrottle.attempt(user.email, clientAddress(c), () =>
+        changePassword(store, { userId: user.id, currentPassword, newPassword, keepSessionId }),
+      );
       return c.body(null, 204);
     },
   );

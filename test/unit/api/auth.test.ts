@@ -161,3 +161,115 @@ describe('sessions', () => {
     expect(await gateway.store.session.findUnique({ where: { id } })).toBeNull();
   });
 });
+
+describe('the absolute lifetime of a session (SESSION_MAX_AGE)', () => {
+  let capped: Gateway;
+  const hour = 3_600_000;
+  beforeAll(async () => {
+    capped = await startGateway({ SESSION_TTL: '1h', SESSION_MAX_AGE: '2h' });
+  });
+  afterAll(() => capped.close());
+  const idOf = (token: string) => token.split('.')[0];
+
+  it('ends a session at its absolute age, however recently it was used and extended', async () => {
+    const { token, headers } = await signIn(capped);
+    const id = idOf(token);
+    expect((await capped.request('/auth/me', { headers })).status).toBe(200);
+    // Signed in just over two hours ago, and its sliding expiry still half an hour ahead.
+    await capped.store.session.update({
+      where: { id },
+      data: { createdAt: new Date(Date.now() - 2 * hour - 1000), expiresAt: new Date(Date.now() + hour / 2) },
+    });
+    const response = await capped.request('/auth/me', { headers });
+    expect(response.status).toBe(401);
+    expect(await capped.store.session.findUnique({ where: { id } })).toBeNull();
+  });
+
+  it('slides within the absolute age but never past it', async () => {
+    const { token, headers } = await signIn(capped);
+    const id = idOf(token);
+    const createdAt = new Date(Date.now() - 110 * 60_000); // 1 h 50 min ago: 10 minutes of its two hours left
+    await capped.store.session.update({ where: { id }, data: { createdAt, expiresAt: new Date(Date.now() + 5 * 60_000) } });
+    expect((await capped.request('/auth/me', { headers })).status).toBe(200);
+    const row = await capped.store.session.findUniqueOrThrow({ where: { id } });
+    // Extended (a full hour was due), but only to the end of its absolute lifetime.
+    expect(row.expiresAt.getTime()).toBe(createdAt.getTime() + 2 * hour);
+
+    // Earlier in its life it slides by the full hour.
+    const young = await signIn(capped);
+    const youngId = idOf(young.token);
+    await capped.store.session.update({ where: { id: youngId }, data: { expiresAt: new Date(Date.now() + 60_000) } });
+    expect((await capped.request('/auth/me', { headers: young.headers })).status).toBe(200);
+    const slid = await capped.store.session.findUniqueOrThrow({ where: { id: youngId } });
+    expect(slid.expiresAt.getTime()).toBeGreaterThan(Date.now() + 59 * 60_000);
+    expect(slid.expiresAt.getTime()).toBeLessThanOrEqual(slid.createdAt.getTime() + 2 * hour);
+  });
+
+  it('gives a new session no more than the absolute age when the sliding lifetime is longer', async () => {
+    const longer = await startGateway({ SESSION_TTL: '3h', SESSION_MAX_AGE: '2h' });
+    try {
+      const { token, expiresAt } = await signIn(longer);
+      const row = await longer.store.session.findUniqueOrThrow({ where: { id: idOf(token) } });
+      expect(row.expiresAt.getTime() - row.createdAt.getTime()).toBe(2 * hour);
+      expect(new Date(expiresAt).getTime()).toBe(row.expiresAt.getTime());
+    } finally {
+      await longer.close();
+    }
+  });
+});
+
+describe('POST /auth/password', () => {
+  const change = (headers: Record<string, string>, body: unknown) =>
+    request('/auth/password', { method: 'POST', ...json(body, headers) });
+  const login = (email: string, password: string) => request('/auth/login', { method: 'POST', ...json({ email, password }) });
+
+  it('sets the new password and ends every other session of the user, keeping the caller’s', async () => {
+    const caller = await signIn(gateway);
+    const other = (await (await login(caller.email, caller.password)).json()) as { token: string };
+    const stranger = await signIn(gateway);
+    expect((await request('/auth/me', { headers: bearer(other.token) })).status).toBe(200);
+
+    const response = await change(caller.headers, { currentPassword: caller.password, newPassword: 'a brand new password' });
+    expect(response.status).toBe(204);
+
+    expect((await request('/auth/me', { headers: caller.headers })).status).toBe(200);
+    expect((await request('/auth/me', { headers: bearer(other.token) })).status).toBe(401);
+    expect(await gateway.store.session.count({ where: { userId: caller.user.id } })).toBe(1);
+    // Another user's session is none of its business.
+    expect((await request('/auth/me', { headers: stranger.headers })).status).toBe(200);
+    expect((await login(caller.email, caller.password)).status).toBe(401);
+    expect((await login(caller.email, 'a brand new password')).status).toBe(200);
+  });
+
+  it('answers 401 INVALID_CREDENTIALS for a wrong current password and changes nothing', async () => {
+    const caller = await signIn(gateway);
+    const other = (await (await login(caller.email, caller.password)).json()) as { token: string };
+    const response = await change(caller.headers, { currentPassword: 'not the password', newPassword: 'a brand new password' });
+    expect(response.status).toBe(401);
+    expect((await response.json()).error.code).toBe('INVALID_CREDENTIALS');
+    expect((await request('/auth/me', { headers: bearer(other.token) })).status).toBe(200);
+    expect((await login(caller.email, caller.password)).status).toBe(200);
+  });
+
+  it('answers 400 VALIDATION_FAILED naming the field for a short new password, a missing field or an extra one', async () => {
+    const caller = await signIn(gateway);
+    for (const [body, field] of [
+      [{ currentPassword: caller.password, newPassword: 'short' }, 'newPassword'],
+      [{ newPassword: 'a brand new password' }, 'currentPassword'],
+      [{ currentPassword: caller.password, newPassword: 'a brand new password', userId: 'someone-else' }, 'userId'],
+    ] as const) {
+      const response = await change(caller.headers, body);
+      expect(response.status).toBe(400);
+      const { error } = await response.json();
+      expect(error.code).toBe('VALIDATION_FAILED');
+      expect(JSON.stringify(error.details)).toContain(field);
+    }
+    expect((await login(caller.email, caller.password)).status).toBe(200);
+  });
+
+  it('answers 401 without a session', async () => {
+    const response = await change({}, { currentPassword: 'whatever', newPassword: 'a brand new password' });
+    expect(response.status).toBe(401);
+    expect((await response.json()).error.code).toBe('UNAUTHORIZED');
+  });
+});
