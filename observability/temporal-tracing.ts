@@ -10,7 +10,7 @@ import {
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow/definitions';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 import { readRequestContext, withRequestContext, type RequestContext } from '../contracts/request-context';
-import { currentLogContext, withLogContext, type LogContext } from '../logging';
+import { currentLogContext, withLogContext, type LogContext, type Logger } from '../logging';
 import type { Tracing } from './tracing';
 
 /**
@@ -40,8 +40,12 @@ const requestContextClientInterceptor: WorkflowClientInterceptor = {
     next({ ...input, workflowStartHeaders: withRequestContext(input.workflowStartHeaders, requestContextNow()) }),
 };
 
-/** Activity interceptors for every worker: Temporal's OpenTelemetry ones, then the purchase's log context. */
-export function activityInterceptors(): ActivityInterceptorsFactory[] {
+/**
+ * Activity interceptors for every worker: Temporal's OpenTelemetry ones, then the purchase's log context. `logger` is
+ * the process's own: its line for each activity done is the worker's part of a purchase, shown by `npm start` beside
+ * the gateway's request lines, where the SDK's own lines (`sdkComponent`) stay at warnings.
+ */
+export function activityInterceptors(logger: Logger): ActivityInterceptorsFactory[] {
   return [
     (ctx) => ({
       inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
@@ -52,7 +56,7 @@ export function activityInterceptors(): ActivityInterceptorsFactory[] {
       return {
         inbound: {
           async execute(input, next) {
-            const { workflowExecution, activityType } = ctx.info;
+            const { workflowExecution, activityType, attempt } = ctx.info;
             const purchaseId = purchaseIdOf(input.args[0]);
             fields = {
               ...currentLogContext(),
@@ -61,10 +65,12 @@ export function activityInterceptors(): ActivityInterceptorsFactory[] {
               ...readRequestContext(input.headers),
             };
             const started = performance.now();
-            const result = await withLogContext(fields, () => next(input));
-            // One line per activity done, so every process shows its part of a purchase at the default level.
-            ctx.log.info(`${activityType} completed`, { durationMs: Math.round(performance.now() - started) });
-            return result;
+            return withLogContext(fields, async () => {
+              const result = await next(input);
+              // One line per activity done, so every process shows its part of a purchase at the default level.
+              logger.info({ activityType, attempt, durationMs: Math.round(performance.now() - started) }, `${activityType} completed`);
+              return result;
+            });
           },
         },
         outbound: {

@@ -72,7 +72,7 @@ export function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: Wor
           activities: spec.activities(db, config, live),
           ...(workflowBundle ? { workflowBundle } : {}),
           // The workflow's interceptors are in the bundle (workers/workflow-bundle.ts); the activities' are here.
-          interceptors: { activity: activityInterceptors() },
+          interceptors: { activity: activityInterceptors(logger) },
           sinks: workflowSinks(tracing),
           // On shutdown, tasks in flight get this long to finish; after that they are cancelled and Temporal retries them.
           shutdownGraceTime: '10s',

@@ -7,6 +7,38 @@ import { startTemporalDevServer, waitForPort } from '../../launch/temporal-dev-s
 import { startNpmStart, type NpmStart } from '../support/npm-start';
 import { freePort } from '../../harness/system';
 
+/** Registers a buyer and places one purchase of the seeded catalog with `requestId`; answers it once it has ended. */
+async function onePurchase(gateway: string, requestId: string): Promise<{ id: string; status: string }> {
+  const json = { 'content-type': 'application/json' };
+  const account = { email: `follow-${Date.now()}@example.com`, password: 'correct-horse-battery', name: 'Ada' };
+  const registered = await fetch(`${gateway}/auth/register`, { method: 'POST', headers: json, body: JSON.stringify(account) });
+  if (registered.status !== 201) throw new Error(`register answered ${registered.status}`);
+  const login = await fetch(`${gateway}/auth/login`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ email: account.email, password: account.password }),
+  });
+  if (login.status !== 200) throw new Error(`login answered ${login.status}`);
+  const { token } = (await login.json()) as { token: string };
+  const auth = { authorization: `Bearer ${token}` };
+  const created = await fetch(`${gateway}/purchases`, {
+    method: 'POST',
+    headers: { ...json, ...auth, 'x-request-id': requestId },
+    body: JSON.stringify({
+      items: [{ sku: 'SKU-2', quantity: 1 }],
+      address: { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' },
+    }),
+  });
+  if (created.status !== 202) throw new Error(`POST /purchases answered ${created.status}: ${await created.text()}`);
+  const { id } = ((await created.json()) as { purchase: { id: string } }).purchase;
+  for (;;) {
+    const read = await fetch(`${gateway}/purchases/${id}`, { headers: auth });
+    const { purchase } = (await read.json()) as { purchase: { id: string; status: string } };
+    if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(purchase.status)) return purchase;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** A free port whose neighbour below is free too (Jaeger's gRPC port sits just below its HTTP one). */
 async function freePortPair(): Promise<number> {
   for (;;) {
@@ -30,6 +62,8 @@ describe('npm start output', () => {
   let gatewayPort: number;
   let jaegerQueryPort: number;
   let prometheusPort: number;
+  const followedRequestId = 'followed-purchase-1';
+  let purchase: { id: string; status: string };
 
   beforeAll(async () => {
     const [temporalPort, uiPort] = await Promise.all([freePort(), freePort()]);
@@ -55,6 +89,8 @@ describe('npm start output', () => {
         PROMETHEUS_PORT: String(prometheusPort),
         OTEL_EXPORTER_OTLP_ENDPOINT: '',
         OTEL_BSP_SCHEDULE_DELAY: '200',
+        // The purchase below completes without waiting out a cancellation window.
+        PURCHASE_CANCEL_WINDOW: '0s',
       },
     });
     const gateway = start.ports.gateway;
@@ -66,6 +102,7 @@ describe('npm start output', () => {
     if (!start.output().includes('Ctrl-C stops everything')) throw new Error(`npm start did not get ready:\n${start.output()}`);
     // A purchase-free request after start: a service's info lines are shown from now on, readable.
     await fetch(`http://127.0.0.1:${gateway}/products`);
+    purchase = await onePurchase(`http://127.0.0.1:${gateway}`, followedRequestId);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }, 200_000);
 
@@ -129,4 +166,28 @@ describe('npm start output', () => {
   it("shows a service's own lines readably once everything is ready", () => {
     expect(output()).toMatch(/\[gateway\]\s+\[\d\d:\d\d:\d\d\] INFO: request \{.*"requestId"/);
   });
+
+  it('lets a person follow one purchase by its request id: the gateway’s request, then each activity on its worker', () => {
+    expect(purchase.status).toBe('COMPLETED');
+    const followed = lines().filter((line) => line.includes(`"requestId":"${followedRequestId}"`));
+    const processOf = (line: string) => /^\[(\w+)\]/.exec(line)?.[1];
+    expect([...new Set(followed.map(processOf))].sort()).toEqual(['carrier', 'gateway', 'orchestrator', 'supplier']);
+    // Each a readable line: the gateway's POST, each worker's activities by name.
+    expect(followed).toContainEqual(expect.stringMatching(/^\[gateway\]\s+\[\d\d:\d\d:\d\d\] INFO: request \{.*"method":"POST".*"status":202/));
+    expect(followed).toContainEqual(expect.stringMatching(/^\[supplier\]\s+\[\d\d:\d\d:\d\d\] INFO: reserveStock completed \{/));
+    expect(followed).toContainEqual(expect.stringMatching(/^\[carrier\]\s+\[\d\d:\d\d:\d\d\] INFO: scheduleDelivery completed \{/));
+    expect(followed).toContainEqual(expect.stringMatching(/^\[orchestrator\]\s+\[\d\d:\d\d:\d\d\] INFO: \w+ completed \{/));
+    expect(followed.filter((line) => !line.includes(`"purchaseId":"${purchase.id}"`))).toEqual([]);
+  });
+
+  // Last: it stops the system. Each worker's SDK says "Worker state changed" at info as it stops.
+  it("keeps the Temporal SDK's own info lines out through Ctrl-C, while each service's own lines show", async () => {
+    await start.ctrlC();
+    const afterCtrlC = lines().slice(lines().indexOf('[start] stopping all processes…'));
+    for (const worker of ['orchestrator', 'supplier', 'carrier']) {
+      expect(afterCtrlC).toContainEqual(expect.stringMatching(new RegExp(`^\\[${worker}\\]\\s+\\[\\d\\d:\\d\\d:\\d\\d\\] INFO: Worker drained`)));
+    }
+    expect(output()).not.toMatch(/Worker state changed/);
+    expect(lines().filter((line) => /"sdkComponent"/.test(line) && !/ (WARN|ERROR|FATAL): /.test(line))).toEqual([]);
+  }, 120_000);
 });
