@@ -4,12 +4,14 @@
  * (ORCHESTRATOR_METRICS_PORT) counts the purchases it finished.
  */
 import { createStoreActivities } from '../activities/store/activities';
+import { createSessionSweepActivities } from '../activities/store/session-sweep';
 import { taskQueues } from '../contracts/temporal';
 import { createMetricsApi } from '../observability/metrics-api';
 import { createPurchaseMetrics } from '../observability/purchase-metrics';
 import { connectStore, type StoreDb } from '../prisma/clients';
 import { runWorker, type WorkerProcess } from './bootstrap';
 import { ensureSearchAttributes } from './search-attributes';
+import { ensureSessionSweepSchedule } from './session-sweep-schedule';
 
 const purchaseMetrics = createPurchaseMetrics();
 
@@ -18,11 +20,22 @@ export const orchestratorWorker: WorkerProcess<StoreDb> = {
   taskQueue: taskQueues.purchases,
   // The gateway migrates the store's database: two processes migrating one SQLite file at once would collide.
   database: { name: 'store', connect: connectStore, migrate: false },
-  activities: (db) => createStoreActivities(db, purchaseMetrics),
+  // The session sweep's activity too: the `session-sweep` Schedule runs its workflow on this queue.
+  activities: (db, config) => ({
+    ...createStoreActivities(db, purchaseMetrics),
+    ...createSessionSweepActivities(db, { maxAgeMs: config.sessionMaxAgeMs }),
+  }),
   // Loaded from build/workflows (npm run build:workflows), bundled again only when a file in it changed.
   workflowsPath: require.resolve('../workflows'),
   http: { port: (config) => config.orchestrator.metricsPort, app: () => createMetricsApi(purchaseMetrics.registry), registerAs: 'orchestrator' },
-  prepare: ({ connection, config, logger }) => ensureSearchAttributes(connection, config.temporal.namespace, logger),
+  prepare: async ({ connection, config, logger }) => {
+    await ensureSearchAttributes(connection, config.temporal.namespace, logger);
+    await ensureSessionSweepSchedule(connection, {
+      namespace: config.temporal.namespace,
+      intervalMs: config.sessionSweepIntervalMs,
+      logger,
+    });
+  },
 };
 
 // Started as a process; imported (by the contracts suite) for its task queue and activities alone.

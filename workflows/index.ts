@@ -1,1 +1,2 @@
 export { purchase } from './purchase';
+export { sessionSweep } from './session-sweep';
