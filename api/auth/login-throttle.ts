@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { CodedError } from '../../contracts/errors';
 import { ThrottledError } from '../errors';
+import { maxTimerMs } from '../../config/duration';
 import type { LiveConfig } from '../../config/live-config';
 import type { LimitCounters } from '../limits';
 
@@ -119,9 +120,13 @@ function throttled(refusal: unknown): never {
   throw new ThrottledError(`Too many failed logins; retry after ${wait}s`, wait);
 }
 
-/** Counters keep whole seconds (Redis expiries); never less than one. */
+/**
+ * Counters keep whole seconds (Redis expiries); never less than one, and never more than a Node.js timer holds: the
+ * in-memory counters expire on `setTimeout`, which fires after 1 ms for anything longer (the settings' bounds keep
+ * them below that too; config/index.ts).
+ */
 function seconds(ms: number): number {
-  return Math.max(1, Math.ceil(ms / 1000));
+  return Math.min(Math.max(1, Math.ceil(ms / 1000)), Math.floor(maxTimerMs / 1000));
 }
 
 function digest(value: string): string {

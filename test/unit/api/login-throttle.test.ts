@@ -58,6 +58,17 @@ describe.each([
     await refusal(throttle.attempt('ada@x', 'attacker', wrong));
   });
 
+  it('keeps counting over windows longer than a Node.js timer holds, rather than forgetting at once', async () => {
+    const month = 30 * 24 * 3_600_000;
+    const long = { ...settings, maxFailuresPerClient: 2, clientWindowMs: month, failureMemoryMs: month, maxDelayMs: month };
+    const throttle = createLoginThrottle(long, await counters());
+    for (const account of ['a@x', 'b@x']) {
+      await expect(throttle.attempt(account, 'guesser', wrong)).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    }
+    await sleep(50); // A timer set beyond 2^31-1 ms fires after 1 ms: by now it would have emptied the counters.
+    await refusal(throttle.attempt('c@x', 'guesser', wrong));
+  });
+
   it('clears a pair’s failures on success, and does not count errors that are not wrong credentials', async () => {
     const throttle = createLoginThrottle(settings, await counters());
     const broken = () => Promise.reject(new Error('database away'));
