@@ -1,22 +1,17 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { PurchaseStatus } from '../../contracts/purchase';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { purchaseWorkflowId } from '../../contracts/temporal';
-import { isFinal } from '../../domain/purchase-state';
-import type { StoreDb } from '../../prisma/clients';
 
 /** How far past a wait's end its long poll's gRPC deadline lies (Temporal answers a poll closer to its deadline at once). */
 const longPollGraceMs = 2_000;
-/** Only while Temporal cannot be asked: how often a wait re-reads the record instead. */
-const waitPollMs = 200;
 
 /**
  * Resolves when the saga ends (its workflow closes: one long poll on its history, no loop here), when `waitMs` is
  * up, or when the caller goes away. The saga writes its final record before it ends, so the record read after is
- * final. Should Temporal not answer, the wait falls back to re-reading the record until the time is up.
+ * final. Should Temporal not answer, the wait lasts its whole time and the caller reads the record once at its end:
+ * a wait never polls the database.
  */
 export async function untilSagaEnds(
   temporal: Client,
-  store: StoreDb,
   purchaseId: string,
   waitMs: number,
   signal?: AbortSignal,
@@ -34,15 +29,15 @@ export async function untilSagaEnds(
     )
     .then(
       () => 'ended' as const,
-      // Ended badly (terminated, timed out), or Temporal could not be asked: the record says the rest.
-      (error) => (error instanceof WorkflowNotFoundError ? ('not-found' as const) : ('unknown' as const)),
+      outcomeOfFailure,
     );
   const outcome = await Promise.race([ended, stopped]);
-  if (outcome !== 'unknown') return outcome;
-  for (;;) {
-    if (stop.aborted || Date.now() >= deadline) return 'waited';
-    const row = await store.purchase.findUnique({ where: { id: purchaseId }, select: { status: true } });
-    if (!row || isFinal(row.status as PurchaseStatus)) return 'waited';
-    await new Promise((resolve) => setTimeout(resolve, Math.min(waitPollMs, Math.max(0, deadline - Date.now()))));
-  }
+  return outcome === 'unknown' ? stopped : outcome;
+}
+
+/** A long poll that failed: no such workflow, one that ended badly (terminated, timed out), or Temporal not answering. */
+function outcomeOfFailure(error: unknown): 'not-found' | 'ended' | 'unknown' {
+  if (error instanceof WorkflowNotFoundError) return 'not-found';
+  if (error instanceof WorkflowFailedError) return 'ended';
+  return 'unknown';
 }
