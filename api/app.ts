@@ -45,6 +45,7 @@ export type GatewayConfig = Pick<
   | 'sessionTtlMs'
   | 'sessionMaxAgeMs'
   | 'purchase'
+  | 'purchaseLimits'
   | 'consulAddress'
   | 'services'
 >;
@@ -102,7 +103,13 @@ export function createApp(deps: GatewayDeps) {
   const live = deps.live ?? staticLiveConfig(config);
   const loginThrottle = createLiveLoginThrottle(live, limits);
   const settings = () => SagaSettings.parse(live.current().purchase);
-  const purchases = createPurchaseService({ store, temporal, settings, temporalTimeoutMs });
+  const purchases = createPurchaseService({
+    store,
+    temporal,
+    settings,
+    temporalTimeoutMs,
+    maxInFlightPerUser: config.purchaseLimits.maxInFlightPerUser,
+  });
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('*', closeOnUnreadBody);

@@ -21,6 +21,7 @@ export const httpStatusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   INVALID_VOUCHER: 422,
   IDEMPOTENCY_KEY_MISMATCH: 422,
   RATE_LIMITED: 429,
+  TOO_MANY_PURCHASES_IN_FLIGHT: 429,
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
 };
@@ -30,8 +31,9 @@ export class ThrottledError extends CodedError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    code: 'RATE_LIMITED' | 'TOO_MANY_PURCHASES_IN_FLIGHT' = 'RATE_LIMITED',
   ) {
-    super('RATE_LIMITED', message);
+    super(code, message);
     this.name = 'ThrottledError';
   }
 }

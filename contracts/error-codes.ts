@@ -31,6 +31,7 @@ export const errorCodes = [
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'RATE_LIMITED',
+  'TOO_MANY_PURCHASES_IN_FLIGHT',
   'SERVICE_UNAVAILABLE',
   'INTERNAL',
 ] as const;

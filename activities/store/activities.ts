@@ -5,6 +5,7 @@ import type { PurchaseMetrics } from '../../observability/purchase-metrics';
 import type { StoreDb } from '../../prisma/clients';
 import { Prisma } from '../../prisma/store/generated/client';
 import { isUniqueViolation } from '../../prisma/errors';
+import { isFinal } from '../../domain/purchase-state';
 
 /**
  * Who owns what in the store's database (every other comment points here): the gateway owns its schema, migrates it
@@ -68,6 +69,8 @@ export function createStoreActivities(db: StoreDb, metrics?: PurchaseMetrics): S
           updatedAt: new Date(purchase.updatedAt),
         },
       });
+      // A final status frees the purchase's in-flight slot (api/purchases/in-flight.ts); a retry finds none to free.
+      if (isFinal(purchase.status)) await db.purchaseSlot.deleteMany({ where: { purchaseId: purchase.id } });
       if (count === 1) {
         // The write that moves the record to its final status counts it, once: the workflow has no move out of a
         // final status, and a retry of this write updates nothing.

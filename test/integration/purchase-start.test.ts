@@ -115,7 +115,7 @@ async function stopWorkers() {
 }
 
 function serviceWith(temporal: Client, saga: SagaSettings = settings): PurchaseService {
-  return createPurchaseService({ store: dbs.store, temporal, settings: saga, temporalTimeoutMs: 10_000 });
+  return createPurchaseService({ store: dbs.store, temporal, settings: saga, temporalTimeoutMs: 10_000, maxInFlightPerUser: 1_000 });
 }
 
 async function newBuyer(): Promise<User> {
@@ -266,7 +266,7 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
       const counted = await historyReadCounting();
       try {
         const records = recordReadCounting();
-        const counting = createPurchaseService({ store: records.store, temporal: counted.client, settings, temporalTimeoutMs: 10_000 });
+        const counting = createPurchaseService({ store: records.store, temporal: counted.client, settings, temporalTimeoutMs: 10_000, maxInFlightPerUser: 1_000 });
         await expect(counting.get(buyer, newPurchaseId(buyer.id), { waitMs: 10_000 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
         expect({ historyReads: counted.reads, recordReads: records.reads }).toEqual({ historyReads: 1, recordReads: 1 });
       } finally {
@@ -320,6 +320,7 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
         temporal: env.client,
         settings: { ...settings, cancelWindow: '2s' },
         temporalTimeoutMs: 10_000,
+        maxInFlightPerUser: 1_000,
       });
       const accepted = await service.create(buyer, { items: [{ sku: 'WAIT-3', quantity: 1 }], address: lisbon });
       records.reads = 0;
@@ -327,6 +328,33 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
       expect(waited.status).toBe('COMPLETED');
       // The visible check and the final read: a loop re-reading every 200 ms would have made ten or more in the window.
       expect(records.reads).toBe(2);
+    });
+
+    it('reads the record once at the wait’s end while Temporal cannot be asked, never in a loop', async () => {
+      await product('WAIT-5', 5);
+      const buyer = await newBuyer();
+      const accepted = await serviceWith(env.client, { ...settings, cancelWindow: '1h' }).create(buyer, {
+        items: [{ sku: 'WAIT-5', quantity: 1 }],
+        address: lisbon,
+      });
+      while (!(await dbs.store.purchase.findUnique({ where: { id: accepted.id } }))) await new Promise((resolve) => setTimeout(resolve, 50));
+      const away = Connection.lazy({ address: '127.0.0.1:9', interceptors: [] });
+      try {
+        const records = recordReadCounting();
+        const service = createPurchaseService({
+          store: records.store,
+          temporal: new Client({ connection: away }),
+          settings,
+          temporalTimeoutMs: 500,
+          maxInFlightPerUser: 1_000,
+        });
+        const waited = await service.get(buyer, accepted.id, { waitMs: 1_500 });
+        expect(waited.id).toBe(accepted.id);
+        // The visible check and the read at the deadline: a loop re-reading every 200 ms would have made eight.
+        expect(records.reads).toBe(2);
+      } finally {
+        await away.close();
+      }
     });
 
     it('makes one long poll for a short wait, not a call after call as the wait ends', async () => {
