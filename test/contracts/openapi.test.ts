@@ -121,6 +121,7 @@ describe('the OpenAPI documents', () => {
         'POST /auth/register': 'registerUser',
         'POST /auth/login': 'logIn',
         'POST /auth/logout': 'logOut',
+        'POST /auth/password': 'changePassword',
         'GET /auth/me': 'getCurrentUser',
         'GET /products': 'listProducts',
         'POST /products': 'createProduct',
