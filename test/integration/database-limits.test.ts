@@ -131,28 +131,51 @@ describeEachEngine('database waits', (engine) => {
     expect(await dbs.supplier.inventory.findUniqueOrThrow({ where: { sku } })).toMatchObject({ available: 4, reserved: 1 });
   });
 
+  /**
+   * The activity for workflows/held-transaction.ts, heartbeating as every owner's does (activities/heartbeat.ts). In
+   * one write transaction it takes one of the SKU's stock; its first attempt then keeps the transaction open until the
+   * attempt's cancellation signal fires or `heardWithinMs` passes, and returns either way: never a throw of its own, so
+   * whether the transaction commits is up to withHeartbeat and writeTransaction alone. A retry returns at once.
+   * `ended` says how each attempt ended.
+   */
+  function heldTransactionActivities() {
+    let entered!: () => void;
+    const inTransaction = new Promise<void>((resolve) => (entered = resolve));
+    const ended: { attempt: number; outcome: string }[] = [];
+    const activities: HeldTransactionActivities = {
+      takeStockAndHold: async (sku) => {
+        const { cancellationSignal, info } = Context.current();
+        try {
+          await withHeartbeat(activityTimeouts.supplier.heartbeatEveryMs, () =>
+            writeTransaction(dbs.supplier, 'Inventory', async (tx) => {
+              await tx.inventory.update({ where: { sku }, data: { available: { decrement: 1 }, reserved: { increment: 1 } } });
+              if (info.attempt > 1) return;
+              entered();
+              await new Promise<void>((resolve) => {
+                const patience = setTimeout(resolve, heardWithinMs);
+                cancellationSignal.addEventListener('abort', () => (clearTimeout(patience), resolve()), { once: true });
+              });
+            }),
+          );
+          ended.push({ attempt: info.attempt, outcome: 'committed' });
+        } catch (error) {
+          ended.push({ attempt: info.attempt, outcome: error instanceof CancelledFailure ? `rolled back, cancelled: ${error.message}` : String(error) });
+          throw error;
+        }
+      },
+    };
+    return { activities, inTransaction, ended };
+  }
+
+  async function stockOf(sku: string) {
+    const { available, reserved } = await dbs.supplier.inventory.findUniqueOrThrow({ where: { sku } });
+    return { available, reserved };
+  }
+
   it('rolls back the transaction of an activity cancelled in Temporal, which hears it through its heartbeats', async () => {
     const sku = `CANCEL-${randomUUID().slice(0, 8)}`;
     await dbs.supplier.inventory.create({ data: { sku, available: 5, reserved: 0 } });
-    let entered!: () => void;
-    const inTransaction = new Promise<void>((resolve) => (entered = resolve));
-    // The activity heartbeats as every owner's does (activities/heartbeat.ts). Its transaction takes the stock, then
-    // stays open until the attempt's cancellation signal fires or `heardWithinMs` passes, and returns either way: never
-    // a throw of its own, so whether the transaction commits is up to withHeartbeat and writeTransaction alone.
-    const activities: HeldTransactionActivities = {
-      takeStockAndHold: (held) =>
-        withHeartbeat(activityTimeouts.supplier.heartbeatEveryMs, () => {
-          const { cancellationSignal } = Context.current();
-          return writeTransaction(dbs.supplier, 'Inventory', async (tx) => {
-            await tx.inventory.update({ where: { sku: held }, data: { available: 0 } });
-            entered();
-            await new Promise<void>((resolve) => {
-              const patience = setTimeout(resolve, heardWithinMs);
-              cancellationSignal.addEventListener('abort', () => (clearTimeout(patience), resolve()), { once: true });
-            });
-          });
-        }),
-    };
+    const { activities, inTransaction, ended } = heldTransactionActivities();
     const taskQueue = `held-transaction-${randomUUID()}`;
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: heldTransactionBundle, activities });
     const seen = await worker.runUntil(async () => {
@@ -163,7 +186,7 @@ describeEachEngine('database waits', (engine) => {
         () => 'completed',
         (error: unknown) => (error instanceof WorkflowFailedError && error.cause instanceof CancelledFailure ? 'cancelled' : String(error)),
       );
-      // How the attempt ended: cancelled (it heard the cancellation), not completed after it nor timed out.
+      // How Temporal saw the attempt end: cancelled (it heard the cancellation), not completed after it nor timed out.
       const { events } = await handle.fetchHistory();
       const attempts = events!.flatMap((event) =>
         event.activityTaskCanceledEventAttributes
@@ -179,11 +202,35 @@ describeEachEngine('database waits', (engine) => {
       return { workflow, attempts };
     });
     // Read once the worker has stopped, so the attempt's transaction has ended one way or the other.
-    const { available, reserved } = await dbs.supplier.inventory.findUniqueOrThrow({ where: { sku } });
-    expect({ ...seen, stock: { available, reserved } }).toEqual({
+    expect({ ...seen, ended, stock: await stockOf(sku) }).toEqual({
       workflow: 'cancelled',
       attempts: ['cancelled'],
+      // CANCELLED: the answer to a heartbeat said so (without heartbeats the SDK would time the attempt out instead).
+      ended: [{ attempt: 1, outcome: 'rolled back, cancelled: CANCELLED' }],
       stock: { available: 5, reserved: 0 },
+    });
+  });
+
+  it('rolls back the transaction of an attempt that timed out, heard through its heartbeats, and not beside its retry', async () => {
+    const sku = `TIMEOUT-${randomUUID().slice(0, 8)}`;
+    await dbs.supplier.inventory.create({ data: { sku, available: 5, reserved: 0 } });
+    const { activities, ended } = heldTransactionActivities();
+    const taskQueue = `held-transaction-${randomUUID()}`;
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: heldTransactionBundle, activities });
+    await worker.runUntil(async () => {
+      await env.client.workflow.execute('heldTransactionRetried', { taskQueue, workflowId: taskQueue, args: [sku] });
+    });
+    // The first attempt timed out holding its transaction open; a retry took the stock. The first rolled back, so the
+    // stock is taken once. (Retries that met the first one's lock failed and rolled back too.)
+    expect({
+      first: ended.find((attempt) => attempt.attempt === 1),
+      committed: ended.filter((attempt) => attempt.outcome === 'committed').length,
+      stock: await stockOf(sku),
+    }).toEqual({
+      // NOT_FOUND: Temporal refused a heartbeat of the attempt it had timed out, and so the attempt heard it.
+      first: { attempt: 1, outcome: 'rolled back, cancelled: NOT_FOUND' },
+      committed: 1,
+      stock: { available: 4, reserved: 1 },
     });
   });
 
