@@ -241,8 +241,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The caller’s purchases, newest first (ADMIN: everyone’s)
-         * @description Purchases as their sagas last recorded them, optionally of one status and at most `limit` of them.
+         * The caller’s purchases, newest first, a page at a time (ADMIN: everyone’s)
+         * @description Purchases as their sagas last recorded them, optionally of one status, newest first (by creation, then id). A page holds at most `limit` (default 50, at most 200); while more follow, the answer carries `nextCursor`, which as `cursor` asks for the next page. A walk through the pages meets every purchase recorded before it began exactly once: purchases made meanwhile are newer than its first page. A `cursor` the gateway did not give is a 400 naming it.
          */
         get: operations["listPurchases"];
         put?: never;
@@ -430,6 +430,11 @@ export interface components {
             quantity: number;
             sku: string;
             unitPriceCents: number;
+        };
+        PurchasePage: {
+            items: components["schemas"]["Purchase"][];
+            /** @description Pass as `cursor` for the next page; absent on the last page */
+            nextCursor?: string;
         };
         PurchaseRequest: {
             address: {
@@ -1521,6 +1526,9 @@ export interface operations {
     listPurchases: {
         parameters: {
             query?: {
+                /** @description Where the page starts: the `nextCursor` of the page before, as it was given (opaque) */
+                cursor?: string;
+                /** @description At most this many purchases (1 to 200; default 50) */
                 limit?: number;
                 status?: components["schemas"]["PurchaseStatus"];
             };
@@ -1530,15 +1538,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Purchases, newest first */
+            /** @description One page of purchases, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: components["schemas"]["Purchase"][];
-                    };
+                    "application/json": components["schemas"]["PurchasePage"];
                 };
             };
             /** @description Invalid body, query, path or header (VALIDATION_FAILED, with one entry per field in details) */

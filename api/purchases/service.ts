@@ -1,15 +1,16 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { User } from '../../contracts/auth';
 import { CodedError } from '../../contracts/errors';
-import type { Purchase, PurchaseRequest, PurchaseStatus } from '../../contracts/purchase';
+import type { Purchase, PurchaseRequest } from '../../contracts/purchase';
+import type { PurchaseListQuery, PurchasePage } from '../../contracts/purchase-list';
 import type { SagaSettings } from '../../contracts/workflow-input';
 import { isFinal } from '../../domain/purchase-state';
 import type { StoreDb } from '../../prisma/clients';
 import { rethrowTemporalUnavailable } from '../temporal-errors';
 import { cancelSaga } from './cancel';
 import { findByKey, sameRequestOrRefuse } from './idempotency';
-import { createInFlightSlots } from './in-flight';
 import { mayBelongTo, newPurchaseId, purchaseIdFor } from './ids';
+import { listPurchases } from './listing';
 import { pricedWorkflowInput } from './pricing';
 import { purchaseFromRow } from './resource';
 import { startSaga } from './start';
@@ -20,7 +21,8 @@ import { untilSagaEnds } from './wait';
 /**
  * The gateway's purchases: it starts and cancels sagas in Temporal and reads the records they write. Each concern
  * has its module beside this one: the Idempotency-Key (idempotency.ts, ids.ts), pricing (pricing.ts), the start
- * (start.ts), a purchase not recorded yet (started-purchase.ts), the long poll (wait.ts) and the cancel (cancel.ts).
+ * (start.ts), a purchase not recorded yet (started-purchase.ts), the long poll (wait.ts), the cancel (cancel.ts) and the
+ * list's pages (listing.ts).
  */
 export interface PurchaseServiceDeps {
   store: StoreDb;
@@ -29,13 +31,12 @@ export interface PurchaseServiceDeps {
   settings: SagaSettings | (() => SagaSettings);
   /** How long a call to Temporal may take before the gateway answers 503 instead of hanging. */
   temporalTimeoutMs: number;
-  /** MAX_PURCHASES_IN_FLIGHT: a user's purchases whose sagas have not ended (in-flight.ts). */
-  maxInFlightPerUser: number;
 }
 
 export interface PurchaseService {
   create(user: User, request: PurchaseRequest, idempotencyKey?: string): Promise<Purchase>;
-  list(user: User, filter?: { status?: PurchaseStatus; limit?: number }): Promise<Purchase[]>;
+  /** One page, newest first (listing.ts). */
+  list(user: User, query: PurchaseListQuery): Promise<PurchasePage>;
   /** With `waitMs`, answers as soon as the purchase is final, or with its state when the time is up. */
   get(user: User, purchaseId: string, options?: { waitMs?: number; signal?: AbortSignal }): Promise<Purchase>;
   cancel(user: User, purchaseId: string, reason?: string): Promise<Purchase>;
@@ -43,7 +44,6 @@ export interface PurchaseService {
 
 export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseService {
   const { store, temporal, settings, temporalTimeoutMs } = deps;
-  const inFlight = createInFlightSlots({ store, temporal, max: () => deps.maxInFlightPerUser });
   const withinDeadline = withinDeadlineOf(temporal, temporalTimeoutMs);
   const sagaSettings = () => (typeof settings === 'function' ? settings() : settings);
   const started = (purchaseId: string) => startedPurchase(temporal, withinDeadline, purchaseId);
@@ -80,7 +80,6 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
       if (recorded) return sameRequestOrRefuse(purchaseFromRow(recorded), request);
 
       const input = await pricedWorkflowInput(store, sagaSettings, purchaseId, user, request, idempotencyKey);
-      await inFlight.claim(user.id, purchaseId);
       try {
         return await startSaga(temporal, withinDeadline, input);
       } catch (error) {
@@ -90,23 +89,11 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
           const existing = row ? purchaseFromRow(row) : await started(purchaseId);
           if (existing) return sameRequestOrRefuse(existing, request);
         }
-        // No saga holds the slot. (A start whose answer was lost may run without one: the bound errs on the open side.)
-        await inFlight.release(purchaseId).catch(() => undefined);
         return rethrowTemporalUnavailable(error);
       }
     },
 
-    async list(user, filter = {}) {
-      const rows = await store.purchase.findMany({
-        where: {
-          ...(user.role === 'ADMIN' ? {} : { userId: user.id }),
-          ...(filter.status ? { status: filter.status } : {}),
-        },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        ...(filter.limit ? { take: filter.limit } : {}),
-      });
-      return rows.map(purchaseFromRow);
-    },
+    list: (user, query) => listPurchases(store, user, query),
 
     async get(user, purchaseId, options = {}) {
       const { waitMs, signal } = options;
@@ -115,14 +102,14 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
         const purchase = purchaseFromRow(row);
         if (!visibleTo(user, purchase)) throw notFound(purchaseId);
         if (!waitMs || isFinal(purchase.status)) return purchase;
-        await untilSagaEnds(temporal, purchaseId, waitMs, signal);
+        await untilSagaEnds(temporal, store, purchaseId, waitMs, signal);
         return afterWait(user, purchaseId, purchase);
       }
       if (!waitMs) return findVisible(user, purchaseId);
       if (!mayAskTemporal(user, purchaseId)) throw notFound(purchaseId);
       // No record yet (a GET right after the 202): wait for the saga itself, then read the record it has written by
       // then, which says whose purchase it is. Temporal's copy is read only if there is still none.
-      if ((await untilSagaEnds(temporal, purchaseId, waitMs, signal)) === 'not-found') throw notFound(purchaseId);
+      if ((await untilSagaEnds(temporal, store, purchaseId, waitMs, signal)) === 'not-found') throw notFound(purchaseId);
       return afterWait(user, purchaseId);
     },
 

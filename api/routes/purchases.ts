@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { parseDuration } from '../../config/duration';
-import { CancelRequest, Purchase, PurchaseRequest, PurchaseStatus } from '../../contracts/purchase';
+import { CancelRequest, Purchase, PurchaseRequest } from '../../contracts/purchase';
+import { PurchaseListQuery, PurchasePage } from '../../contracts/purchase-list';
 import { currentUser, type AuthMiddleware } from '../middleware/auth';
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent } from '../openapi';
 import type { PurchaseService } from '../purchases/service';
@@ -32,10 +33,6 @@ const IdempotencyHeaders = z.object({
     .max(200)
     .optional()
     .openapi({ description: 'The same key from the same user returns the same purchase and starts no second saga' }),
-});
-const ListQuery = z.object({
-  status: PurchaseStatus.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
 export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMiddleware; waitSlots: WaitSlots }) {
@@ -79,17 +76,22 @@ export function purchaseRoutes(deps: { purchases: PurchaseService; auth: AuthMid
       path: '/purchases',
       operationId: 'listPurchases',
       tags: ['purchases'],
-      summary: 'The caller’s purchases, newest first (ADMIN: everyone’s)',
-      description: 'Purchases as their sagas last recorded them, optionally of one status and at most `limit` of them.',
+      summary: 'The caller’s purchases, newest first, a page at a time (ADMIN: everyone’s)',
+      description:
+        'Purchases as their sagas last recorded them, optionally of one status, newest first (by creation, then id). ' +
+        'A page holds at most `limit` (default 50, at most 200); while more follow, the answer carries `nextCursor`, ' +
+        'which as `cursor` asks for the next page. A walk through the pages meets every purchase recorded before it ' +
+        'began exactly once: purchases made meanwhile are newer than its first page. A `cursor` the gateway did not ' +
+        'give is a 400 naming it.',
       security: bearerSecurity,
       middleware: [auth.requireUser] as const,
-      request: { query: ListQuery },
+      request: { query: PurchaseListQuery },
       responses: {
-        200: jsonContent(z.object({ items: z.array(Purchase) }), 'Purchases, newest first'),
+        200: jsonContent(PurchasePage, 'One page of purchases, newest first'),
         ...errorResponses(400, 401),
       },
     }),
-    async (c) => c.json({ items: await purchases.list(currentUser(c), c.req.valid('query')) }, 200),
+    async (c) => c.json(await purchases.list(currentUser(c), c.req.valid('query')), 200),
   );
 
   router.openapi(

@@ -239,3 +239,135 @@ describe('reading purchases', () => {
     expect(response.status).toBe(503);
   });
 });
+
+/** `count` purchase rows of `userId`, `perMs` of them sharing each millisecond from `from` on (ties the id orders). */
+async function insertPurchases(userId: string, count: number, from: Date, perMs = 1) {
+  const rows = Array.from({ length: count }, (_, index) => {
+    const id = crypto.randomUUID();
+    const createdAt = new Date(from.getTime() + Math.floor(index / perMs));
+    return {
+      id,
+      workflowId: purchaseWorkflowId(id),
+      userId,
+      status: 'COMPLETED',
+      items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 1250 }],
+      address: { ...order.address, country: 'PT' },
+      totalCents: 1250,
+      discountCents: 0,
+      history: [{ status: 'RECEIVED', at: createdAt.toISOString() }],
+      version: 3,
+      createdAt,
+    };
+  });
+  await gateway.store.purchase.createMany({ data: rows });
+  return rows;
+}
+
+/** Newest first, the id breaking ties: the order GET /purchases promises. */
+const newestFirst = (rows: { id: string; createdAt: Date }[]) =>
+  [...rows].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1)).map((row) => row.id);
+
+describe('paging through purchases', () => {
+  const ids = (page: { items: { id: string }[] }) => page.items.map((purchase) => purchase.id);
+
+  it('walks 500 purchases newest first, each once, while new ones arrive', async () => {
+    const owner = await signIn(gateway);
+    const other = await signIn(gateway);
+    const hour = 3_600_000;
+    const existing = await insertPurchases(owner.user.id, 500, new Date(Date.now() - hour), 3);
+    await insertPurchases(other.user.id, 50, new Date(Date.now() - hour), 2);
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const query = new URLSearchParams({ limit: '37', ...(cursor ? { cursor } : {}) });
+      const response = await gateway.request(`/purchases?${query}`, { headers: owner.headers });
+      expect(response.status).toBe(200);
+      const page = await response.json();
+      expect(page.items.length).toBeLessThanOrEqual(37);
+      seen.push(...ids(page));
+      cursor = page.nextCursor;
+      pages += 1;
+      // Purchases made while the client pages: newer than any page it has not read yet.
+      await insertPurchases(owner.user.id, 2, new Date());
+    } while (cursor);
+
+    expect(pages).toBe(Math.ceil(500 / 37));
+    expect(seen).toEqual(newestFirst(existing));
+  });
+
+  it('answers 50 by default and at most 200, and refuses a limit of 0, over 200 or not a whole number, naming it', async () => {
+    const owner = await signIn(gateway);
+    await insertPurchases(owner.user.id, 230, new Date(Date.now() - 60_000));
+
+    const first = await (await gateway.request('/purchases', { headers: owner.headers })).json();
+    expect(first.items).toHaveLength(50);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const widest = await (await gateway.request('/purchases?limit=200', { headers: owner.headers })).json();
+    expect(widest.items).toHaveLength(200);
+    const rest = await (await gateway.request(`/purchases?limit=200&cursor=${widest.nextCursor}`, { headers: owner.headers })).json();
+    expect(rest.items).toHaveLength(30);
+    expect(rest).not.toHaveProperty('nextCursor');
+    expect((await (await gateway.request('/purchases?limit=1', { headers: owner.headers })).json()).items).toHaveLength(1);
+
+    for (const limit of ['0', '201', '1000', '-1', '2.5', 'ten', '']) {
+      const response = await gateway.request(`/purchases?limit=${limit}`, { headers: owner.headers });
+      expect(response.status).toBe(400);
+      const { error } = await response.json();
+      expect(error).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'limit' }] });
+    }
+  });
+
+  it('pages ADMIN through everyone’s purchases, and a user through their own alone', async () => {
+    const owner = await signIn(gateway);
+    const other = await signIn(gateway);
+    const admin = await signIn(gateway, 'ADMIN');
+    const mine = await insertPurchases(owner.user.id, 60, new Date(Date.now() - 30_000));
+    const theirs = await insertPurchases(other.user.id, 60, new Date(Date.now() - 30_000));
+
+    const walk = async (headers: Record<string, string>) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await (await gateway.request(`/purchases?limit=25${cursor ? `&cursor=${cursor}` : ''}`, { headers })).json();
+        seen.push(...ids(page));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const everyone = await walk(admin.headers);
+    expect(new Set(everyone).size).toBe(everyone.length);
+    expect(everyone).toHaveLength(await gateway.store.purchase.count());
+    expect(everyone).toEqual(expect.arrayContaining([...mine, ...theirs].map((row) => row.id)));
+    expect(await walk(owner.headers)).toEqual(newestFirst(mine));
+
+    // A cursor only says where a page starts: another user's cursor still shows the caller their own purchases alone.
+    const adminPage = await (await gateway.request('/purchases?limit=1', { headers: admin.headers })).json();
+    const borrowed = await (await gateway.request(`/purchases?cursor=${adminPage.nextCursor}`, { headers: other.headers })).json();
+    expect(borrowed.items.every((purchase: { customerId: string }) => purchase.customerId === other.user.id)).toBe(true);
+  });
+
+  it('refuses a cursor it did not give with 400 naming `cursor`', async () => {
+    const owner = await signIn(gateway);
+    const encoded = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const bad = [
+      'nonsense!',
+      'bm90IGpzb24',
+      encoded({ createdAt: 1, id: 'x' }),
+      encoded([1.5, 'x']),
+      encoded(['2030-01-01', 'x']),
+      encoded([1, '']),
+      encoded([1, 'x'.repeat(101)]),
+      encoded([9e15, 'x']),
+      'A'.repeat(201),
+      '',
+    ];
+    for (const cursor of bad) {
+      const response = await gateway.request(`/purchases?cursor=${encodeURIComponent(cursor)}`, { headers: owner.headers });
+      expect(response.status).toBe(400);
+      const { error } = await response.json();
+      expect(error).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'cursor', message: expect.any(String) }] });
+    }
+  });
+});
