@@ -9,6 +9,7 @@ import type { StoreDb } from '../../prisma/clients';
 import { rethrowTemporalUnavailable } from '../temporal-errors';
 import { cancelSaga } from './cancel';
 import { findByKey, sameRequestOrRefuse } from './idempotency';
+import { createInFlightSlots } from './in-flight';
 import { mayBelongTo, newPurchaseId, purchaseIdFor } from './ids';
 import { listPurchases } from './listing';
 import { pricedWorkflowInput } from './pricing';
@@ -31,6 +32,8 @@ export interface PurchaseServiceDeps {
   settings: SagaSettings | (() => SagaSettings);
   /** How long a call to Temporal may take before the gateway answers 503 instead of hanging. */
   temporalTimeoutMs: number;
+  /** MAX_PURCHASES_IN_FLIGHT: a user's purchases whose sagas have not ended (in-flight.ts). */
+  maxInFlightPerUser: number;
 }
 
 export interface PurchaseService {
@@ -44,6 +47,7 @@ export interface PurchaseService {
 
 export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseService {
   const { store, temporal, settings, temporalTimeoutMs } = deps;
+  const inFlight = createInFlightSlots({ store, temporal, max: () => deps.maxInFlightPerUser });
   const withinDeadline = withinDeadlineOf(temporal, temporalTimeoutMs);
   const sagaSettings = () => (typeof settings === 'function' ? settings() : settings);
   const started = (purchaseId: string) => startedPurchase(temporal, withinDeadline, purchaseId);
@@ -80,6 +84,7 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
       if (recorded) return sameRequestOrRefuse(purchaseFromRow(recorded), request);
 
       const input = await pricedWorkflowInput(store, sagaSettings, purchaseId, user, request, idempotencyKey);
+      await inFlight.claim(user.id, purchaseId);
       try {
         return await startSaga(temporal, withinDeadline, input);
       } catch (error) {
@@ -89,6 +94,8 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
           const existing = row ? purchaseFromRow(row) : await started(purchaseId);
           if (existing) return sameRequestOrRefuse(existing, request);
         }
+        // No saga holds the slot. (A start whose answer was lost may run without one: the bound errs on the open side.)
+        await inFlight.release(purchaseId).catch(() => undefined);
         return rethrowTemporalUnavailable(error);
       }
     },
@@ -102,14 +109,14 @@ export function createPurchaseService(deps: PurchaseServiceDeps): PurchaseServic
         const purchase = purchaseFromRow(row);
         if (!visibleTo(user, purchase)) throw notFound(purchaseId);
         if (!waitMs || isFinal(purchase.status)) return purchase;
-        await untilSagaEnds(temporal, store, purchaseId, waitMs, signal);
+        await untilSagaEnds(temporal, purchaseId, waitMs, signal);
         return afterWait(user, purchaseId, purchase);
       }
       if (!waitMs) return findVisible(user, purchaseId);
       if (!mayAskTemporal(user, purchaseId)) throw notFound(purchaseId);
       // No record yet (a GET right after the 202): wait for the saga itself, then read the record it has written by
       // then, which says whose purchase it is. Temporal's copy is read only if there is still none.
-      if ((await untilSagaEnds(temporal, store, purchaseId, waitMs, signal)) === 'not-found') throw notFound(purchaseId);
+      if ((await untilSagaEnds(temporal, purchaseId, waitMs, signal)) === 'not-found') throw notFound(purchaseId);
       return afterWait(user, purchaseId);
     },
 
