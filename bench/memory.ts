@@ -34,6 +34,18 @@ async function snapshot(system: RunningSystem) {
   ) as Record<(typeof services)[number], string>;
 }
 
+/** The buyer's purchases in one status, counted through every page of GET /purchases. */
+async function countOf(buyer: ReturnType<RunningSystem['client']>, status: 'RESERVE_DELIVERED' | 'COMPLETED') {
+  let count = 0;
+  let cursor: string | undefined;
+  do {
+    const { data } = await buyer.GET('/purchases', { params: { query: { status, limit: 200, ...(cursor ? { cursor } : {}) } } });
+    count += data?.items.length ?? 0;
+    cursor = data?.nextCursor;
+  } while (cursor);
+  return count;
+}
+
 async function main() {
   const { values } = parseArgs({ options: { 'in-flight': { type: 'string', default: '100' } } });
   const inFlight = Number(values['in-flight']);
@@ -49,18 +61,12 @@ async function main() {
     const placed = await Promise.all(
       Array.from({ length: inFlight }, async () => (await placeOrder(buyer, 'MEMORY-1')).purchase),
     );
-    await system.waitUntil(`${inFlight} purchases in their window`, async () => {
-      const { data } = await buyer.GET('/purchases', { params: { query: { status: 'RESERVE_DELIVERED' } } });
-      return data?.items.length === inFlight;
-    }, 300_000);
+    await system.waitUntil(`${inFlight} purchases in their window`, async () => (await countOf(buyer, 'RESERVE_DELIVERED')) === inFlight, 300_000);
     const holding = await snapshot(system);
 
     const client = new Client({ connection });
     await Promise.all(placed.map((purchase) => client.workflow.getHandle(purchase.workflowId).signal(confirmSignal)));
-    await system.waitUntil(`${inFlight} purchases completed`, async () => {
-      const { data } = await buyer.GET('/purchases', { params: { query: { status: 'COMPLETED' } } });
-      return data?.items.length === inFlight;
-    }, 300_000);
+    await system.waitUntil(`${inFlight} purchases completed`, async () => (await countOf(buyer, 'COMPLETED')) === inFlight, 300_000);
     const after = await snapshot(system);
 
     console.log(`\nresident memory (and the main thread's V8 heap used/total, memory outside it), MB; ${inFlight} in flight\n`);
