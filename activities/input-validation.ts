@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { invalidActivityInput, type ActivitiesOf, type ActivitySchemas } from '../contracts/activities';
 import { activityTimeouts } from '../contracts/timeouts';
+import { asActivityFailure } from './database-failures';
 import { withHeartbeat } from './heartbeat';
 
 // Every owner's activities heartbeat alike (contracts/timeouts.ts).
@@ -9,7 +10,8 @@ const heartbeatEveryMs = Math.min(...Object.values(activityTimeouts).map((owner)
 /**
  * Wraps an owner's activities so that each validates its input against the contract at entry. A refused input is a
  * non-retryable INVALID_ACTIVITY_INPUT naming the activity and each field, rather than a crash deep in a transaction
- * (and retrying the same input cannot help). The implementation receives the parsed input, and heartbeats as it runs.
+ * (and retrying the same input cannot help). The implementation receives the parsed input, and heartbeats as it runs;
+ * a permanent database error it throws leaves as a non-retryable failure (./database-failures).
  */
 export function validatedActivities<Schemas extends ActivitySchemas>(
   contract: { activities: Schemas },
@@ -26,7 +28,11 @@ export function validatedActivities<Schemas extends ActivitySchemas>(
           problems,
         });
       }
-      return withHeartbeat(heartbeatEveryMs, () => implementation(parsed.data));
+      try {
+        return await withHeartbeat(heartbeatEveryMs, () => implementation(parsed.data));
+      } catch (error) {
+        throw asActivityFailure(name, error);
+      }
     };
     return [name, validated];
   });
