@@ -124,9 +124,10 @@ export function createFaultInjector(
 }
 
 /**
- * Makes an SQLite database stop answering for a while: another process holds an exclusive lock on the file, so every
- * query meets SQLITE_BUSY: activities fail their attempt and Temporal retries them, the gateway answers 503. (A server
- * database goes through a TCP proxy that pauses instead.) Resolves once the lock is released.
+ * Makes an SQLite database refuse writes for a while: another process holds the file's write lock, so every write
+ * meets SQLITE_BUSY: activities fail their attempt and Temporal retries them, a gateway request that writes answers
+ * 503; reads go on (WAL mode). (A server database goes through a TCP proxy that pauses instead.) Resolves once the
+ * lock is released.
  */
 export async function holdSqliteFile(system: RunningSystem, database: DatabaseName, awayMs: number) {
   const url = databaseUrl(system, database);
