@@ -67,6 +67,32 @@ describe('live configuration from a real Consul agent', () => {
     await until('the logger at error', () => logger.level === 'error');
   }, 60_000);
 
+  it('refuses a KV value outside its bounds, logged with its key, and keeps the last good value', async () => {
+    await putSetting(consul, 'LOGIN_FAILURE_MEMORY', '20m', 'prod');
+    await putSetting(consul, 'PURCHASE_CANCEL_WINDOW', '10s', 'prod');
+    const { logger, lines } = capturedLogger();
+    const live = await start({ APP_ENV: 'prod' }, logger);
+    expect(live.current().loginThrottle.failureMemoryMs).toBe(20 * 60_000);
+    const refused = (name: string) => () =>
+      lines.some((line) => line.key === `purchase-saga/prod/${name}` && line.level === 50 && /Refused/.test(line.msg));
+
+    // 30 days would overflow the throttle's timer; 100 years is no cancellation window.
+    await putSetting(consul, 'LOGIN_FAILURE_MEMORY', '30d', 'prod');
+    await until('the refusal of LOGIN_FAILURE_MEMORY', refused('LOGIN_FAILURE_MEMORY'));
+    await putSetting(consul, 'PURCHASE_CANCEL_WINDOW', '100y', 'prod');
+    await until('the refusal of PURCHASE_CANCEL_WINDOW', refused('PURCHASE_CANCEL_WINDOW'));
+    // Within its own bounds, but above the maximum interval in force (30s): refused as a combination.
+    await putSetting(consul, 'ACTIVITY_RETRY_INITIAL_INTERVAL', '1m', 'prod');
+    await until('the refusal of ACTIVITY_RETRY_INITIAL_INTERVAL', refused('ACTIVITY_RETRY_INITIAL_INTERVAL'));
+    expect(lines.find((line) => line.key === 'purchase-saga/prod/LOGIN_FAILURE_MEMORY' && line.level === 50)?.msg).toMatch(/at most 24d/);
+
+    // A good value after them is followed, so the watch still runs; the refused ones never came into force.
+    await putSetting(consul, 'LOGIN_FAILURE_MEMORY', '25m', 'prod');
+    await until('the good value', () => live.current().loginThrottle.failureMemoryMs === 25 * 60_000);
+    expect(live.current().purchase.cancelWindow).toBe('10s');
+    expect(live.current().purchase.retryInitialInterval).toBe('1s');
+  }, 60_000);
+
   it('lets the environment win over KV for a live setting too', async () => {
     await putSetting(consul, 'CARRIER_DAILY_CAPACITY', '7');
     const { logger } = capturedLogger();
