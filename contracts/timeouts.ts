@@ -55,3 +55,12 @@ export const activityTimeouts = {
   store: databaseActivity,
 } as const;
 export type ActivityOwner = keyof typeof activityTimeouts;
+
+/**
+ * The store's record writes run as local activities, inside the workflow task of the worker running the saga. Any
+ * backoff longer than this waits on a durable timer between workflow tasks rather than inside one, so a write that
+ * keeps failing (its database away) holds no workflow task through its retries and never slows other purchases
+ * (the SDK's default, 1 minute, kept whole runs of retries inside one task). Every retry interval is at least 10 ms
+ * (config/index.ts), so each retry of a failed write is a timer.
+ */
+export const localActivityRetryThresholdMs = 1;

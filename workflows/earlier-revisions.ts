@@ -11,12 +11,15 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { StoreActivities } from '../contracts/activities';
 import type { Purchase } from '../contracts/purchase';
 import { purchaseRecordedUpdate } from '../contracts/temporal';
+import { localActivityRetryThresholdMs } from '../contracts/timeouts';
 
 export const workflowPatches = {
   /** The store's record writes run as local activities on the orchestrator, the worker that runs this workflow. */
   storeWritesAsLocalActivities: 'store-writes-as-local-activities',
   /** A cancellation window of 0 starts no timer: the saga confirms in the same workflow task. */
   noTimerForEmptyCancelWindow: 'no-timer-for-empty-cancel-window',
+  /** A record write that fails for good ends the purchase (compensated, FAILED with INTERNAL), never the workflow run. */
+  recordFailuresEndThePurchase: 'record-failures-end-the-purchase',
 } as const;
 
 /**
@@ -27,7 +30,11 @@ export const workflowPatches = {
  */
 export function recordPurchaseActivity(storeOptions: ActivityOptions) {
   if (patched(workflowPatches.storeWritesAsLocalActivities)) {
-    const local = { startToCloseTimeout: storeOptions.startToCloseTimeout, retry: storeOptions.retry };
+    const local = {
+      startToCloseTimeout: storeOptions.startToCloseTimeout,
+      retry: storeOptions.retry,
+      localRetryThreshold: localActivityRetryThresholdMs,
+    };
     return proxyLocalActivities<StoreActivities>(local).recordPurchase;
   }
   return proxyActivities<StoreActivities>(storeOptions).recordPurchase;
@@ -51,4 +58,13 @@ export function answerPurchaseRecorded(state: Purchase, recordCreated: () => boo
  */
 export function cancelWindowNeedsTimer(cancelWindow: Duration): boolean {
   return msToNumber(cancelWindow) > 0 || !patched(workflowPatches.noTimerForEmptyCancelWindow);
+}
+
+/**
+ * Whether a record write that failed for good (a non-retryable failure: its user row missing, its record gone) lets the
+ * saga end the purchase: compensated, FAILED with INTERNAL, or its final status kept when it had one. Runs started
+ * before that patch failed the workflow run with the error, where it was not written in `failInternally`.
+ */
+export function recordFailureEndsPurchase(): boolean {
+  return patched(workflowPatches.recordFailuresEndThePurchase);
 }

@@ -30,7 +30,12 @@ import {
 } from '../contracts/temporal';
 import type { PurchaseWorkflowInput } from '../contracts/workflow-input';
 import { assertTransition, isFinal, receivedPurchase } from '../domain/purchase-state';
-import { answerPurchaseRecorded, cancelWindowNeedsTimer, recordPurchaseActivity } from './earlier-revisions';
+import {
+  answerPurchaseRecorded,
+  cancelWindowNeedsTimer,
+  recordFailureEndsPurchase,
+  recordPurchaseActivity,
+} from './earlier-revisions';
 
 /**
  * The purchase saga, step by step as the state diagram draws it (CONTRACT.md, "The purchase saga"): reserve stock,
@@ -62,8 +67,15 @@ export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> 
   answerPurchaseRecorded(state, record.created);
   handleRequests(state, requests, forward);
 
-  // RECEIVED: the record exists before any step (who writes it: activities/store/activities.ts).
-  await CancellationScope.nonCancellable(() => record.create(input.idempotencyKey));
+  // RECEIVED: the record exists before any step (who writes it: activities/store/activities.ts). Infrastructure
+  // faults are retried without limit, so only a failure for good (a constraint, its user row missing) gets past it.
+  try {
+    await CancellationScope.nonCancellable(() => record.create(input.idempotencyKey));
+  } catch (error) {
+    if (!recordFailureEndsPurchase()) throw error;
+    await CancellationScope.nonCancellable(() => failInternally(saga, error));
+    return state;
+  }
 
   try {
     if (input.refusal) throw new BusinessRefusal(input.refusal);
@@ -250,15 +262,32 @@ async function endInterrupted(saga: Saga, error: unknown, cancellation: CancelSi
   if (refusal && state.status === 'RECEIVED' && !cancellation) {
     // Nothing was done yet: a refusal at the first step leaves nothing to undo.
     state.failure = refusal;
-    await saga.moveTo('FAILED', refusal.message);
+    await recordEnd(saga, 'FAILED', refusal.message);
     return;
   }
   const failure: PurchaseFailure =
     refusal && !cancellation ? refusal : { code: 'CANCELLED', message: cancellation?.reason ?? 'Cancelled on request' };
-  await saga.moveTo('COMPENSATING', failure.message);
+  try {
+    await saga.moveTo('COMPENSATING', failure.message);
+  } catch (recordError) {
+    // The record cannot be written for good (infrastructure faults are retried): undo all the same, and end INTERNAL.
+    if (!recordFailureEndsPurchase()) throw recordError;
+    await failInternally(saga, recordError);
+    return;
+  }
   await compensate(saga.compensations);
   state.failure = failure;
-  await saga.moveTo(failure.code === 'CANCELLED' ? 'CANCELLED' : 'FAILED', failure.message);
+  await recordEnd(saga, failure.code === 'CANCELLED' ? 'CANCELLED' : 'FAILED', failure.message);
+}
+
+/** Records a final status. The purchase has ended either way: a record that cannot be written is logged. */
+async function recordEnd(saga: Saga, status: PurchaseStatus, note: string): Promise<void> {
+  try {
+    await saga.moveTo(status, note);
+  } catch (recordError) {
+    if (!recordFailureEndsPurchase()) throw recordError;
+    log.error(`Could not record ${status}`, { reason: describeFailure(recordError) });
+  }
 }
 
 /**
@@ -321,6 +350,7 @@ function describeFailure(error: unknown): string {
     return `${error.activityType ?? 'an activity'} failed with ${error.cause.type ?? 'an error'}: ${error.cause.message}`;
   }
   if (error instanceof ActivityFailure) return `${error.activityType ?? 'an activity'} failed: ${error.cause?.message ?? error.message}`;
+  if (error instanceof ApplicationFailure) return `${error.type ?? error.name}: ${error.message}`;
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
