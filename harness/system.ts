@@ -60,7 +60,10 @@ export async function startSystem(
     PURCHASE_CANCEL_WINDOW: '3s',
     ACTIVITY_RETRY_INITIAL_INTERVAL: '200ms',
     ACTIVITY_RETRY_MAX_INTERVAL: '1s',
+    // Load runs (bench, chaos) keep more purchases and waits in flight per user than a person would.
     RATE_LIMIT_PER_MINUTE: '100000',
+    MAX_PURCHASES_IN_FLIGHT: '100000',
+    MAX_WAITS_PER_USER: '1000',
     LOG_LEVEL: 'warn',
     ...options.env,
   };
