@@ -1,9 +1,9 @@
 /**
- * The server binaries the project runs (Consul, Jaeger, Temporal Server, Helm, …), installed by the project itself:
+ * The server binaries the project runs (Consul, Jaeger, Temporal Server, Helm, nginx, …), installed by the project itself:
  * found on PATH (or `<NAME>_BIN`), else in the per-user cache, else built once there from Go modules or installed
  * from Debian's packages; each is linked into `.tools/bin`. `npm run install:tools -- consul jaeger` installs some.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -136,20 +136,26 @@ export const tools = {
     buildMinutes: 'under 1',
     source: { kind: 'debian', package: 'docker-compose' },
   },
+  nginx: {
+    name: 'nginx',
+    version: 'debian',
+    binaries: ['nginx'],
+    // `nginx -v` prints "nginx version: nginx/1.22.1" on stderr and exits 0.
+    versionArgs: ['-v'],
+    looksRight: (output) => output.includes('nginx/'),
+    buildMinutes: 'under 1',
+    source: { kind: 'debian', package: 'nginx' },
+  },
 } satisfies Record<string, ToolSpec>;
 export type ToolName = keyof typeof tools;
 
 const say = (tool: string, line: string) => console.log(`[${tool}] ${line}`);
 
 function works(spec: ToolSpec, file: string): boolean {
-  try {
-    const output = execFileSync(file, spec.versionArgs, { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] });
-    return spec.looksRight(output);
-  } catch (error) {
-    // Some print their version on stderr.
-    const stderr = (error as { stderr?: string }).stderr ?? '';
-    return stderr !== '' && spec.looksRight(stderr);
-  }
+  // Some print their version on stderr, some exit non-zero after printing it.
+  const result = spawnSync(file, spec.versionArgs, { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.error) return false;
+  return spec.looksRight(result.stdout ?? '') || (result.stderr !== '' && spec.looksRight(result.stderr ?? ''));
 }
 
 function onPath(command: string): string | undefined {
