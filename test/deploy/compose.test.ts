@@ -100,12 +100,21 @@ describe('docker-compose.yml', () => {
 
   it('keeps data in named volumes and mounts only files that exist', () => {
     expect(Object.keys(resolved.volumes).sort()).toEqual(['grafana-data', 'mysql-data', 'postgresql-data', 'prometheus-data']);
-    for (const service of Object.values<any>(resolved.services)) {
-      for (const volume of service.volumes ?? []) {
-        const source = typeof volume === 'string' ? volume.split(':')[0] : volume.source;
-        if (source.startsWith('/') || source.startsWith('.')) expect(fs.existsSync(path.resolve(projectRoot, source))).toBe(true);
-      }
-    }
+    const mounted = Object.values<any>(resolved.services)
+      .flatMap((service) => service.volumes ?? [])
+      .map((volume) => (typeof volume === 'string' ? volume.split(':')[0] : volume.source))
+      .filter((source: string) => source.startsWith('/') || source.startsWith('.'))
+      .map((source: string) => path.relative(projectRoot, path.resolve(projectRoot, source)));
+    expect(mounted.sort()).toEqual([
+      'deploy/compose/postgresql-init.sql',
+      'deploy/compose/prometheus.yml',
+      'deploy/grafana/dashboards',
+      'deploy/grafana/provisioning',
+      'deploy/prometheus/alert-rules.yml',
+      'deploy/prometheus/alertmanager.yml',
+      'deploy/prometheus/recording-rules.yml',
+    ]);
+    for (const source of mounted) expect(fs.existsSync(path.join(projectRoot, source))).toBe(true);
   });
 
   it('points the services at one another by service name', () => {
