@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { projectRoot } from '../../config';
+import { envSchema, projectRoot } from '../../config';
 import { ensureTool } from '../../scripts/tools';
 
 const run = promisify(execFile);
@@ -11,6 +11,8 @@ const chart = path.join(projectRoot, 'deploy/helm/purchase-saga');
 const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).scripts;
 const workers = ['orchestrator', 'supplier', 'carrier'];
 const processes = ['gateway', ...workers];
+/** The variable each process reads its HTTP port from (config/index.ts). */
+const portVariables = { gateway: 'PORT', orchestrator: 'ORCHESTRATOR_METRICS_PORT', supplier: 'SUPPLIER_PORT', carrier: 'CARRIER_PORT' } as const;
 const valueSets = { default: [], cloud: ['ci/temporal-cloud-values.yaml'], mtls: ['ci/mtls-values.yaml'] } as const;
 type Rendered = any[];
 
@@ -55,9 +57,12 @@ describe('the Helm chart', () => {
       const c = container(rendered.default, process);
       expect(c.readinessProbe.httpGet.path).toBe(process === 'gateway' ? '/ready' : '/health');
       expect(c.livenessProbe.httpGet.path).toBe('/health');
-      const port = c.ports[0].containerPort;
-      const portEnv = c.env.find((entry: { value: string }) => entry.value === String(port));
-      expect(portEnv).toBeDefined();
+      expect(c.ports).toEqual([{ name: 'http', containerPort: expect.any(Number) }]);
+      expect(c.readinessProbe.httpGet.port).toBe('http');
+      expect(c.livenessProbe.httpGet.port).toBe('http');
+      const variable = portVariables[process as keyof typeof portVariables];
+      expect(Object.keys(envSchema.shape)).toContain(variable);
+      expect(envOf(c)[variable]).toBe(String(c.ports[0].containerPort));
     }
   });
 
@@ -85,8 +90,15 @@ describe('the Helm chart', () => {
     const c = container(rendered.default, 'supplier');
     const env = envOf(c);
     expect(env.SUPPLIER_DATABASE_URL_FILE).toMatch(/^\/var\/run\/secrets\/purchase-saga\//);
-    expect(env.DATABASE_URL).toBeUndefined();
     expect(c.volumeMounts.find((mount: { name: string }) => mount.name === 'secrets').readOnly).toBe(true);
+    // By name, whatever the entry holds (a value or a valueFrom): no process gets a secret as a variable of its own.
+    for (const process of processes) {
+      const names = container(rendered.default, process).env.map((entry: { name: string }) => entry.name);
+      for (const secret of ['DATABASE_URL', 'SUPPLIER_DATABASE_URL', 'CARRIER_DATABASE_URL', 'ADMIN_PASSWORD']) {
+        expect(names).toContain(`${secret}_FILE`);
+        expect(names).not.toContain(secret);
+      }
+    }
     expect(find(rendered.default, 'Secret')).toHaveLength(0);
   });
 
