@@ -11,7 +11,7 @@ import { currentLogContext } from './context';
  */
 export function createLogger(
   service: string,
-  level = process.env.LOG_LEVEL ?? 'info',
+  level = process.env.LOG_LEVEL?.trim() || 'info',
   lokiUrl = process.env.LOKI_URL?.trim() || undefined,
 ) {
   const options: pino.LoggerOptions = { name: service, level, base: { service, pid: process.pid }, mixin: () => ({ ...currentLogContext() }) };

@@ -76,7 +76,8 @@ const cleanUpMs = 10_000;
 export async function runService<Db extends Database>(definition: ServiceDefinition<Db>): Promise<never> {
   const { service } = definition;
   const tracing = startTracing(service);
-  let logger = createLogger(service);
+  // Until the configuration is read (LOG_LEVEL may be bad): enough to say why the start failed.
+  let logger = createLogger(service, 'info');
   try {
     const startConfig = loadConfig();
     logger = createLogger(service, startConfig.logLevel, startConfig.lokiUrl);
@@ -111,8 +112,11 @@ export async function runService<Db extends Database>(definition: ServiceDefinit
       server && started.http && config.consulAddress
         ? registerService({
             consulAddress: config.consulAddress,
+            consulToken: config.consulToken,
             name: started.http.registerAs,
-            host: config.services.host,
+            address: config.services.address,
+            listenHost: started.http.host,
+            instance: config.services.instance,
             port: server.port,
             logger,
           })
