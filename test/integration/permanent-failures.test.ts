@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
@@ -18,6 +19,7 @@ import {
 } from '../../contracts/temporal';
 import type { PurchaseWorkflowInput } from '../../contracts/workflow-input';
 import { workflowSinks } from '../../observability/temporal-tracing';
+import { connectStore, type StoreDb } from '../../prisma/clients';
 import { workflowBundleFor } from '../../workers/workflow-bundle';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { describeEachEngine, type Engine } from '../support/engines';
@@ -47,8 +49,62 @@ afterAll(async () => {
   await env?.teardown();
 });
 
+/**
+ * A TCP forwarder in front of a server database that can shut: every connection through it is cut and new ones are
+ * refused, as when the database's host goes away, until `letGo()`.
+ */
+async function startDoor(target: { host: string; port: number }) {
+  const sockets = new Set<net.Socket>();
+  let open = true;
+  const server = net.createServer((client) => {
+    if (!open) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(target.port, target.host);
+    const cut = () => {
+      for (const socket of [client, upstream]) {
+        socket.destroy();
+        sockets.delete(socket);
+      }
+    };
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', cut).on('close', cut);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    shut() {
+      open = false;
+      for (const socket of sockets) socket.destroy();
+      return {
+        letGo: async () => {
+          open = true;
+        },
+      };
+    },
+    close: () => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+let storeDoor: Awaited<ReturnType<typeof startDoor>> | undefined;
+let orchestratorStore: StoreDb | undefined;
+
 async function startWorkers(engine: Engine) {
   dbs = await createTestDatabases(engine);
+  if (engine !== 'sqlite') {
+    // The orchestrator reaches a server database through a door the test can shut.
+    const url = new URL(dbs.urls.store);
+    storeDoor = await startDoor({ host: url.hostname, port: Number(url.port) });
+    url.port = String(storeDoor.port);
+    orchestratorStore = connectStore(url.toString());
+  }
   const carrier = createCarrierActivities(dbs.carrier, { carrierName: 'Test Parcel', dailyCapacity: () => 100_000 });
   const observedCarrier: CarrierActivities = {
     ...carrier,
@@ -65,7 +121,7 @@ async function startWorkers(engine: Engine) {
       taskQueue: taskQueues.purchases,
       workflowBundle: bundle,
       sinks: workflowSinks(),
-      activities: createStoreActivities(dbs.store),
+      activities: createStoreActivities(orchestratorStore ?? dbs.store),
     }),
     Worker.create({
       connection,
@@ -81,6 +137,10 @@ async function startWorkers(engine: Engine) {
 async function stopWorkers() {
   workers.forEach((worker) => worker.shutdown());
   await Promise.allSettled(running);
+  await orchestratorStore?.$disconnect();
+  orchestratorStore = undefined;
+  await storeDoor?.close();
+  storeDoor = undefined;
   await dbs?.drop();
 }
 
@@ -140,7 +200,25 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
   }
 }
 
-describeEachEngine('permanent failures end the purchase', (engine) => {
+/** Another process holds the SQLite file's write lock until `letGo()`. */
+async function lockSqliteFile(url: string) {
+  const script = `
+    const db = require('better-sqlite3')(process.argv[1], { timeout: 30000 });
+    db.exec('BEGIN EXCLUSIVE');
+    console.log('locked');
+    process.stdin.on('data', () => undefined).on('end', () => { db.exec('COMMIT'); db.close(); });`;
+  const child = spawn(process.execPath, ['-e', script, url.slice('file:'.length)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await new Promise((resolve) => child.stdout!.once('data', resolve));
+  return {
+    async letGo() {
+      child.stdin!.end();
+      expect(await exited).toBe(0);
+    },
+  };
+}
+
+describeEachEngine('permanent failures end the purchase, faults only delay it', (engine) => {
   beforeAll(() => startWorkers(engine));
   afterAll(() => stopWorkers());
 
@@ -205,28 +283,34 @@ describeEachEngine('permanent failures end the purchase', (engine) => {
     expect(await stockOf('REPLACED-2')).toEqual({ available: 5, reserved: 0 });
     expect(await liveDeliveries(purchaseId)).toBe(0);
   });
+
+  it(`retries a record write while the store's database is away (${engine === 'sqlite' ? 'its file locked by another process' : 'its server unreachable'}) on durable timers, and completes once it is back`, async () => {
+    await stock('AWAY-1', 5);
+    const away = engine === 'sqlite' ? await lockSqliteFile(dbs.urls.store) : storeDoor!.shut();
+    let purchase: Awaited<ReturnType<typeof startPurchase>>;
+    try {
+      purchase = await startPurchase('AWAY-1');
+      // Each retry of the record's write waits on a timer between workflow tasks, not inside one.
+      await until('retries of the record write waiting on timers', async () => {
+        const events = await eventsOf(purchase.handle);
+        return events.filter((event) => event.timerStartedEventAttributes).length >= 2 ? true : undefined;
+      });
+      const waiting = await purchase.handle.query(statusQuery);
+      expect(waiting.status).toBe('RECEIVED');
+      expect(waiting.failure).toBeUndefined();
+    } finally {
+      await away.letGo();
+    }
+    const result: Purchase = await purchase.handle.result();
+    expect(result.status).toBe('COMPLETED');
+    expect(result.failure).toBeUndefined();
+    expect((await dbs.store.purchase.findUniqueOrThrow({ where: { id: purchase.purchaseId } })).status).toBe('COMPLETED');
+    expect(await stockOf('AWAY-1')).toEqual({ available: 4, reserved: 0 });
+  });
 });
 
-/** Another process holds the SQLite file's write lock until `letGo()`. */
-async function lockSqliteFile(url: string) {
-  const script = `
-    const db = require('better-sqlite3')(process.argv[1], { timeout: 30000 });
-    db.exec('BEGIN EXCLUSIVE');
-    console.log('locked');
-    process.stdin.on('data', () => undefined).on('end', () => { db.exec('COMMIT'); db.close(); });`;
-  const child = spawn(process.execPath, ['-e', script, url.slice('file:'.length)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  await new Promise((resolve) => child.stdout!.once('data', resolve));
-  return {
-    async letGo() {
-      child.stdin!.end();
-      expect(await exited).toBe(0);
-    },
-  };
-}
 
-
-describe('broken purchases and faults beside healthy ones [engine: sqlite]', () => {
+describe('broken purchases beside healthy ones [engine: sqlite]', () => {
   beforeAll(() => startWorkers('sqlite'));
   afterAll(() => stopWorkers());
 
@@ -259,27 +343,5 @@ describe('broken purchases and faults beside healthy ones [engine: sqlite]', () 
     expect(duringBurstMs).toBeLessThanOrEqual(2 * normalMs + 3_000);
     expect(results.map((result) => `${result.status} ${result.failure?.code}`)).toEqual(results.map(() => 'FAILED INTERNAL'));
     expect(await stockOf('FRESH-1')).toEqual({ available: 96, reserved: 0 });
-  });
-
-  it('a store write held up by another process’s lock is retried on durable timers and completes once the lock is gone', async () => {
-    await stock('LOCKED-1', 5);
-    const lock = await lockSqliteFile(dbs.urls.store);
-    let purchase: Awaited<ReturnType<typeof startPurchase>>;
-    try {
-      purchase = await startPurchase('LOCKED-1');
-      // The record's write meets SQLITE_BUSY; each retry waits on a timer between workflow tasks, not inside one.
-      await until('a retry of the record write waiting on a timer', async () => {
-        const events = await eventsOf(purchase.handle);
-        return events.filter((event) => event.timerStartedEventAttributes).length >= 2 ? true : undefined;
-      });
-      expect((await purchase.handle.describe()).status.name).toBe('RUNNING');
-    } finally {
-      await lock.letGo();
-    }
-    const result: Purchase = await purchase.handle.result();
-    expect(result.status).toBe('COMPLETED');
-    expect(result.failure).toBeUndefined();
-    expect((await dbs.store.purchase.findUniqueOrThrow({ where: { id: purchase.purchaseId } })).status).toBe('COMPLETED');
-    expect(await stockOf('LOCKED-1')).toEqual({ available: 4, reserved: 0 });
   });
 });
