@@ -148,7 +148,7 @@ const readByLibraries: Record<string, { reader: string; why: string }> = {
 /** Names in capitals that are not variables: the contract's codes and statuses, and a few the code uses. */
 const notVariables = new Set<string>([...errorCodes, ...purchaseStatuses, ...deliveryStatuses, invalidActivityInput]);
 /** Other constants the documents quote; each must occur in the code. */
-const quotedConstants = ['RESERVATION_MISSING', 'DEADLINE_EXCEEDED', 'SQLITE_BUSY', 'REJECT_DUPLICATE'];
+const quotedConstants = ['RESERVATION_MISSING', 'DEADLINE_EXCEEDED', 'SQLITE_BUSY', 'REJECT_DUPLICATE', 'PERMANENT_DATABASE_ERROR'];
 
 function packageContains(packageName: string, word: string): boolean {
   const folder = path.join(root, 'node_modules', packageName);
