@@ -15,12 +15,13 @@ import { withLogContext, type Logger } from '../logging';
 import type { StoreDb } from '../prisma/clients';
 import { createLiveLoginThrottle } from './auth/login-throttle';
 import { createSessionStore } from './auth/sessions';
+import { identifyClient } from './client-address';
 import type { AppEnv } from './context';
 import { errorResponse } from './errors';
 import { createLimitCounters, type LimitCounters } from './limits';
 import { createAuthMiddleware } from './middleware/auth';
 import { handleError, handleNotFound, validationHook } from './middleware/errors';
-import { rateLimit } from './middleware/rate-limit';
+import { countingUsers, rateLimit, userRateLimit } from './middleware/rate-limit';
 import { bearerSecurityScheme, gatewayDocument } from './openapi';
 import { createPurchaseService } from './purchases/service';
 import { createWaitSlots } from './purchases/wait-slots';
@@ -42,6 +43,7 @@ export type GatewayConfig = Pick<
   | 'rateLimitPerMinute'
   | 'loginThrottle'
   | 'corsOrigins'
+  | 'trustedProxies'
   | 'sessionTtlMs'
   | 'sessionMaxAgeMs'
   | 'purchase'
@@ -98,9 +100,10 @@ export function createApp(deps: GatewayDeps) {
   const temporalTimeoutMs = deps.temporalTimeoutMs ?? 10_000;
   const services = deps.services ?? createServicesClient(createServiceLocator(config));
   const sessions = createSessionStore(store, { ttlMs: config.sessionTtlMs, maxAgeMs: config.sessionMaxAgeMs });
-  const auth = createAuthMiddleware(sessions);
   const limits = deps.limits ?? createLimitCounters();
   const live = deps.live ?? staticLiveConfig(config);
+  // Each signed-in request counts against its user too, once the auth check has found the user.
+  const auth = countingUsers(createAuthMiddleware(sessions), userRateLimit(() => live.current().rateLimitPerMinute, limits));
   const loginThrottle = createLiveLoginThrottle(live, limits);
   const settings = () => SagaSettings.parse(live.current().purchase);
   const purchases = createPurchaseService({
@@ -130,6 +133,8 @@ export function createApp(deps: GatewayDeps) {
       exposeHeaders: ['Retry-After', 'X-Request-Id', 'traceparent', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
     }),
   );
+  // TRUSTED_PROXIES applies from the start of the process (a KV change waits for the next start).
+  app.use('*', identifyClient(config.trustedProxies));
   app.use('*', rateLimit(() => live.current().rateLimitPerMinute, limits));
   app.use(
     '*',

@@ -10,6 +10,8 @@ export interface SessionInfo {
 export interface AppEnv {
   Variables: RequestIdVariables & {
     user?: User;
+    /** Who sent the request, behind trusted proxies (api/client-address.ts): what limits and throttles key by. */
+    client?: string;
     session?: SessionInfo;
     /** The purchase a request made or acted on, for its log line. */
     purchase?: { purchaseId: string; workflowId: string };

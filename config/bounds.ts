@@ -5,11 +5,12 @@ import { durationBoundsMeta } from './duration';
 import { envSchema, projectRoot } from './index';
 import { isSecretName } from './secret-files';
 import { isLiveSetting, settingNames, type SettingName } from './settings';
+import { addressListMeta } from './trusted-proxies';
 
 /** What values a setting takes, read from its schema: the one source of the table in docs/configuration-bounds.md. */
 export interface SettingBounds {
   name: SettingName;
-  kind: 'duration' | 'integer' | 'one of' | 'URL' | 'text';
+  kind: 'duration' | 'integer' | 'one of' | 'URL' | 'text' | 'addresses';
   /** Inclusive; for text, its length in characters. Undefined where the kind leaves no bound (one of). */
   min?: string;
   max?: string;
@@ -52,6 +53,10 @@ export function boundsOf(name: SettingName): SettingBounds {
     const duration = durationBoundsMeta.get(layer as unknown as z.ZodType);
     if (duration) return { ...base, kind: 'duration', min: duration.min, max: duration.max };
   }
+  for (const layer of all) {
+    const list = addressListMeta.get(layer as unknown as z.ZodType);
+    if (list) return { ...base, kind: 'addresses', min: '0', max: String(list.maxLength) };
+  }
   const enumLayer = all.find((layer) => layer._zod.def.type === 'enum');
   if (enumLayer) return { ...base, kind: 'one of', options: enumLayer.options };
   const number = all.find((layer) => layer._zod.def.type === 'number');
@@ -76,7 +81,7 @@ export function allSettingBounds(): SettingBounds[] {
 export function renderBoundsTable(): string {
   const cell = (value: string | undefined) => (value === undefined ? '' : `\`${value}\``);
   const rows = allSettingBounds().map((bounds) => {
-    const kind = bounds.kind === 'text' || bounds.kind === 'URL' ? `${bounds.kind} (length)` : bounds.kind;
+    const kind = ['text', 'URL', 'addresses'].includes(bounds.kind) ? `${bounds.kind} (length)` : bounds.kind;
     const range =
       bounds.kind === 'one of'
         ? [(bounds.options ?? []).map((option) => `\`${option}\``).join(', '), '']
@@ -97,7 +102,8 @@ export function renderBoundsTable(): string {
     'at start with the setting\'s name, and refused live from Consul KV (logged with the key; the last good value stays).',
     'Durations are written as `ms` reads them (`500ms`, `30s`, `15m`, `2h`, `7d`, `0`). A duration that feeds a Node.js',
     'timer is at most `24d`: a timer holds at most 2^31-1 ms (about 24.8 days) and fires at once for anything longer.',
-    'For text, the minimum and maximum are its length in characters.',
+    'For text, the minimum and maximum are its length in characters. `addresses` are comma-separated IPv4 or IPv6',
+    'addresses and CIDR ranges (`10.0.0.1`, `10.0.0.0/8`, `fd00::/8`); each entry is checked.',
     '',
     '| Setting | Kind | Minimum | Maximum | Default | Notes |',
     '|---|---|---|---|---|---|',

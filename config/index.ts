@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { boundedDuration, parseDuration } from './duration';
 import { withSecretFiles } from './secret-files';
 import { withSettingsFrom } from './sources';
+import { addressList, trustedProxyEntries } from './trusted-proxies';
 import { loadTemporalConnection, type TemporalConnectionSettings } from './temporal';
 
 /** The repository root: embedded SQLite files and the Temporal state live under `<root>/.data` by default. */
@@ -56,6 +57,8 @@ export const envSchema = z.object({
   REDIS_URL: optionalString(2048),
   REDIS_KEY_PREFIX: z.string().max(100).default('purchase-saga:'),
   CORS_ORIGINS: z.string().max(4096).default('*'),
+  // The proxies whose X-Forwarded-For the gateway believes (addresses and CIDR ranges, comma-separated); none by default.
+  TRUSTED_PROXIES: addressList(4096),
   // A session's sliding lifetime, extended while it is used; SESSION_MAX_AGE caps it however active the session is.
   SESSION_TTL: boundedDuration({ min: '1m', max: '365d' }).default('30d'),
   SESSION_MAX_AGE: boundedDuration({ min: '1m', max: '365d' }).default('30d'),
@@ -169,6 +172,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, kv: Readonly<
       maxFailuresPerClient: values.LOGIN_MAX_FAILURES_PER_CLIENT,
       clientWindowMs: ms(values.LOGIN_CLIENT_WINDOW as ms.StringValue),
     },
+    trustedProxies: trustedProxyEntries(values.TRUSTED_PROXIES),
     corsOrigins: values.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean),
     sessionTtlMs: ms(values.SESSION_TTL as ms.StringValue),
     sessionMaxAgeMs: ms(values.SESSION_MAX_AGE as ms.StringValue),

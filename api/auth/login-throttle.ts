@@ -31,7 +31,8 @@ export interface LoginThrottle {
 const gateSeconds = 60;
 
 /**
- * Brute-force protection beyond the request rate limit. Failures are counted per account and client together, so a
+ * Brute-force protection beyond the request rate limit. Failures are counted per account and client together (the
+ * client as api/client-address.ts finds it: behind TRUSTED_PROXIES, the address they forward for), so a
  * password guessed from one client slows that client only: the owner, from another client, is never locked out of
  * their account by someone else's guesses. Past the free failures each try waits twice as long as the one before
  * (1 s, 2 s, 4 s… up to `maxDelayMs`), and one client guessing across many accounts is capped per window.

@@ -180,14 +180,19 @@ describe('the system on a real Consul agent', () => {
   });
 
   it('schedules deliveries against a CARRIER_DAILY_CAPACITY changed in KV, on every carrier instance', async () => {
+    const buyer = await system.newUser();
+    // A booked delivery, so that each carrier's schedule has a day to show its capacity on.
+    await system.waitForPurchase(buyer.token, (await buy(buyer.token)).id, ['RESERVE_DELIVERED', 'COMPLETED']);
     await kvOf('CARRIER_DAILY_CAPACITY', '1');
     await system.waitUntil('both carriers at capacity 1', async () => {
       const schedules = await Promise.all(
         (await instanceUrls('carrier')).map(async (url) => (await (await fetch(`${url}/schedule`)).json()) as { items: { capacity: number }[] }),
       );
-      return schedules.length === 2 && schedules.every((schedule) => schedule.items.every((day) => day.capacity === 1));
+      return (
+        schedules.length === 2 &&
+        schedules.every((schedule) => schedule.items.length > 0 && schedule.items.every((day) => day.capacity === 1))
+      );
     }, 10_000);
-    const buyer = await system.newUser();
     const first = await buy(buyer.token);
     const second = await buy(buyer.token);
     const [a, b] = await Promise.all([

@@ -34,6 +34,8 @@ function outside(bounds: SettingBounds): string[] {
       return ['not a url', `http://example.com/${'x'.repeat(Number(bounds.max))}`];
     case 'text':
       return ['x'.repeat(Number(bounds.max) + 1)];
+    case 'addresses':
+      return ['proxy.internal', '10.0.0.0/33', '10.0.0.1,'.repeat(Math.ceil((Number(bounds.max) + 1) / 9))];
   }
 }
 
@@ -49,6 +51,9 @@ function ends(bounds: SettingBounds): string[] {
       return ['http://example.com/'];
     case 'text':
       return ['x'.repeat(Number(bounds.max))];
+    case 'addresses':
+      // The longest list it takes: as many addresses as fit, blanks to the last character.
+      return ['', '10.0.0.1,'.repeat(Math.floor(Number(bounds.max) / 9)).padEnd(Number(bounds.max), ' ')];
   }
 }
 
