@@ -26,15 +26,18 @@ export interface ConsulAgent {
  * `httpPort` starts it again where an earlier agent was, as an agent restarted by its operator would be; `dataDir`
  * gives it that agent's state (omit it for an agent that starts empty).
  */
-export async function startConsulAgent(options: { httpPort?: number; dataDir?: string } = {}): Promise<ConsulAgent> {
+export async function startConsulAgent(
+  options: { httpPort?: number; dataDir?: string; /** The address it binds and serves on (default 127.0.0.1). */ host?: string } = {},
+): Promise<ConsulAgent> {
+  const host = options.host ?? '127.0.0.1';
   const binary = await ensureTool('consul');
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'consul-agent-'));
   const [http, server, lan, wan] = await Promise.all([options.httpPort ?? freePort(), freePort(), freePort(), freePort()]);
-  const address = `127.0.0.1:${http}`;
+  const address = `${host}:${http}`;
   const agent: ChildProcess = spawn(
     binary,
-    ['agent', '-server', '-bootstrap-expect=1', `-data-dir=${dataDir}`, '-node=test-agent', '-bind=127.0.0.1',
-      '-client=127.0.0.1', `-http-port=${http}`, '-dns-port=-1', '-grpc-port=-1', '-grpc-tls-port=-1',
+    ['agent', '-server', '-bootstrap-expect=1', `-data-dir=${dataDir}`, '-node=test-agent', `-bind=${host}`,
+      `-client=${host}`, `-http-port=${http}`, '-dns-port=-1', '-grpc-port=-1', '-grpc-tls-port=-1',
       `-server-port=${server}`, `-serf-lan-port=${lan}`, `-serf-wan-port=${wan}`, '-log-level=error'],
     { stdio: 'ignore' },
   );

@@ -57,7 +57,12 @@ async function schemaDir(): Promise<string> {
  * Temporal Server itself (not the dev server), as a cluster runs it: persistence and visibility on the local
  * PostgreSQL in databases of its own, mutual TLS on the frontend and between services, a non-default namespace.
  */
-export async function startTemporalCluster(options: { namespace: string }) {
+export async function startTemporalCluster(options: {
+  namespace: string;
+  /** The address every service binds and advertises (default 127.0.0.1); the certificate's name stays localhost. */
+  host?: string;
+}) {
+  const host = options.host ?? '127.0.0.1';
   const server = await ensureTool('temporal-server');
   const sqlTool = path.join(path.dirname(server), 'sql');
   const cli = process.env.TEMPORAL_CLI;
@@ -84,7 +89,7 @@ export async function startTemporalCluster(options: { namespace: string }) {
   for (const name of ['frontendMembership', 'historyMembership', 'matchingMembership', 'workerMembership']) {
     ports[name] = await freePortBelow(32_768, Object.values(ports));
   }
-  const address = `127.0.0.1:${ports.frontend}`;
+  const address = `${host}:${ports.frontend}`;
   const store = (db: string, conns: number) => ({
     sql: {
       pluginName: 'postgres12', databaseName: db, connectAddr: '127.0.0.1:5432', connectProtocol: 'tcp',
@@ -96,7 +101,7 @@ export async function startTemporalCluster(options: { namespace: string }) {
   };
   const clientTls = { serverName: 'localhost', rootCaFiles: [certs.ca] };
   const service = (grpc: number, membership: number, extra: object = {}) => ({
-    rpc: { grpcPort: grpc, membershipPort: membership, bindOnIP: '127.0.0.1', ...extra },
+    rpc: { grpcPort: grpc, membershipPort: membership, bindOnIP: host, ...extra },
   });
   const config = {
     log: { stdout: true, level: 'warn' },
@@ -105,7 +110,7 @@ export async function startTemporalCluster(options: { namespace: string }) {
       datastores: { default: store(databases.main, 10), visibility: store(databases.visibility, 4) },
     },
     global: {
-      membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' },
+      membership: { maxJoinDuration: '30s', broadcastAddress: host },
       tls: {
         internode: { server: serverTls, client: clientTls },
         frontend: { server: serverTls, client: clientTls },
@@ -173,7 +178,7 @@ export async function startTemporalCluster(options: { namespace: string }) {
   };
 
   try {
-    await waitForPort('127.0.0.1', ports.frontend, 60_000);
+    await waitForPort(host, ports.frontend, 60_000);
     // The namespace cache of a new frontend lags: retry until the namespace can be made and described.
     const deadline = Date.now() + 60_000;
     for (;;) {
