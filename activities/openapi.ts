@@ -1,4 +1,6 @@
+import crypto from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import type { ZodError } from 'zod';
 import { CodedError, ErrorBody } from '../contracts/errors';
 import { closeOnUnreadBody } from '../net/unread-body';
@@ -7,10 +9,45 @@ import { closeOnUnreadBody } from '../net/unread-body';
  * The supplier's and the carrier's HTTP APIs are built like the gateway's: routes declared from the contract's zod
  * schemas, which both validate requests and make each service's own `/openapi.json`.
  */
-export function createOwnerApi() {
+export function createOwnerApi(options: OwnerApiOptions = {}) {
   const app = new OpenAPIHono({ defaultHook: ownerValidationHook });
   app.use('*', closeOnUnreadBody);
+  if (options.serviceToken !== undefined) app.use('*', requireServiceToken(options.serviceToken));
   return app;
+}
+
+export interface OwnerApiOptions {
+  /**
+   * The service credential (SERVICE_TOKEN, or the local one: config/service-token.ts): every request but `/health`
+   * and `/metrics` must carry it as `Authorization: Bearer <token>`, else 401. The worker processes always give it; without it (an
+   * API built in a test or to print its document) nothing is checked.
+   */
+  serviceToken?: string;
+}
+
+const digest = (text: string) => crypto.createHash('sha256').update(text, 'utf8').digest();
+
+/** Open to anyone who reaches the port: probes and Consul's checks, and Prometheus (counts and timings, no data). */
+const openPaths = new Set(['/health', '/metrics']);
+
+/**
+ * 401 in the contract's error shape unless the request presents the service credential; `/health` stays open for
+ * probes and Consul's checks, `/metrics` for Prometheus. Compared as SHA-256 digests with timingSafeEqual: equal lengths, constant time, so the
+ * answer's timing tells nothing about the token.
+ */
+function requireServiceToken(token: string): MiddlewareHandler {
+  if (!token) throw new Error('The service token is empty');
+  const expected = digest(token);
+  return async (c, next) => {
+    if (openPaths.has(c.req.path)) return next();
+    const presented = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    if (presented !== undefined && crypto.timingSafeEqual(digest(presented), expected)) return next();
+    return c.json(
+      { error: { code: 'UNAUTHORIZED', message: 'This API answers the services of the deployment only: send the service token as a bearer token' } },
+      401,
+      { 'WWW-Authenticate': 'Bearer' },
+    );
+  };
 }
 
 const targetNames: Record<string, string> = { json: 'body', param: 'path', query: 'query', header: 'header' };
@@ -59,7 +96,8 @@ export function ownerDocument(service: {
       license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
     },
     servers: [{ url: '/', description: 'The service instance that serves this document' }],
-    // No credentials: these APIs answer inside the deployment only; the gateway checks who may call them.
+    // Inside the deployment only: every route but /health wants the service token (Authorization: Bearer), which the
+    // gateway sends after its own check of who may call it; no user's credential is taken here.
     security: [],
     tags: service.tags,
   };

@@ -7,6 +7,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config';
 import { staticLiveConfig, type LiveConfig } from '../config/live-config';
+import { serviceToken } from '../config/service-token';
 import { CodedError } from '../contracts/errors';
 import { SagaSettings } from '../contracts/workflow-input';
 import type { TemporalProblem } from '../config/temporal-diagnosis';
@@ -49,7 +50,9 @@ export type GatewayConfig = Pick<
   | 'purchase'
   | 'purchaseLimits'
   | 'consulAddress'
+  | 'consulToken'
   | 'services'
+  | 'dataDir'
 >;
 
 export interface GatewayDeps {
@@ -98,7 +101,8 @@ function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
 export function createApp(deps: GatewayDeps) {
   const { config, store, temporal, logger } = deps;
   const temporalTimeoutMs = deps.temporalTimeoutMs ?? 10_000;
-  const services = deps.services ?? createServicesClient(createServiceLocator(config));
+  // The owners answer only callers that present the service token (config/service-token.ts).
+  const services = deps.services ?? createServicesClient(createServiceLocator(config), { serviceToken: serviceToken(config) });
   const sessions = createSessionStore(store, { ttlMs: config.sessionTtlMs, maxAgeMs: config.sessionMaxAgeMs });
   const limits = deps.limits ?? createLimitCounters();
   const live = deps.live ?? staticLiveConfig(config);

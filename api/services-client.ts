@@ -17,8 +17,16 @@ const StockList = z.object({ items: z.array(StockLevel) });
 const DeliveryAnswer = z.object({ delivery: Delivery });
 const SupplierOrderAnswer = z.object({ order: SupplierOrder });
 
-export function createServicesClient(locator: ServiceLocator, options: { timeoutMs?: number } = {}): ServicesClient {
+export function createServicesClient(
+  locator: ServiceLocator,
+  options: {
+    timeoutMs?: number;
+    /** The service credential the owners' APIs require (config/service-token.ts), sent as a bearer token. */
+    serviceToken?: string;
+  } = {},
+): ServicesClient {
   const timeoutMs = options.timeoutMs ?? 5_000;
+  const credential: Record<string, string> = options.serviceToken ? { authorization: `Bearer ${options.serviceToken}` } : {};
 
   async function call<T>(
     service: ServiceName,
@@ -41,7 +49,11 @@ export function createServicesClient(locator: ServiceLocator, options: { timeout
       try {
         response = await fetch(new URL(path, baseUrl), {
           method: init.method ?? 'GET',
-          headers: { accept: 'application/json', ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+          headers: {
+            accept: 'application/json',
+            ...credential,
+            ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
           body: init.body === undefined ? undefined : JSON.stringify(init.body),
           signal: AbortSignal.timeout(timeoutMs),
         });

@@ -122,7 +122,7 @@ function watchStock(system: RunningSystem, lowest: Map<string, { available: numb
   let watching = true;
   const done = (async () => {
     while (watching) {
-      const answer = await fetch(`${system.urls.supplier}/inventory`).catch(() => undefined);
+      const answer = await fetch(`${system.urls.supplier}/inventory`, { headers: system.serviceHeaders }).catch(() => undefined);
       const body = answer?.ok ? ((await answer.json()) as { items: { sku: string; available: number; reserved: number }[] }) : undefined;
       for (const item of body?.items ?? []) {
         const seen = lowest.get(item.sku) ?? { available: Infinity, reserved: Infinity };

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import ms from 'ms';
 import { z } from 'zod';
@@ -41,7 +42,20 @@ export const envSchema = z.object({
   SUPPLIER_LEAD_TIME_DAYS: z.coerce.number().int().min(0).max(365).default(1),
   CARRIER_DAILY_CAPACITY: z.coerce.number().int().min(1).max(1_000_000).default(50),
   CONSUL_HTTP_ADDR: optionalString(2048),
+  // The address the supplier's and carrier's APIs listen on (the gateway's listens on every interface).
   SERVICE_HOST: z.string().trim().min(1).max(253).default('127.0.0.1'),
+  // The address others reach this instance at, registered in Consul; unset: the address of the interface it serves on.
+  SERVICE_ADDRESS: optionalString(253).pipe(
+    z
+      .string()
+      .refine((value) => !['0.0.0.0', '::', '[::]'].includes(value), 'must be an address others can reach, not 0.0.0.0 or ::')
+      .optional(),
+  ),
+  // The instance's name in its Consul service id (with its port); unset: the host name. Kubernetes gives the pod's.
+  POD_NAME: optionalString(253),
+  CONSUL_HTTP_TOKEN: optionalString(256),
+  // The credential the supplier's and carrier's APIs require of callers; unset: one generated once into DATA_DIR.
+  SERVICE_TOKEN: optionalString(1024).pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   ADMIN_EMAIL: optionalString(254),
   ADMIN_PASSWORD: optionalString(256),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(100),
@@ -151,8 +165,14 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, kv: Readonly<
         dailyCapacity: values.CARRIER_DAILY_CAPACITY,
       },
       host: values.SERVICE_HOST,
+      address: values.SERVICE_ADDRESS,
+      // Unique per instance together with the port: the pod's name, else the host's (a container's is its id).
+      instance: values.POD_NAME ?? (env.HOSTNAME?.trim() || os.hostname()),
+      /** SERVICE_TOKEN as given; unset, `serviceToken(config)` (config/service-token.ts) makes the local one. */
+      token: values.SERVICE_TOKEN,
     },
     consulAddress: values.CONSUL_HTTP_ADDR,
+    consulToken: values.CONSUL_HTTP_TOKEN,
     admin:
       values.ADMIN_EMAIL && values.ADMIN_PASSWORD
         ? { email: values.ADMIN_EMAIL, password: values.ADMIN_PASSWORD }

@@ -63,7 +63,7 @@ export async function startLiveConfig(options: {
 
   const address = initial.consulAddress;
   const prefix = kvPrefix(initial.appEnv);
-  const consul = new Consul(consulOptions(address));
+  const consul = new Consul(consulOptions(address, { token: initial.consulToken }));
   const listeners = new Set<(config: Config, changed: string[]) => void>();
   /** KV values that passed their check, by name: the last good value of each. */
   const accepted: Record<string, string> = {};

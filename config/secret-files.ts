@@ -13,6 +13,8 @@ export const secretNames = [
   // Temporal's envconfig reads the client key's PEM text from here (the _PATH form names a file already).
   'TEMPORAL_TLS_CLIENT_KEY_DATA',
   'REDIS_URL',
+  'CONSUL_HTTP_TOKEN',
+  'SERVICE_TOKEN',
 ] as const;
 export type SecretName = (typeof secretNames)[number];
 export const isSecretName = (name: string): name is SecretName => (secretNames as readonly string[]).includes(name);
@@ -39,6 +41,8 @@ export function withSecretFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     }
     // Secret files usually end with a newline that is not part of the value.
     resolved[name] = content.replace(/\r?\n$/, '');
+    // A secret mounted empty is a deployment's mistake: never a reason to fall back to a default (or a local token).
+    if (!resolved[name]!.trim()) throw new SecretFileError(`${name}_FILE=${file} is empty`);
   }
   return resolved;
 }

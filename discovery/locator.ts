@@ -16,7 +16,7 @@ export interface ServiceLocator {
  * while Consul does not answer, the last list it gave stays in use.
  */
 export function createServiceLocator(
-  config: Pick<Config, 'consulAddress' | 'services'>,
+  config: Pick<Config, 'consulAddress' | 'services'> & { consulToken?: string },
   options: { cacheMs?: number } = {},
 ): ServiceLocator {
   if (!config.consulAddress) {
@@ -26,7 +26,7 @@ export function createServiceLocator(
     };
     return { baseUrl: async (service) => urls[service] };
   }
-  return consulLocator(config.consulAddress, options.cacheMs ?? 2_000);
+  return consulLocator(config.consulAddress, config.consulToken, options.cacheMs ?? 2_000);
 }
 
 interface HealthEntry {
@@ -34,8 +34,8 @@ interface HealthEntry {
   Service?: { Address?: string; Port?: number };
 }
 
-function consulLocator(address: string, cacheMs: number): ServiceLocator {
-  const consul = new Consul(consulOptions(address));
+function consulLocator(address: string, token: string | undefined, cacheMs: number): ServiceLocator {
+  const consul = new Consul(consulOptions(address, { token }));
   const cache = new Map<ServiceName, { urls: string[]; fetchedAt: number }>();
   const next = new Map<ServiceName, number>();
 

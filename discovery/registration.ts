@@ -1,6 +1,8 @@
+import os from 'node:os';
 import Consul from 'consul';
 import type { Logger } from '../logging';
 import { consulOptions } from '../config/consul';
+import { registrationAddress, registrationId } from './address';
 
 /** The names services register under; the gateway's locator looks supplier and carrier up by these. */
 export type RegisteredServiceName = 'supplier' | 'carrier' | 'gateway' | 'orchestrator';
@@ -22,14 +24,24 @@ const presenceCheckMs = 5_000;
  */
 export function registerService(options: {
   consulAddress: string;
+  /** CONSUL_HTTP_TOKEN: sent with every request to the agent when set. */
+  consulToken?: string;
   name: RegisteredServiceName;
-  host: string;
+  /** SERVICE_ADDRESS: the address others reach the instance at; else one is chosen (discovery/address.ts). */
+  address?: string;
+  /** The address its HTTP server listens on; undefined or 0.0.0.0 for every interface. */
+  listenHost?: string;
+  /** The host or pod name; with the port, it makes the instance's id unique. Default: this host's name. */
+  instance?: string;
   port: number;
   logger: Logger;
+  /** The host's interfaces, for tests; default: os.networkInterfaces(). */
+  interfaces?: Parameters<typeof registrationAddress>[0]['interfaces'];
 }): ServiceRegistration {
-  const { consulAddress, name, host, port, logger } = options;
-  const consul = new Consul(consulOptions(consulAddress));
-  const id = `${name}-${host}-${port}`;
+  const { consulAddress, name, port, logger } = options;
+  const consul = new Consul(consulOptions(consulAddress, { token: options.consulToken }));
+  const host = registrationAddress({ configured: options.address, listenHost: options.listenHost, interfaces: options.interfaces });
+  const id = registrationId(name, options.instance ?? os.hostname(), port);
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   let registered = false;
   let stopped = false;
@@ -53,7 +65,7 @@ export function registerService(options: {
         },
       });
       registered = true;
-      logger.info({ consul: consulAddress, serviceId: id }, `Registered in Consul as ${name}`);
+      logger.info({ consul: consulAddress, serviceId: id, address: `${hostInUrl}:${port}` }, `Registered in Consul as ${name}`);
       if (!stopped) retry = setTimeout(() => (attempt = stayRegistered()), presenceCheckMs).unref();
     } catch (error) {
       logger.warn(

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createGatewayClient, type Purchase } from '../client';
 import { loadConfig, projectRoot } from '../config';
+import { serviceToken } from '../config/service-token';
 import { readinessUrl, services, tsxLoader, type ServiceName } from '../launch/services';
 import { startTemporalDevServer, waitForPort } from '../launch/temporal-dev-server';
 import { freePort } from '../net/ports';
@@ -248,11 +249,14 @@ export async function startSystem(
     throw error;
   }
 
+  const ownerToken = serviceToken(loadConfig(env));
   return {
     dataDir,
     env,
     /** Each service's base URL. */
     urls,
+    /** The header the supplier's and carrier's APIs require (all but /health and /metrics), as the gateway sends it. */
+    serviceHeaders: { authorization: `Bearer ${ownerToken}` },
     temporalMetricsUrl: `http://127.0.0.1:${temporalMetricsPort}/metrics`,
     temporalAddress: options.externalTemporal ? env.TEMPORAL_ADDRESS! : temporalAddress,
     admin,

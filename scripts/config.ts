@@ -60,7 +60,7 @@ async function main() {
   const config = loadConfig();
   const appEnv = option(rest, 'env') ?? config.appEnv;
   const address = config.consulAddress ?? (command === 'push' ? '127.0.0.1:8500' : undefined);
-  const consul = address ? new Consul({ ...consulOptions(address), defaults: { timeout: 5_000 } as never }) : undefined;
+  const consul = address ? new Consul(consulOptions(address, { token: config.consulToken, timeoutMs: 5_000 })) : undefined;
   if (command === 'push') {
     if (!option(rest, 'env')) throw new Error(`push needs --env; ${usage}`);
     await push(consul!, appEnv);

@@ -1,6 +1,7 @@
 /** The carrier service: deliveries on task queue `carrier`, and its HTTP API (`CARRIER_PORT`). */
 import { createCarrierActivities } from '../activities/carrier/activities';
 import { createCarrierApi } from '../activities/carrier/http';
+import { serviceToken } from '../config/service-token';
 import { taskQueues } from '../contracts/temporal';
 import { connectCarrier, type CarrierDb } from '../prisma/clients';
 import { runWorker, type WorkerProcess } from './bootstrap';
@@ -16,7 +17,12 @@ export const carrierWorker: WorkerProcess<CarrierDb> = {
     }),
   http: {
     port: (config) => config.services.carrier.port,
-    app: (db, logger, live) => createCarrierApi(db, logger, { dailyCapacity: () => live.current().services.carrier.dailyCapacity }),
+    app: (db, logger, live) =>
+      createCarrierApi(db, logger, {
+        dailyCapacity: () => live.current().services.carrier.dailyCapacity,
+        // Only callers presenting the service token (the gateway) are answered; /health stays open.
+        serviceToken: serviceToken(live.current()),
+      }),
     registerAs: 'carrier',
   },
 };

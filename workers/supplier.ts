@@ -4,6 +4,7 @@ import { createSupplierApi } from '../activities/supplier/http';
 import { ensureSupplier } from '../activities/supplier/orders';
 import { seedStock } from '../activities/supplier/stock';
 import { seedCatalog } from '../config/seed-catalog';
+import { serviceToken } from '../config/service-token';
 import { taskQueues } from '../contracts/temporal';
 import { connectSupplier, type SupplierDb } from '../prisma/clients';
 import { runWorker, type WorkerProcess } from './bootstrap';
@@ -17,7 +18,12 @@ export const supplierWorker: WorkerProcess<SupplierDb> = {
       supplierName: config.services.supplier.name,
       leadTimeDays: config.services.supplier.leadTimeDays,
     }),
-  http: { port: (config) => config.services.supplier.port, app: createSupplierApi, registerAs: 'supplier' },
+  http: {
+    port: (config) => config.services.supplier.port,
+    // Only callers presenting the service token (the gateway) are answered; /health stays open.
+    app: (db, logger, live) => createSupplierApi(db, logger, { serviceToken: serviceToken(live.current()) }),
+    registerAs: 'supplier',
+  },
   async prepare({ db, config, logger }) {
     const { name, leadTimeDays } = config.services.supplier;
     await ensureSupplier(db, { name, leadTimeDays });

@@ -6,7 +6,7 @@ import { CodedError } from '../../contracts/errors';
 import { createLogger, type Logger } from '../../logging';
 import type { CarrierDb } from '../../prisma/clients';
 import { answerErrors, answerNotFound } from '../http-errors';
-import { createOwnerApi, jsonContent, ownerDocument, ownerErrorResponses } from '../openapi';
+import { createOwnerApi, jsonContent, ownerDocument, ownerErrorResponses, type OwnerApiOptions } from '../openapi';
 import { estimatedDeliveryDate } from './booking';
 import { bookedDays, getDelivery, listDeliveries } from './deliveries';
 
@@ -31,11 +31,11 @@ export const carrierDocument = ownerDocument({
 export function createCarrierApi(
   db: CarrierDb,
   logger: Logger = createLogger('carrier'),
-  options: { dailyCapacity?: number | (() => number) } = {},
+  options: { dailyCapacity?: number | (() => number) } & OwnerApiOptions = {},
 ) {
   const capacity = options.dailyCapacity ?? 50;
   const dailyCapacity = typeof capacity === 'function' ? capacity : () => capacity;
-  const app = createOwnerApi();
+  const app = createOwnerApi({ serviceToken: options.serviceToken });
   const metrics = createHttpMetrics();
   app.use('*', traceHttp);
   app.use('*', metrics.middleware);

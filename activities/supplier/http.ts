@@ -7,7 +7,7 @@ import { Sku } from '../../contracts/purchase';
 import { createLogger, type Logger } from '../../logging';
 import type { SupplierDb } from '../../prisma/clients';
 import { answerErrors, answerNotFound } from '../http-errors';
-import { createOwnerApi, jsonContent, ownerDocument, ownerErrorResponses } from '../openapi';
+import { createOwnerApi, jsonContent, ownerDocument, ownerErrorResponses, type OwnerApiOptions } from '../openapi';
 import { findSupplierOrder } from './orders';
 import { getStock, listStock, setAvailable } from './stock';
 
@@ -28,8 +28,8 @@ export const supplierDocument = ownerDocument({
 });
 
 /** The supplier's own HTTP API: its stock and its orders. The gateway proxies its admin routes here. */
-export function createSupplierApi(db: SupplierDb, logger: Logger = createLogger('supplier')) {
-  const app = createOwnerApi();
+export function createSupplierApi(db: SupplierDb, logger: Logger = createLogger('supplier'), options: OwnerApiOptions = {}) {
+  const app = createOwnerApi(options);
   const metrics = createHttpMetrics();
   app.use('*', traceHttp);
   app.use('*', metrics.middleware);

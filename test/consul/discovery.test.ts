@@ -1,9 +1,11 @@
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createServicesClient } from '../../api/services-client';
 import { createServiceLocator } from '../../discovery/locator';
 import { registerService, type ServiceRegistration } from '../../discovery/registration';
+import { startLiveConfig } from '../../config/live-config';
 import { startConsulAgent, type ConsulAgent } from '../support/consul-agent';
 
 /**
@@ -11,14 +13,14 @@ import { startConsulAgent, type ConsulAgent } from '../support/consul-agent';
  * The locator and the registration are tested here on their own, against the real agent, with instances that start in
  * milliseconds and die on cue; test/consul/system.test.ts does the same through the gateway with the real processes.
  */
-async function startInstance() {
+async function startInstance(listenHost = '127.0.0.1') {
   let hits = 0;
   const server = http.createServer((req, res) => {
     if (req.url !== '/health') hits++;
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(req.url === '/inventory' ? '{"items":[]}' : '{"status":"ok"}');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, listenHost, resolve));
   const { port } = server.address() as AddressInfo;
   return {
     port,
@@ -61,7 +63,7 @@ describe('discovery on a real Consul agent', () => {
   it('spreads requests over two passing instances, drops one that dies within its check interval, and one that stops at once', async () => {
     const instances = await Promise.all([startInstance(), startInstance()]);
     const registrations: ServiceRegistration[] = instances.map((instance) =>
-      registerService({ consulAddress: consul.address, name: 'supplier', host: '127.0.0.1', port: instance.port, logger }),
+      registerService({ consulAddress: consul.address, name: 'supplier', listenHost: '127.0.0.1', port: instance.port, logger }),
     );
     const both = instances.map((instance) => instance.url).sort();
     await until(() => healthyUrls('supplier'), (urls) => urls.length === 2);
@@ -91,7 +93,7 @@ describe('discovery on a real Consul agent', () => {
   it('serves all of 100 proxied reads across a kill -9 of one of two instances, retrying once on the other', async () => {
     const instances = await Promise.all([startInstance(), startInstance()]);
     const registrations = instances.map((instance) =>
-      registerService({ consulAddress: consul.address, name: 'supplier', host: '127.0.0.1', port: instance.port, logger }),
+      registerService({ consulAddress: consul.address, name: 'supplier', listenHost: '127.0.0.1', port: instance.port, logger }),
     );
     await until(() => healthyUrls('supplier'), (urls) => urls.length === 2);
     const locator = createServiceLocator({ consulAddress: consul.address, services: {} as never }, { cacheMs: 60_000 });
@@ -117,7 +119,7 @@ describe('discovery on a real Consul agent', () => {
       return answer?.ok ? ((await answer.json()) as unknown[]).length : -1;
     };
     const instance = await startInstance();
-    const registration = registerService({ consulAddress: address, name: 'carrier', host: '127.0.0.1', port: instance.port, logger });
+    const registration = registerService({ consulAddress: address, name: 'carrier', listenHost: '127.0.0.1', port: instance.port, logger });
     let agent = await startConsulAgent({ httpPort: port });
     try {
       await until(passing, (count) => count === 1);
@@ -140,7 +142,7 @@ describe('discovery on a real Consul agent', () => {
     const agent = await startConsulAgent();
     const instances = await Promise.all([startInstance(), startInstance()]);
     const registrations = instances.map((instance) =>
-      registerService({ consulAddress: agent.address, name: 'carrier', host: '127.0.0.1', port: instance.port, logger }),
+      registerService({ consulAddress: agent.address, name: 'carrier', listenHost: '127.0.0.1', port: instance.port, logger }),
     );
     try {
       const passing = async () => {
@@ -161,6 +163,48 @@ describe('discovery on a real Consul agent', () => {
       for (const registration of registrations) await registration.deregister();
       for (const instance of instances) await instance.kill();
       agent.remove();
+    }
+  }, 60_000);
+
+  it('registers two instances of one service on one host twice, under distinct ids, at the address others reach them at', async () => {
+    // Both listen on every interface, as in a container or a pod: neither registers 0.0.0.0 or loopback.
+    const instances = await Promise.all([startInstance('0.0.0.0'), startInstance('0.0.0.0')]);
+    const registrations = instances.map((instance) =>
+      registerService({ consulAddress: consul.address, name: 'carrier', listenHost: '0.0.0.0', instance: 'one-host', port: instance.port, logger }),
+    );
+    const external = Object.values(os.networkInterfaces())
+      .flatMap((entries) => entries ?? [])
+      .find((entry) => entry.family === 'IPv4' && !entry.internal)?.address;
+    try {
+      const catalog = async () =>
+        (await (await fetch(`http://${consul.address}/v1/health/service/carrier?passing=true`)).json()) as {
+          Service: { ID: string; Address: string; Port: number };
+        }[];
+      // Passing: the agent's own checks reach each instance at the address it registered.
+      const entries = await until(catalog, (found) => found.length === 2);
+      expect(entries.map((entry) => entry.Service.ID).sort()).toEqual(
+        instances.map((instance) => `carrier-one-host-${instance.port}`).sort(),
+      );
+      expect(registrations.map((registration) => registration.id).sort()).toEqual(entries.map((entry) => entry.Service.ID).sort());
+      for (const entry of entries) {
+        expect(entry.Service.Address).toBe(external ?? '127.0.0.1');
+        expect(entry.Service.Address).not.toBe('0.0.0.0');
+      }
+      expect(entries.map((entry) => entry.Service.Port).sort()).toEqual(instances.map((instance) => instance.port).sort());
+      // SERVICE_ADDRESS wins: a third instance registers the name others know it by.
+      const named = registerService({
+        consulAddress: consul.address, name: 'carrier', address: 'carrier.internal', listenHost: '0.0.0.0', instance: 'other-host', port: instances[0].port, logger,
+      });
+      const listed = await until(
+        async () => (await (await fetch(`http://${consul.address}/v1/agent/services`)).json()) as Record<string, { Address: string }>,
+        (services) => named.id in services,
+      );
+      expect(listed[named.id].Address).toBe('carrier.internal');
+      expect(Object.keys(listed).filter((id) => id.startsWith('carrier-'))).toHaveLength(3);
+      await named.deregister();
+    } finally {
+      for (const registration of registrations) await registration.deregister();
+      for (const instance of instances) await instance.kill();
     }
   }, 60_000);
 });

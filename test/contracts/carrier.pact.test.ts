@@ -2,7 +2,7 @@ import { MatchersV3 } from '@pact-foundation/pact';
 import { createCarrierActivities } from '../../activities/carrier/activities';
 import { createCarrierApi } from '../../activities/carrier/http';
 import { connectCarrier } from '../../prisma/clients';
-import { describeProviderEngines, gatewayPact, ownerDatabase, serveProvider, servicesClientAt, silentLogger, verifyPact } from './pact-support';
+import { describeProviderEngines, gatewayPact, ownerDatabase, serveProvider, servicesClientAt, serviceToken, silentLogger, verifyPact } from './pact-support';
 
 const { eachLike, fromProviderState, regex, string } = MatchersV3;
 const status = (example: string) => regex('^(SCHEDULED|DISPATCHED|CANCELLED)$', example);
@@ -66,7 +66,7 @@ describeProviderEngines('the carrier API verifies the gateway’s pact', ['sqlit
   it('answers every interaction as recorded', async () => {
     const database = await ownerDatabase(engine, 'carrier');
     const db = connectCarrier(database.url);
-    const provider = await serveProvider(createCarrierApi(db, silentLogger));
+    const provider = await serveProvider(createCarrierApi(db, silentLogger, { serviceToken }));
     const activities = createCarrierActivities(db, { carrierName: 'Swift Parcel', dailyCapacity: 50 });
     try {
       await verifyPact('carrier', provider.url, {

@@ -20,6 +20,8 @@ export type StateHandlers = NonNullable<VerifierOptions['stateHandlers']>;
 export const pactDir = path.join(__dirname, '..', '..', 'pacts');
 export const consumer = 'gateway';
 export const silentLogger = pino({ level: 'silent' });
+/** The service credential the providers are started with and the verification sends, as the gateway sends its own. */
+export const serviceToken = 'pact-verification-service-token';
 
 /** A fresh pact for one provider: the file is rewritten from this run's expectations alone. */
 export function gatewayPact(provider: 'supplier' | 'carrier') {
@@ -29,7 +31,7 @@ export function gatewayPact(provider: 'supplier' | 'carrier') {
 
 /** The gateway's own client for the owners' APIs, pointed at Pact's mock server. */
 export function servicesClientAt(url: string) {
-  return createServicesClient({ baseUrl: async () => url });
+  return createServicesClient({ baseUrl: async () => url }, { serviceToken });
 }
 
 /**
@@ -71,11 +73,20 @@ export async function serveProvider(app: { fetch: (request: Request) => Response
   };
 }
 
-/** Replays the gateway's pact with `provider` against the app at `url`; rejects with Pact's report on a mismatch. */
-export async function verifyPact(provider: 'supplier' | 'carrier', url: string, stateHandlers: StateHandlers) {
+/**
+ * Replays the gateway's pact with `provider` against the app at `url`, each request carrying `token` as the gateway's
+ * do (none when null); rejects with Pact's report on a mismatch.
+ */
+export async function verifyPact(
+  provider: 'supplier' | 'carrier',
+  url: string,
+  stateHandlers: StateHandlers,
+  token: string | null = serviceToken,
+) {
   return new Verifier({
     provider,
     providerBaseUrl: url,
+    ...(token ? { customProviderHeaders: { Authorization: `Bearer ${token}` } } : {}),
     pactUrls: [path.join(pactDir, `${consumer}-${provider}.json`)],
     stateHandlers,
     logLevel: 'error',

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { MatchersV3 } from '@pact-foundation/pact';
 import { Hono } from 'hono';
 import { createSupplierActivities } from '../../activities/supplier/activities';
@@ -6,10 +8,12 @@ import { setAvailable } from '../../activities/supplier/stock';
 import { connectSupplier, type SupplierDb } from '../../prisma/clients';
 import {
   describeProviderEngines,
+  pactDir,
   gatewayPact,
   ownerDatabase,
   serveProvider,
   servicesClientAt,
+  serviceToken,
   silentLogger,
   verifyPact,
   type StateHandlers,
@@ -144,7 +148,7 @@ describeProviderEngines('the supplier API verifies the gateway’s pact', ['sqli
   it('answers every interaction as recorded', async () => {
     const database = await ownerDatabase(engine, 'supplier');
     const db = connectSupplier(database.url);
-    const provider = await serveProvider(createSupplierApi(db, silentLogger));
+    const provider = await serveProvider(createSupplierApi(db, silentLogger, { serviceToken }));
     try {
       await verifyPact('supplier', provider.url, supplierStates(db));
     } finally {
@@ -156,14 +160,36 @@ describeProviderEngines('the supplier API verifies the gateway’s pact', ['sqli
 });
 
 describe('the verification', () => {
+  it('fails without the service token: the supplier answers every replayed request 401', async () => {
+    const database = await ownerDatabase('sqlite', 'supplier');
+    const db = connectSupplier(database.url);
+    const provider = await serveProvider(createSupplierApi(db, silentLogger, { serviceToken }));
+    try {
+      const error = await verifyPact('supplier', provider.url, supplierStates(db), null).then(
+        () => undefined,
+        (failure: Error) => failure,
+      );
+      const report = JSON.parse(error?.message ?? '{}') as { errors?: { interaction: string; mismatch: unknown }[] };
+      const interactions = (JSON.parse(fs.readFileSync(path.join(pactDir, 'gateway-supplier.json'), 'utf8')) as {
+        interactions: unknown[];
+      }).interactions;
+      expect(report.errors).toHaveLength(interactions.length);
+      for (const failure of report.errors ?? []) expect(JSON.stringify(failure.mismatch)).toContain('401');
+    } finally {
+      await provider.close();
+      await db.$disconnect();
+      await database.drop();
+    }
+  }, 90_000);
+
   it('fails a supplier whose answer drifts from what the gateway expects (a field renamed)', async () => {
     const database = await ownerDatabase('sqlite', 'supplier');
     const db = connectSupplier(database.url);
-    const real = createSupplierApi(db, silentLogger);
+    const real = createSupplierApi(db, silentLogger, { serviceToken });
     // The real app, but its stock answers call `reserved` `held`.
     const drifted = new Hono();
     drifted.get('/inventory/:sku', async (c) => {
-      const answer = await real.request(c.req.url);
+      const answer = await real.request(c.req.raw);
       if (answer.status !== 200) return answer;
       const { reserved, ...rest } = (await answer.json()) as { reserved: number };
       return c.json({ ...rest, held: reserved });

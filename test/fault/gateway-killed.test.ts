@@ -83,7 +83,7 @@ describe('a gateway killed between the steps of POST /purchases', () => {
       expect(done.status).toBe('COMPLETED');
       const rows = await store.purchase.findMany({ where: { userId: buyer.user.id } });
       expect(rows.map((row) => [row.id, row.status, row.idempotencyKey])).toEqual([[done.id, 'COMPLETED', key]]);
-      const stock = await (await fetch(`${system.urls.supplier}/inventory/KILLED-1`)).json();
+      const stock = await (await fetch(`${system.urls.supplier}/inventory/KILLED-1`, { headers: system.serviceHeaders })).json();
       expect(stock).toMatchObject({ available: 3, reserved: 0 });
     } finally {
       await store.$disconnect();

@@ -104,7 +104,7 @@ describe('SQLite files held under an exclusive lock by another process', () => {
 
     const done = await system.waitForPurchase(buyer.token, id, ['COMPLETED', 'FAILED', 'CANCELLED'], 120_000);
     expect(done.status).toBe('COMPLETED');
-    const stock = await (await fetch(`${system.urls.supplier}/inventory/LOCKED-1`)).json();
+    const stock = await (await fetch(`${system.urls.supplier}/inventory/LOCKED-1`, { headers: system.serviceHeaders })).json();
     expect(stock).toMatchObject({ available: 3, reserved: 0 });
   });
 

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { createSupplierActivities } from '../../../activities/supplier/activities';
 import { createSupplierApi } from '../../../activities/supplier/http';
+import { serviceToken } from '../../../config/service-token';
 import type { SupplierActivities } from '../../../contracts/activities';
 import { taskQueues } from '../../../contracts/temporal';
 import { connectSupplier } from '../../../prisma/clients';
@@ -32,5 +33,9 @@ void runWorker({
       },
     };
   },
-  http: { port: (config) => config.services.supplier.port, app: createSupplierApi, registerAs: 'supplier' },
+  http: {
+    port: (config) => config.services.supplier.port,
+    app: (db, logger, live) => createSupplierApi(db, logger, { serviceToken: serviceToken(live.current()) }),
+    registerAs: 'supplier',
+  },
 });

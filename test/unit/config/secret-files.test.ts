@@ -37,7 +37,7 @@ describe('secrets from files (<NAME>_FILE)', () => {
     );
   });
 
-  it('reads every secret from a file: the three database URLs, the admin password, Redis, the Temporal key and TLS key', () => {
+  it('reads every secret from a file: the three database URLs, the admin password, Redis, the Temporal key and TLS key, the Consul and service tokens', () => {
     const pem = '-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----';
     const files: Record<string, string> = {
       DATABASE_URL: 'postgresql://store:store-pw@db:5432/store',
@@ -47,6 +47,8 @@ describe('secrets from files (<NAME>_FILE)', () => {
       TEMPORAL_API_KEY: 'api-key',
       TEMPORAL_TLS_CLIENT_KEY_DATA: pem,
       REDIS_URL: 'redis://:redis-pw@cache:6379',
+      CONSUL_HTTP_TOKEN: 'consul-acl-token',
+      SERVICE_TOKEN: 'service-token-of-the-deployment',
     };
     expect([...secretNames].sort()).toEqual(Object.keys(files).sort());
     const env: NodeJS.ProcessEnv = {
@@ -61,6 +63,8 @@ describe('secrets from files (<NAME>_FILE)', () => {
     expect(config.admin?.password).toBe(files.ADMIN_PASSWORD);
     expect(config.limits.redisUrl).toBe(files.REDIS_URL);
     expect(config.temporal.apiKey).toBe(files.TEMPORAL_API_KEY);
+    expect(config.consulToken).toBe(files.CONSUL_HTTP_TOKEN);
+    expect(config.services.token).toBe(files.SERVICE_TOKEN);
     expect(config.temporal.tls).toMatchObject({ clientCertPair: { key: Buffer.from(pem) } });
   });
 });
