@@ -12,7 +12,9 @@ import { isFinal } from '../../domain/purchase-state';
  * at its start and writes its users, sessions and catalog. The purchase records have one writer, this activity, which
  * the orchestrator runs for the saga: the saga creates a purchase's record before its first step and writes each
  * transition, so that listing purchases is a database read. The gateway only reads them: it writes none, so a start
- * that fails leaves nothing behind, and no step of a saga runs before its record exists.
+ * that fails leaves nothing behind, and no step of a saga runs before its record exists. Two more rows the orchestrator
+ * touches for the gateway: this activity frees a purchase's in-flight slot (which the gateway claimed) when it records
+ * a final status, and the session sweep (session-sweep.ts) deletes the sessions the gateway no longer accepts.
  */
 export function createStoreActivities(db: StoreDb, metrics?: PurchaseMetrics): StoreActivities {
   return validatedActivities(activityContracts.store, {
