@@ -111,6 +111,39 @@ describe('the system on a real Consul agent', () => {
     expect(orchestrator.map((entry) => `http://127.0.0.1:${entry.ServicePort}`)).toEqual([system.urls.orchestrator]);
   });
 
+  it('registers each instance under its host name and port, at an address others reach, never 0.0.0.0', async () => {
+    for (const service of ['gateway', 'orchestrator', 'supplier', 'carrier']) {
+      const entries = (await catalog(service)) as (CatalogEntry & { ServiceAddress: string })[];
+      for (const entry of entries) {
+        expect(entry.ServiceID).toBe(`${service}-${os.hostname()}-${entry.ServicePort}`);
+        expect(entry.ServiceAddress).not.toMatch(/^(0\.0\.0\.0|::)?$/);
+      }
+      expect(new Set(entries.map((entry) => entry.ServiceID)).size).toBe(entries.length);
+    }
+    // The gateway listens on every interface: it registers an interface's address, which the agent's check reaches.
+    const [gateway] = (await catalog('gateway')) as (CatalogEntry & { ServiceAddress: string })[];
+    const external = Object.values(os.networkInterfaces()).flatMap((entries) => entries ?? []).find((entry) => entry.family === 'IPv4' && !entry.internal);
+    expect(gateway!.ServiceAddress).toBe(external?.address ?? '127.0.0.1');
+  });
+
+  it('has the owners answer only callers with the service token, /health and /metrics excepted', async () => {
+    const paths = { supplier: '/inventory', carrier: '/schedule' };
+    for (const [service, route] of Object.entries(paths)) {
+      for (const url of await instanceUrls(service)) {
+        for (const headers of [{}, { authorization: 'Bearer not-the-service-token' }]) {
+          const refused = await fetch(`${url}${route}`, { headers });
+          expect({ url, status: refused.status }).toEqual({ url, status: 401 });
+          expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
+        }
+        expect((await fetch(`${url}${route}`, { headers: system.serviceHeaders })).status).toBe(200);
+        expect((await fetch(`${url}/health`)).status).toBe(200);
+        expect((await fetch(`${url}/metrics`)).status).toBe(200);
+      }
+    }
+    // Every process shares the data folder's token; nothing fixed: it is the one made for this run.
+    expect(system.serviceHeaders.authorization).toBe(`Bearer ${fs.readFileSync(path.join(system.dataDir, 'service-token'), 'utf8').trim()}`);
+  });
+
   it('spreads 100 proxied reads over both healthy instances of each service, counted at each instance', async () => {
     const buyer = await system.newUser();
     const purchase = await buy(buyer.token);
@@ -186,7 +219,9 @@ describe('the system on a real Consul agent', () => {
     await kvOf('CARRIER_DAILY_CAPACITY', '1');
     await system.waitUntil('both carriers at capacity 1', async () => {
       const schedules = await Promise.all(
-        (await instanceUrls('carrier')).map(async (url) => (await (await fetch(`${url}/schedule`)).json()) as { items: { capacity: number }[] }),
+        (await instanceUrls('carrier')).map(
+          async (url) => (await (await fetch(`${url}/schedule`, { headers: system.serviceHeaders })).json()) as { items: { capacity: number }[] },
+        ),
       );
       return (
         schedules.length === 2 &&
@@ -311,6 +346,8 @@ describe('the system on a real Consul agent', () => {
     const everything = [...system.logs, ...bodies, shown.stdout, shown.stderr].join('\n');
     expect(everything).not.toContain(databasePassword);
     expect(everything).not.toContain(adminPassword);
+    // The service token that every owner request carried (proxied reads, the checks above) is never shown either.
+    expect(everything).not.toContain(system.serviceHeaders.authorization.slice('Bearer '.length));
     // The secrets were in use: the admin signed in with the password from its file, the suppliers used PostgreSQL.
     expect(admin).toEqual(expect.any(String));
     expect(byName.SUPPLIER_DATABASE_URL.value).toContain('supplier-database-url');
