@@ -155,4 +155,98 @@ describe('the Helm chart', () => {
     expect(settingsOf(withConsul)).toMatchObject({ APP_ENV: 'staging', CONSUL_HTTP_ADDR: 'http://consul-server.consul:8500' });
     await expect(render('config.APP_ENV=qa')).rejects.toThrow(/config.APP_ENV must be dev, staging or prod/);
   }, 60_000);
+
+  const render = async (...set: string[]) => {
+    const { stdout } = await run(helm, ['template', 'shop', chart, ...set.flatMap((value) => ['--set', value])]);
+    return parseAllDocuments(stdout).map((doc) => doc.toJS()).filter(Boolean) as Rendered;
+  };
+
+  it('registers each pod at its own IP under its own name (the downward API), listening on every interface', () => {
+    for (const process of processes) {
+      const env = container(rendered.default, process).env as { name: string; value?: string; valueFrom?: unknown }[];
+      const byName = Object.fromEntries(env.map((entry) => [entry.name, entry]));
+      expect(byName.SERVICE_ADDRESS).toEqual({ name: 'SERVICE_ADDRESS', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
+      expect(byName.POD_NAME).toEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+      expect(byName.SERVICE_HOST).toEqual({ name: 'SERVICE_HOST', value: '0.0.0.0' });
+      expect(Object.keys(envSchema.shape)).toEqual(expect.arrayContaining(['SERVICE_ADDRESS', 'POD_NAME', 'SERVICE_HOST']));
+    }
+  });
+
+  it('gives every process the service token, and the Consul token when set, as files from the Secret, never as values', async () => {
+    for (const process of processes) {
+      const c = container(rendered.default, process);
+      const names = c.env.map((entry: { name: string }) => entry.name);
+      expect(envOf(c).SERVICE_TOKEN_FILE).toBe('/var/run/secrets/purchase-saga/service-token');
+      expect(names).not.toContain('SERVICE_TOKEN');
+      expect(names).not.toContain('CONSUL_HTTP_TOKEN');
+      expect(names).not.toContain('CONSUL_HTTP_TOKEN_FILE');
+    }
+    const withAcl = await render('secrets.keys.consulToken=consul-token');
+    for (const process of processes) {
+      expect(envOf(container(withAcl, process)).CONSUL_HTTP_TOKEN_FILE).toBe('/var/run/secrets/purchase-saga/consul-token');
+    }
+    await expect(render('secrets.keys.serviceToken=')).rejects.toThrow(/secrets.keys.serviceToken is required/);
+  }, 60_000);
+
+  it('requires Redis when the gateway runs more than one replica, and gives it to the gateway alone', async () => {
+    expect(envOf(container(rendered.default, 'gateway')).REDIS_URL_FILE).toBe('/var/run/secrets/purchase-saga/redis-url');
+    for (const worker of workers) expect(envOf(container(rendered.default, worker)).REDIS_URL_FILE).toBeUndefined();
+    const refusal = /processes.gateway runs more than one replica: set secrets.keys.redisUrl/;
+    await expect(render('secrets.keys.redisUrl=')).rejects.toThrow(refusal);
+    await expect(render('secrets.keys.redisUrl=', 'processes.gateway.replicas=1', 'processes.gateway.autoscaling.enabled=true')).rejects.toThrow(refusal);
+    const single = await render('secrets.keys.redisUrl=', 'processes.gateway.replicas=1');
+    expect(find(single, 'Deployment', 'shop-purchase-saga-gateway')[0].spec.replicas).toBe(1);
+    expect(envOf(container(single, 'gateway')).REDIS_URL_FILE).toBeUndefined();
+  }, 60_000);
+
+  describe('NetworkPolicies', () => {
+    type Peer = { podSelector?: { matchLabels: Record<string, string> }; namespaceSelector?: unknown };
+    type Rule = { from?: Peer[]; to?: Peer[]; ports?: { port: number | string; protocol: string }[] };
+    const policy = (objects: Rendered, process: string) => find(objects, 'NetworkPolicy', `shop-purchase-saga-${process}`)[0].spec;
+    const componentOf = (peer: Peer) => peer.podSelector?.matchLabels['app.kubernetes.io/component'];
+    const portsOf = (rules: Rule[]) => rules.flatMap((rule) => (rule.ports ?? []).map((port) => port.port));
+
+    it('select each process’s pods and govern both directions, unless turned off', async () => {
+      expect(find(rendered.default, 'NetworkPolicy')).toHaveLength(processes.length);
+      for (const process of processes) {
+        const spec = policy(rendered.default, process);
+        expect(spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/instance': 'shop', 'app.kubernetes.io/component': process });
+        expect(spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      }
+      expect(find(await render('networkPolicy.enabled=false'), 'NetworkPolicy')).toHaveLength(0);
+    }, 60_000);
+
+    it('let only the gateway reach the supplier’s and carrier’s ports, besides Prometheus and the Consul agents', () => {
+      for (const owner of ['supplier', 'carrier']) {
+        const ingress: Rule[] = policy(rendered.default, owner).ingress;
+        // Every rule names its sources: none admits anyone.
+        for (const rule of ingress) expect(rule.from?.length).toBeGreaterThan(0);
+        const pods = ingress.flatMap((rule) => rule.from!.filter((peer) => peer.podSelector));
+        expect(pods).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'shop', 'app.kubernetes.io/component': 'gateway' } } }]);
+        const others = ingress.flatMap((rule) => rule.from!.filter((peer) => !peer.podSelector));
+        expect(others).toEqual([
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'consul' } } },
+        ]);
+        expect(new Set(portsOf(ingress))).toEqual(new Set(['http']));
+      }
+      // The orchestrator: no API, so no gateway either; the gateway takes requests from anywhere (the Ingress).
+      const orchestrator: Rule[] = policy(rendered.default, 'orchestrator').ingress;
+      expect(orchestrator.flatMap((rule) => rule.from ?? []).filter(componentOf)).toEqual([]);
+      expect(policy(rendered.default, 'gateway').ingress).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }] }]);
+    });
+
+    it('let the workers reach DNS, Temporal, Consul and their own database alone; the gateway its database, the owners and Redis', () => {
+      const databasePort = { orchestrator: 5432, supplier: 5432, carrier: 3306, gateway: 5432 } as const;
+      for (const process of processes) {
+        const egress: Rule[] = policy(rendered.default, process).egress;
+        const expected = [53, 53, 7233, 8500, 8501, databasePort[process as keyof typeof databasePort]];
+        if (process === 'gateway') expected.push(3001, 3002, 6379);
+        expect(portsOf(egress).sort()).toEqual(expected.sort());
+      }
+      const gatewayEgress: Rule[] = policy(rendered.default, 'gateway').egress;
+      const owners = gatewayEgress.filter((rule) => rule.to?.some(componentOf));
+      expect(owners.map((rule) => [componentOf(rule.to![0]!), rule.ports![0]!.port])).toEqual([['supplier', 3001], ['carrier', 3002]]);
+    });
+  });
 });

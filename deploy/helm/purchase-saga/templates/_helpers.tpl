@@ -50,8 +50,45 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
   value: http://{{ include "purchase-saga.fullname" . }}-supplier:{{ .Values.processes.supplier.port }}
 - name: CARRIER_URL
   value: http://{{ include "purchase-saga.fullname" . }}-carrier:{{ .Values.processes.carrier.port }}
+- name: SERVICE_TOKEN_FILE
+  value: /var/run/secrets/purchase-saga/{{ required "secrets.keys.serviceToken is required: the owners' APIs answer only callers presenting it" .Values.secrets.keys.serviceToken }}
+{{- with .Values.secrets.keys.consulToken }}
+- name: CONSUL_HTTP_TOKEN_FILE
+  value: /var/run/secrets/purchase-saga/{{ . }}
+{{- end }}
+# Listen on every interface; register in Consul the pod's own address, under the pod's name (one id per replica).
 - name: SERVICE_HOST
   value: 0.0.0.0
+- name: SERVICE_ADDRESS
+  valueFrom:
+    fieldRef:
+      fieldPath: status.podIP
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+{{- end -}}
+
+{{/* One egress rule: TCP `ports`, to the `to` peers (any destination on those ports when `to` is empty). */}}
+{{- define "purchase-saga.egressRule" -}}
+- ports:
+  {{- range .ports }}
+    - port: {{ . }}
+      protocol: TCP
+  {{- end }}
+  {{- with .to }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end -}}
+
+{{/* Several gateway replicas share their rate limits and login throttles through Redis, or each counts alone. */}}
+{{- define "purchase-saga.requireRedis" -}}
+{{- $gateway := .Values.processes.gateway -}}
+{{- $many := or (gt (int $gateway.replicas) 1) (and $gateway.autoscaling.enabled (gt (int $gateway.autoscaling.maxReplicas) 1)) -}}
+{{- if and $many (not .Values.secrets.keys.redisUrl) -}}
+{{- fail "processes.gateway runs more than one replica: set secrets.keys.redisUrl (the Secret's key holding REDIS_URL), so that rate limits and login throttles are shared, or run one gateway replica" -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "purchase-saga.volumeMounts" -}}
