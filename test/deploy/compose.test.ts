@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
@@ -9,6 +10,20 @@ import { ensureTool } from '../../scripts/tools';
 const run = promisify(execFile);
 const workers = ['orchestrator', 'supplier', 'carrier'];
 const processes = ['gateway', ...workers];
+/** The file a deployment's service token is in (a test value, in a folder of the test's own). */
+const tokenDir = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-token-'));
+const serviceTokenFile = path.join(tokenDir, 'service-token');
+fs.writeFileSync(serviceTokenFile, 'compose-test-service-token-0123456789\n');
+afterAll(() => fs.rmSync(tokenDir, { recursive: true, force: true }));
+/** What Compose needs set: the admin password and the service token's file. */
+const required = { ADMIN_PASSWORD: 'compose-test-password', SERVICE_TOKEN_FILE: serviceTokenFile };
+/** A published port, in either of Compose's forms ("127.0.0.1:9090:9090/tcp" or {published, target}). */
+function published(port: string | { published: number; target: number; host_ip?: string }) {
+  if (typeof port !== 'string') return { hostIp: port.host_ip ?? '', published: Number(port.published), target: Number(port.target) };
+  const parts = port.replace(/\/\w+$/, '').split(':');
+  const [target, hostPort, ...host] = parts.reverse();
+  return { hostIp: host.reverse().join(':'), published: Number(hostPort ?? target), target: Number(target) };
+}
 
 /** No Docker engine runs here: the Compose file is checked by Compose itself (`config`) and by reading what it resolves. */
 describe('docker-compose.yml', () => {
@@ -18,7 +33,7 @@ describe('docker-compose.yml', () => {
     const compose = await ensureTool('docker-compose');
     const { stdout } = await run(compose, ['-f', 'docker-compose.yml', 'config'], {
       cwd: projectRoot,
-      env: { ...process.env, ADMIN_PASSWORD: 'compose-test-password' },
+      env: { ...process.env, ...required },
     });
     resolved = parse(stdout);
   }, 120_000);
@@ -39,11 +54,11 @@ describe('docker-compose.yml', () => {
     const compose = await ensureTool('docker-compose');
     const { stdout } = await run(compose, ['-f', 'docker-compose.yml', '--profile', 'logs', 'config'], {
       cwd: projectRoot,
-      env: { ...process.env, ADMIN_PASSWORD: 'compose-test-password', LOKI_URL: 'http://loki:3100' },
+      env: { ...process.env, ...required, LOKI_URL: 'http://loki:3100' },
     });
     const withLogs = parse(stdout);
     expect(withLogs.services.loki.image).toMatch(/^grafana\/loki:/);
-    expect(withLogs.services.loki.ports.map((port: any) => port.target)).toEqual([3100]);
+    expect(withLogs.services.loki.ports.map((port: any) => published(port).target)).toEqual([3100]);
     for (const name of processes) expect(withLogs.services[name].environment.LOKI_URL).toBe('http://loki:3100');
     // Grafana has Loki as a datasource, at the address it has in the stack.
     expect(withLogs.services.grafana.environment.LOKI_URL).toBe('http://loki:3100');
@@ -54,7 +69,9 @@ describe('docker-compose.yml', () => {
   it('refuses to start without an admin password rather than using a default one', async () => {
     const compose = await ensureTool('docker-compose');
     const { ADMIN_PASSWORD: _unset, ...env } = process.env;
-    await expect(run(compose, ['-f', 'docker-compose.yml', 'config'], { cwd: projectRoot, env })).rejects.toThrow(/ADMIN_PASSWORD/);
+    await expect(
+      run(compose, ['-f', 'docker-compose.yml', 'config'], { cwd: projectRoot, env: { ...env, SERVICE_TOKEN_FILE: serviceTokenFile } }),
+    ).rejects.toThrow(/ADMIN_PASSWORD/);
   });
 
   it('runs the four processes from the one image, each entry point one of package.json’s start scripts', () => {
@@ -132,9 +149,47 @@ describe('docker-compose.yml', () => {
     const compose = await ensureTool('docker-compose');
     const { stdout } = await run(compose, ['-f', 'docker-compose.yml', 'config'], {
       cwd: projectRoot,
-      env: { ...process.env, ADMIN_PASSWORD: 'compose-test-password', APP_ENV: 'staging' },
+      env: { ...process.env, ...required, APP_ENV: 'staging' },
     });
     const staging = parse(stdout);
     for (const name of processes) expect(staging.services[name].environment.APP_ENV).toBe('staging');
   }, 120_000);
+
+  it('refuses to start without a service token file rather than using a fixed token', async () => {
+    const compose = await ensureTool('docker-compose');
+    const { SERVICE_TOKEN_FILE: _unset, ...env } = process.env;
+    await expect(
+      run(compose, ['-f', 'docker-compose.yml', 'config'], { cwd: projectRoot, env: { ...env, ADMIN_PASSWORD: required.ADMIN_PASSWORD } }),
+    ).rejects.toThrow(/SERVICE_TOKEN_FILE/);
+  });
+
+  it('gives the four processes the service token as a secret file, never as a value', () => {
+    expect(resolved.secrets).toEqual({ 'service-token': { file: serviceTokenFile } });
+    for (const name of processes) {
+      const service = resolved.services[name];
+      expect(service.environment.SERVICE_TOKEN_FILE).toBe('/run/secrets/service-token');
+      expect(service.environment.SERVICE_TOKEN).toBeUndefined();
+      expect(service.secrets.map((secret: string | { source: string }) => (typeof secret === 'string' ? secret : secret.source))).toEqual(['service-token']);
+    }
+    // The token itself is nowhere in the resolved file: only the path of the file that holds it.
+    expect(JSON.stringify(resolved)).not.toContain('compose-test-service-token');
+  });
+
+  it('registers each process in Consul under its own service name, listening on the container’s interfaces', () => {
+    for (const name of processes) {
+      expect(resolved.services[name].environment).toMatchObject({ SERVICE_ADDRESS: name, SERVICE_HOST: '0.0.0.0' });
+    }
+  });
+
+  it('publishes the gateway alone on every interface, and every other port on 127.0.0.1 only', () => {
+    const ports = Object.entries<any>(resolved.services).flatMap(([name, service]) =>
+      (service.ports ?? []).map((port: any) => ({ name, ...published(port) })),
+    );
+    const open = ports.filter((port) => port.hostIp !== '127.0.0.1');
+    expect(open).toEqual([{ name: 'gateway', hostIp: '', published: 3000, target: 3000 }]);
+    // The UIs and Temporal's port are there for the machine's own user.
+    expect(ports.filter((port) => port.hostIp === '127.0.0.1').map((port) => port.name).sort()).toEqual(
+      ['alertmanager', 'consul', 'grafana', 'jaeger', 'loki', 'prometheus', 'temporal', 'temporal-ui'].sort(),
+    );
+  });
 });
