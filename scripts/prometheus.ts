@@ -14,6 +14,8 @@ export interface PrometheusOptions {
   /** Where each process answers `/metrics` (host:port), unless Consul's catalog is used. */
   targets: Record<ScrapedService, string>;
   consulAddress?: string;
+  /** CONSUL_HTTP_TOKEN, for reading the catalog of an agent with ACLs. */
+  consulToken?: string;
   alertmanager?: string;
   /** host:port Prometheus serves its UI and API on. */
   listen: string;
@@ -44,8 +46,12 @@ export function prometheusArgs(options: PrometheusOptions): string[] {
   const configFile = path.join(options.dataDir, 'prometheus.yml');
   const targetsFile = options.consulAddress ? path.join(options.dataDir, 'consul-targets.json') : undefined;
   if (options.consulAddress && targetsFile) {
-    syncConsulTargets(options.consulAddress, targetsFile, 10_000, (error) =>
-      console.error(`[prometheus] Consul's catalog: ${error instanceof Error ? error.message : error}`),
+    syncConsulTargets(
+      options.consulAddress,
+      targetsFile,
+      10_000,
+      (error) => console.error(`[prometheus] Consul's catalog: ${error instanceof Error ? error.message : error}`),
+      options.consulToken,
     );
   }
   fs.writeFileSync(configFile, prometheusConfig({ ...options, targetsFile }));

@@ -14,6 +14,7 @@ const listen = `127.0.0.1:${process.env.PROMETHEUS_PORT ?? '9090'}`;
 const options = {
   targets: targetsOf(config),
   consulAddress: config.consulAddress,
+  consulToken: config.consulToken,
   alertmanager: process.env.ALERTMANAGER_ADDRESS ?? '127.0.0.1:9093',
   listen,
   dataDir: path.join(config.dataDir, 'prometheus'),

@@ -34,6 +34,7 @@ export async function startObservability(config: Config, track: (name: string, c
   const prometheus = await startPrometheus({
     targets: targetsOf(config),
     consulAddress: config.consulAddress,
+    consulToken: config.consulToken,
     listen,
     dataDir: path.join(config.dataDir, 'prometheus'),
     pipeOutput: true,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { startLiveConfig } from '../../config/live-config';
 import { createServiceLocator } from '../../discovery/locator';
+import { consulTargets } from '../../observability/consul-targets';
 import { registerService } from '../../discovery/registration';
 import { freePort } from '../../net/ports';
 import { ensureTool } from '../../scripts/tools';
@@ -118,7 +119,7 @@ describe('CONSUL_HTTP_TOKEN on a Consul agent that denies requests without a tok
 });
 
 describe('the Consul client’s requests', () => {
-  it('carry X-Consul-Token on every call (registration, presence, lookup, KV, deregistration), and none without a token', async () => {
+  it('carry X-Consul-Token on every call (registration, lookup, KV, Prometheus’s targets, deregistration), and none without a token', async () => {
     const seen: { url: string; token: string | undefined }[] = [];
     const recorder = http.createServer((req, res) => {
       seen.push({ url: `${req.method} ${req.url}`, token: req.headers['x-consul-token'] as string | undefined });
@@ -138,6 +139,8 @@ describe('the Consul client’s requests', () => {
         const registration = registerService({ consulAddress: address, consulToken: given, name: 'gateway', listenHost: '127.0.0.1', port: 3000, logger });
         const locator = createServiceLocator({ consulAddress: address, consulToken: given, services: {} as never }, { cacheMs: 0 });
         await locator.baseUrl('carrier').catch(() => undefined);
+        // Prometheus's targets from the catalog (npm run start:prometheus with Consul).
+        expect((await consulTargets(address, given)).map((group) => group.labels.job)).toEqual(['gateway', 'orchestrator', 'supplier', 'carrier']);
         const live = await startLiveConfig({ env: { CONSUL_HTTP_ADDR: address, ...(given ? { CONSUL_HTTP_TOKEN: given } : {}) }, logger });
         live.close();
         await registration.deregister();

@@ -130,7 +130,7 @@ describe('the system on a real Consul agent', () => {
     const paths = { supplier: '/inventory', carrier: '/schedule' };
     for (const [service, route] of Object.entries(paths)) {
       for (const url of await instanceUrls(service)) {
-        for (const headers of [{}, { authorization: 'Bearer not-the-service-token' }]) {
+        for (const headers of [{}, { authorization: 'Bearer not-the-service-token' }] as Record<string, string>[]) {
           const refused = await fetch(`${url}${route}`, { headers });
           expect({ url, status: refused.status }).toEqual({ url, status: 401 });
           expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
