@@ -13,8 +13,18 @@ export function createOwnerApi(options: OwnerApiOptions = {}) {
   const app = new OpenAPIHono({ defaultHook: ownerValidationHook });
   app.use('*', closeOnUnreadBody);
   if (options.serviceToken !== undefined) app.use('*', requireServiceToken(options.serviceToken));
+  app.openAPIRegistry.registerComponent('securitySchemes', serviceTokenScheme, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The service token (SERVICE_TOKEN) the gateway sends: the deployment’s own services alone have it',
+  });
   return app;
 }
+
+/** The security scheme of the owners' documents: every route but /health (and /metrics) wants the service token. */
+export const serviceTokenScheme = 'serviceToken';
+/** For /health: open to probes and Consul's checks. */
+export const openRoute = [] as { [scheme: string]: string[] }[];
 
 export interface OwnerApiOptions {
   /**
@@ -61,19 +71,23 @@ function ownerValidationHook(result: { target: string; success: boolean; error?:
 
 const errorDescriptions = {
   400: 'Invalid path, query or body (VALIDATION_FAILED, with one entry per field in details)',
+  401: 'No service token, or not the deployment’s (UNAUTHORIZED)',
   404: 'No such resource (NOT_FOUND)',
   500: 'An unexpected failure, such as the database being away (INTERNAL)',
 } as const;
 
-/** The error answers an owner's route may give, in the contract's error shape; any route may answer 500. */
+/**
+ * The error answers an owner's route may give, in the contract's error shape; any route may answer 401 (without the
+ * service token) and 500.
+ */
 export function ownerErrorResponses<const S extends (400 | 404)[]>(...statuses: S) {
   type Answer = { description: string; content: { 'application/json': { schema: typeof ErrorBody } } };
   return Object.fromEntries(
-    [...statuses, 500].map((status) => [
+    [...statuses, 401, 500].map((status) => [
       status,
       { description: errorDescriptions[status as keyof typeof errorDescriptions], content: { 'application/json': { schema: ErrorBody } } },
     ]),
-  ) as Record<S[number] | 500, Answer>;
+  ) as Record<S[number] | 401 | 500, Answer>;
 }
 
 export const jsonContent = <T>(schema: T, description: string) => ({
@@ -98,7 +112,7 @@ export function ownerDocument(service: {
     servers: [{ url: '/', description: 'The service instance that serves this document' }],
     // Inside the deployment only: every route but /health wants the service token (Authorization: Bearer), which the
     // gateway sends after its own check of who may call it; no user's credential is taken here.
-    security: [],
+    security: [{ [serviceTokenScheme]: [] }],
     tags: service.tags,
   };
 }

@@ -6,7 +6,7 @@ import { CodedError } from '../../contracts/errors';
 import { createLogger, type Logger } from '../../logging';
 import type { CarrierDb } from '../../prisma/clients';
 import { answerErrors, answerNotFound } from '../http-errors';
-import { createOwnerApi, jsonContent, ownerDocument, ownerErrorResponses, type OwnerApiOptions } from '../openapi';
+import { createOwnerApi, jsonContent, ownerDocument, openRoute, ownerErrorResponses, type OwnerApiOptions } from '../openapi';
 import { estimatedDeliveryDate } from './booking';
 import { bookedDays, getDelivery, listDeliveries } from './deliveries';
 
@@ -49,6 +49,7 @@ export function createCarrierApi(
       tags: ['health'],
       summary: 'The process is up',
       description: 'Liveness: 200 while the process serves requests.',
+      security: openRoute,
       responses: { 200: jsonContent(Health, 'Up') },
     }),
     (c) => c.json({ status: 'ok' as const }, 200),

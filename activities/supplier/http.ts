@@ -7,7 +7,7 @@ import { Sku } from '../../contracts/purchase';
 import { createLogger, type Logger } from '../../logging';
 import type { SupplierDb } from '../../prisma/clients';
 import { answerErrors, answerNotFound } from '../http-errors';
-import { createOwnerApi, jsonContent, ownerDocument, ownerErrorResponses, type OwnerApiOptions } from '../openapi';
+import { createOwnerApi, jsonContent, ownerDocument, openRoute, ownerErrorResponses, type OwnerApiOptions } from '../openapi';
 import { findSupplierOrder } from './orders';
 import { getStock, listStock, setAvailable } from './stock';
 
@@ -43,6 +43,7 @@ export function createSupplierApi(db: SupplierDb, logger: Logger = createLogger(
       tags: ['health'],
       summary: 'The process is up',
       description: 'Liveness: 200 while the process serves requests.',
+      security: openRoute,
       responses: { 200: jsonContent(Health, 'Up') },
     }),
     (c) => c.json({ status: 'ok' as const }, 200),

@@ -112,6 +112,25 @@ describe('the OpenAPI documents', () => {
     });
   });
 
+  describe.each(['supplier', 'carrier'] as const)('the %s document', (name) => {
+    it('wants the service token (a bearer token) on every operation but GET /health, each documenting 401', () => {
+      const document = documents[name] as unknown as Document & {
+        security?: unknown;
+        components?: { securitySchemes?: Record<string, unknown> };
+      };
+      expect(document.security).toEqual([{ serviceToken: [] }]);
+      expect(document.components?.securitySchemes?.serviceToken).toMatchObject({ type: 'http', scheme: 'bearer' });
+      for (const operation of operationsOf(document)) {
+        if (operation.name === 'GET /health') {
+          expect(operation.security).toEqual([]);
+          continue;
+        }
+        expect({ [operation.name]: operation.security }).toEqual({ [operation.name]: undefined });
+        expect({ [operation.name]: Object.keys(operation.responses) }).toEqual({ [operation.name]: expect.arrayContaining(['401']) });
+      }
+    });
+  });
+
   describe('the gateway document', () => {
     const operations = operationsOf(documents.gateway);
     const probes = ['GET /health', 'GET /ready'];
