@@ -22,6 +22,8 @@ export const isLiveSetting = (name: string) => (liveSettingNames as readonly str
 
 /** Settings that say which KV folder to read, so KV cannot set them. */
 const readBeforeKv: readonly string[] = ['APP_ENV', 'CONSUL_HTTP_ADDR'];
+/** Settings of one instance alone: from KV, every instance would take the same (one address, one id for all). */
+const perInstance: readonly string[] = ['SERVICE_ADDRESS', 'POD_NAME'];
 
 /**
  * Why a value read from KV cannot be used, or undefined when it can. The check is the environment's own schema, so
@@ -31,6 +33,7 @@ export function kvSettingProblem(name: string, value: string): string | undefine
   if (isSecretName(name)) return `${name} is a secret: give it as ${name} or ${name}_FILE in the environment, not in KV`;
   if (!isSettingName(name)) return `${name} is not a setting of this system`;
   if (readBeforeKv.includes(name)) return `${name} says where KV is: set it in the environment`;
+  if (perInstance.includes(name)) return `${name} belongs to one instance: set it in that process's environment`;
   const parsed = envSchema.shape[name].safeParse(value);
   return parsed.success ? undefined : parsed.error.issues.map((issue) => issue.message).join('; ');
 }

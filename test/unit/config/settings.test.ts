@@ -27,6 +27,11 @@ describe('settings from the environment, Consul KV and the defaults', () => {
     expect(kvSettingProblem('NO_SUCH_SETTING', '1')).toMatch(/not a setting/);
     expect(kvSettingProblem('ADMIN_PASSWORD', 'x')).toMatch(/secret/);
     expect(kvSettingProblem('CONSUL_HTTP_ADDR', '127.0.0.1:1')).toMatch(/environment/);
+    // One instance's own: from KV, every replica would register the same address or id.
+    expect(kvSettingProblem('SERVICE_ADDRESS', '10.0.0.7')).toMatch(/belongs to one instance/);
+    expect(kvSettingProblem('POD_NAME', 'shop-supplier-1')).toMatch(/belongs to one instance/);
+    expect(kvSettingProblem('SERVICE_TOKEN', 'a-token-of-twenty-chars')).toMatch(/secret/);
+    expect(kvSettingProblem('CONSUL_HTTP_TOKEN', 'x')).toMatch(/secret/);
   });
 
   it('name the live settings: rate limit, cancel window, carrier capacity, log level and the login throttle', () => {
