@@ -8,7 +8,7 @@ import { projectRoot } from '../../config';
 import { services, tsxLoader, type ServiceName } from '../../launch/services';
 import { freePort } from '../../net/ports';
 import { ensureTool } from '../../scripts/tools';
-import { startConsulAgent, type ConsulAgent } from './consul-agent';
+import { putSetting, startConsulAgent, type ConsulAgent } from './consul-agent';
 import { createEmptyDatabase } from './engines';
 import { createNetwork, removeLeftovers, type SimulatedHost, type SimulatedNetwork } from './netns';
 import { startTemporalCluster, type TemporalCluster } from './temporal-cluster';
@@ -173,7 +173,14 @@ export async function connects(host: SimulatedHost, target: string, port: number
   }
 }
 
-export async function deployTopology(options: { gatewayEnv?: Record<string, string>; log?: (line: string) => void } = {}) {
+export async function deployTopology(
+  options: {
+    gatewayEnv?: Record<string, string>;
+    /** Settings put in Consul KV before any process starts (live settings can change later). */
+    kv?: Record<string, string>;
+    log?: (line: string) => void;
+  } = {},
+) {
   const log = options.log ?? (() => undefined);
   removeTopologyLeftovers();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'topology-'));
@@ -247,6 +254,7 @@ export async function deployTopology(options: { gatewayEnv?: Record<string, stri
       await consul.stop();
       consul.remove();
     });
+    for (const [name, value] of Object.entries(options.kv ?? {})) await putSetting(consul, name, value);
 
     const databases = {} as Record<DatabaseHost, { url: string; localUrl: string; drop(): Promise<void> }>;
     const databaseAddress: Record<DatabaseHost, string> = {
@@ -383,6 +391,14 @@ export async function deployTopology(options: { gatewayEnv?: Record<string, stri
     await waitReady('supplier1');
     startInstance('supplier2');
     for (const instance of ['gateway2', 'orchestrator', 'supplier2', 'carrier'] as const) await waitReady(instance);
+
+    // The gateways find the owners' APIs in Consul: ready once each has an instance whose check passed.
+    for (const service of ['supplier', 'carrier']) {
+      await waitUntil(`a ${service} passing in Consul`, async () => {
+        const answer = await fetch(`http://${consul.address}/v1/health/service/${service}?passing=true`);
+        return ((await answer.json()) as unknown[]).length > 0;
+      }, 30_000);
+    }
 
     log('nginx on the edge host');
     const edgeAddress = hostAddress('edge');

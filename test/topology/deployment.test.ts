@@ -1,3 +1,12 @@
+import fs from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { checkInvariants } from '../../chaos/invariants';
+import { planPurchases, sendPurchases } from '../../chaos/load';
+import { seededRandom } from '../../chaos/scenario';
+import { createGatewayClient } from '../../client';
+import { finalPurchaseStatuses } from '../../contracts/purchase';
+import type { RunningSystem } from '../../harness/system';
+import { connectCarrier, connectStore, connectSupplier } from '../../prisma/clients';
 import { putSetting } from '../support/consul-agent';
 import {
   connects,
@@ -13,6 +22,10 @@ jest.setTimeout(300_000);
 
 const lisbon = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The live rate limit while a load runs (Consul KV), and the one the budget tests lower it to. */
+const loadRateLimit = 100_000;
+const tightRateLimit = 10;
+const stockPerSku = 1000;
 
 interface HealthEntry {
   Service: { ID: string; Service: string; Address: string; Port: number };
@@ -26,11 +39,20 @@ interface HealthEntry {
  */
 describe('the deployed topology', () => {
   let topology: Topology;
+  let connection: Connection | undefined;
+  const readers: { $disconnect(): Promise<void> }[] = [];
 
   beforeAll(async () => {
-    topology = await deployTopology({ log: (line) => process.stderr.write(`[topology] ${line}\n`) });
+    topology = await deployTopology({
+      // The gateways believe X-Forwarded-For from the proxy on the edge host only.
+      gatewayEnv: { TRUSTED_PROXIES: hostAddress('edge') },
+      kv: { RATE_LIMIT_PER_MINUTE: String(loadRateLimit) },
+      log: (line) => process.stderr.write(`[topology] ${line}\n`),
+    });
   }, 360_000);
   afterAll(async () => {
+    await connection?.close().catch(() => undefined);
+    for (const reader of readers) await reader.$disconnect().catch(() => undefined);
     await topology?.destroy();
   }, 120_000);
 
@@ -169,5 +191,240 @@ describe('the deployed topology', () => {
       const entries = await healthOf('supplier');
       return entries.filter((entry) => entry.Checks.every((check) => check.Status === 'passing')).length === 2;
     }, 30_000);
+  });
+
+  it('answers 401 to the stranger on the owners’ APIs without the service credential, /health excepted', async () => {
+    const apis = [
+      { instance: 'supplier1' as const, path: '/inventory' },
+      { instance: 'supplier2' as const, path: '/inventory' },
+      { instance: 'carrier' as const, path: '/deliveries' },
+    ];
+    const outcome = [];
+    for (const { instance, path } of apis) {
+      const url = `${topology.instanceUrl(instance)}${path}`;
+      outcome.push({
+        instance,
+        without: (await requestFrom(stranger(), 'GET', url)).status,
+        wrong: (await requestFrom(stranger(), 'GET', url, { token: 'not-the-service-token-at-all' })).status,
+        withToken: (await requestFrom(stranger(), 'GET', url, { token: topology.serviceToken })).status,
+        health: (await requestFrom(stranger(), 'GET', `${topology.instanceUrl(instance)}/health`)).status,
+      });
+    }
+    expect(outcome).toEqual(apis.map(({ instance }) => ({ instance, without: 401, wrong: 401, withToken: 200, health: 200 })));
+  });
+
+  /** Sets the live rate limit in Consul KV and waits until both gateways apply it. */
+  async function setRateLimit(limit: number) {
+    await putSetting(topology.consul, 'RATE_LIMIT_PER_MINUTE', String(limit));
+    for (const instance of ['gateway1', 'gateway2'] as const) {
+      await topology.waitUntil(`${instance} applying RATE_LIMIT_PER_MINUTE=${limit}`, async () => {
+        const answer = await fetch(`${topology.instanceUrl(instance)}/products`);
+        return answer.headers.get('ratelimit-limit') === String(limit);
+      }, 30_000);
+    }
+  }
+
+  describe('with a tight rate limit', () => {
+    beforeAll(() => setRateLimit(tightRateLimit));
+    afterAll(() => setRateLimit(loadRateLimit));
+
+    it('gives each client behind the proxy a budget of its own', async () => {
+      const [first, second] = [client().address, client().extraAddresses[0]!];
+      const products = (sourceAddress: string) => requestFrom(client(), 'GET', `${topology.edgeUrl}/products`, { sourceAddress });
+      const firstStatuses: number[] = [];
+      for (let index = 0; index < tightRateLimit + 2; index += 1) firstStatuses.push((await products(first)).status);
+      // The first client used its budget up…
+      expect(firstStatuses.slice(-2)).toEqual([429, 429]);
+      // …and the second, through the same proxy, still has all of its own.
+      const answer = await products(second);
+      expect({ status: answer.status, remaining: answer.headers['ratelimit-remaining'] }).toEqual({
+        status: 200,
+        remaining: String(tightRateLimit - 1),
+      });
+    });
+
+    it('keys a request from an untrusted peer by the peer, whatever X-Forwarded-For it sends', async () => {
+      const statuses: number[] = [];
+      for (let index = 0; index < tightRateLimit + 2; index += 1) {
+        const answer = await requestFrom(stranger(), 'GET', `${topology.instanceUrl('gateway1')}/products`, {
+          headers: { 'x-forwarded-for': `198.51.100.${index + 1}` },
+        });
+        statuses.push(answer.status);
+      }
+      expect(statuses.slice(-2)).toEqual([429, 429]);
+      // Through the trusted proxy a spoof gains nothing either: the proxy appends the peer it saw, and that is the
+      // client, whose budget is spent.
+      const throughProxy = await requestFrom(stranger(), 'GET', `${topology.edgeUrl}/products`, {
+        headers: { 'x-forwarded-for': '198.51.100.99' },
+      });
+      expect(throughProxy.status).toBe(429);
+    });
+  });
+
+  it('never locks the owner out of an account with another client’s failed logins', async () => {
+    const owner = await newUser(client(), client().extraAddresses[0]);
+    const [attacker, ownersAddress] = [client().address, client().extraAddresses[0]!];
+    const login = (password: string, sourceAddress: string) =>
+      requestFrom(client(), 'POST', `${topology.edgeUrl}/auth/login`, { body: { email: owner.email, password }, sourceAddress });
+    const guesses: number[] = [];
+    for (let index = 0; index < 8; index += 1) guesses.push((await login(`wrong-guess-${index}`, attacker)).status);
+    // The guesser is slowed down: past the free failures, it must wait.
+    expect(guesses).toContain(429);
+    expect((await login(owner.password, attacker)).status).toBe(429);
+    // The owner, from another address behind the same proxy, signs in at once.
+    expect((await login(owner.password, ownersAddress)).status).toBe(200);
+  });
+
+  it('loses nothing under a purchase load while a gateway host, a supplier host and each owner’s database go away and return', async () => {
+    const started = Date.now();
+    const admin = await adminToken();
+    const skus = ['A', 'B', 'C'].map((letter) => `TOPO-LOAD-${started.toString(36).toUpperCase()}-${letter}`);
+    const edge = createGatewayClient(topology.edgeUrl, { token: admin });
+    for (const sku of skus) {
+      const created = await edge.POST('/products', { body: { sku, name: `Product ${sku}`, priceCents: 500, stock: stockPerSku } });
+      expect(created.response.status).toBe(201);
+    }
+    const buyers = [];
+    for (let index = 0; index < 4; index += 1) {
+      const email = `load-${started}-${index}@example.com`;
+      const password = 'correct-horse-battery';
+      await createGatewayClient(topology.edgeUrl).POST('/auth/register', { body: { email, password, name: 'Load' } });
+      const login = await createGatewayClient(topology.edgeUrl).POST('/auth/login', { body: { email, password } });
+      buyers.push({ token: login.data!.token, id: login.data!.user.id });
+    }
+    const { certs } = topology.temporal;
+    connection = await Connection.connect({
+      address: topology.temporal.address,
+      tls: {
+        serverNameOverride: 'localhost',
+        serverRootCACertificate: fs.readFileSync(certs.ca),
+        clientCertPair: { crt: fs.readFileSync(certs.client.cert), key: fs.readFileSync(certs.client.key) },
+      },
+    });
+    const temporal = new Client({ connection, namespace: topology.temporal.namespace });
+    const store = connectStore(topology.databases.store.localUrl);
+    const supplier = connectSupplier(topology.databases.supplier.localUrl);
+    const carrier = connectCarrier(topology.databases.carrier.localUrl);
+    readers.push(store, supplier, carrier);
+
+    const load = {
+      purchases: 200,
+      spreadMs: 30_000,
+      skus,
+      buyers: buyers.length,
+      giveUpAfterMs: 120_000,
+      random: seededRandom(20261204),
+      gatewayUrl: topology.edgeUrl,
+    };
+    const plan = planPurchases(load, `topology-${started}`);
+
+    // What is away when, for judging each /ready answer.
+    const away = { store: [] as [number, number][], gateway1: [] as [number, number][], gateway2: [] as [number, number][] };
+    const awayNow = { store: 0, gateway1: 0, gateway2: 0 };
+    const leave = (what: keyof typeof away) => (awayNow[what] = Date.now());
+    const comeBack = (what: keyof typeof away) => {
+      away[what].push([awayNow[what], Date.now()]);
+      awayNow[what] = 0;
+    };
+
+    let running = true;
+    const readiness: { instance: 'gateway1' | 'gateway2'; sent: number; answered: number; status: number; body: any }[] = [];
+    const watchReadiness = (async () => {
+      while (running) {
+        await Promise.all(
+          (['gateway1', 'gateway2'] as const).map(async (instance) => {
+            const sent = Date.now();
+            const answer = await fetch(`${topology.instanceUrl(instance)}/ready`, { signal: AbortSignal.timeout(4_000) }).catch(() => undefined);
+            if (answer) readiness.push({ instance, sent, answered: Date.now(), status: answer.status, body: await answer.json().catch(() => undefined) });
+          }),
+        );
+        await sleep(300);
+      }
+    })();
+    const lowestSeen = new Map<string, { available: number; reserved: number }>();
+    const watchStock = (async () => {
+      while (running) {
+        const rows = await supplier.inventory.findMany({ where: { sku: { in: skus } } }).catch(() => []);
+        for (const row of rows) {
+          const seen = lowestSeen.get(row.sku) ?? { available: Infinity, reserved: Infinity };
+          lowestSeen.set(row.sku, { available: Math.min(seen.available, row.available), reserved: Math.min(seen.reserved, row.reserved) });
+        }
+        await sleep(500);
+      }
+    })();
+
+    const faults = (async () => {
+      const at = async (ms: number) => sleep(Math.max(0, started + ms - Date.now()));
+      const settle = Date.now() - started;
+      await at(settle + 3_000);
+      leave('gateway2');
+      await topology.hostDown('gateway2');
+      await at(settle + 9_000);
+      await topology.hostUp('gateway2');
+      await topology.waitReady('gateway2');
+      comeBack('gateway2');
+      await topology.hostDown('supplier2');
+      await at(settle + 16_000);
+      await topology.hostUp('supplier2');
+      leave('store');
+      await topology.databaseAway('store');
+      await at(settle + 22_000);
+      // Counted as back from the moment it starts returning: an answer after that may rightly be 200.
+      comeBack('store');
+      await topology.databaseBack('store');
+      await topology.databaseAway('supplier');
+      await at(settle + 27_000);
+      await topology.databaseBack('supplier');
+      await topology.databaseAway('carrier');
+      await at(settle + 32_000);
+      await topology.databaseBack('carrier');
+      await topology.waitReady('supplier2');
+    })();
+    await Promise.all([faults, sendPurchases({} as RunningSystem, () => temporal, plan, buyers.map((buyer) => buyer.token), load)]);
+
+    const ids = plan.flatMap((purchase) => (purchase.id ? [purchase.id] : []));
+    await topology
+      .waitUntil('every accepted purchase ending', async () => {
+        const ended = await store.purchase.count({ where: { id: { in: ids }, status: { in: [...finalPurchaseStatuses] } } });
+        return ended === ids.length;
+      }, 150_000)
+      .catch(() => undefined);
+    running = false;
+    await Promise.all([watchReadiness, watchStock]);
+
+    // Every purchase was accepted in the end: the clients' retries with their keys got through every fault.
+    expect(ids.length).toBe(plan.length);
+    const invariants = await checkInvariants({
+      plan,
+      buyerIds: buyers.map((buyer) => buyer.id),
+      initialStock: new Map(skus.map((sku) => [sku, stockPerSku])),
+      lowestSeen,
+      store,
+      supplier,
+      carrier,
+      temporal,
+    });
+    expect(invariants.filter((invariant) => !invariant.held)).toEqual([]);
+
+    // /ready was honest: 503 naming the database while the store's database was away (from a second after it went
+    // until it came back), 200 when nothing it depends on had been away for the last few seconds.
+    const during = (spans: [number, number][], from: number, to: number) => spans.some(([start, end]) => from >= start + 1_000 && to <= end);
+    const near = (spans: [number, number][], from: number, to: number) => spans.some(([start, end]) => to >= start && from <= end + 5_000);
+    const dishonest = readiness.flatMap((sample) => {
+      const label = `${sample.instance} at +${sample.sent - started} ms: ${sample.status} ${JSON.stringify(sample.body?.error ?? {})}`;
+      if (during(away.store, sample.sent, sample.answered)) {
+        return sample.status === 503 && sample.body?.error?.details?.database === 'down' ? [] : [`store away, yet ${label}`];
+      }
+      if (!near(away.store, sample.sent, sample.answered) && !near(away[sample.instance], sample.sent, sample.answered)) {
+        return sample.status === 200 ? [] : [`nothing away, yet ${label}`];
+      }
+      return [];
+    });
+    const judged = readiness.filter((sample) => during(away.store, sample.sent, sample.answered)).length;
+    expect({ judgedWhileAway: judged > 0, dishonest }).toEqual({ judgedWhileAway: true, dishonest: [] });
+    process.stderr.write(
+      `[topology] load: ${plan.length} purchases in ${Math.round((Date.now() - started) / 1000)} s; ` +
+        `${invariants.map((invariant) => invariant.figures).join(' | ')}; ${readiness.length} /ready answers, ${judged} while the store was away\n`,
+    );
   });
 });
