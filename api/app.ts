@@ -149,7 +149,7 @@ export function createApp(deps: GatewayDeps) {
     }),
   );
 
-  app.route('/', healthRoutes({ store, temporal, temporalProblem: deps.temporalProblem, timeoutMs: Math.min(temporalTimeoutMs, 3_000) }));
+  app.route('/', healthRoutes({ store, temporal, temporalProblem: deps.temporalProblem, limits, timeoutMs: Math.min(temporalTimeoutMs, 3_000) }));
   app.route('/', authRoutes({ store, sessions, auth, loginThrottle }));
   app.route('/', productRoutes({ store, services, auth }));
   app.route('/', inventoryRoutes({ services, auth }));

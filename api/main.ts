@@ -11,6 +11,8 @@ void runService({
   service: 'gateway',
   database: { name: 'store', connect: connectStore, migrate: true },
   stopping: 'no new connections, requests in flight finish',
+  // Served at once: /health, and /ready naming the database while the gateway waits for it (service/lifecycle.ts).
+  listen: (config) => ({ port: config.gateway.port }),
   async start({ config, live, logger, db, setupDb }) {
     if (config.seedCatalog) {
       const seeded = await seedCatalogIfEmpty(setupDb);

@@ -306,7 +306,7 @@ export interface paths {
         };
         /**
          * Temporal and the database answer
-         * @description Readiness: 200 when Temporal and the store’s database answer, else 503 naming which does not in `details` (and, for Temporal, why, in `details.temporalProblem`).
+         * @description Readiness: 200 when Temporal and the store’s database answer, else 503: the error body, with `details` giving each one’s state (`up`/`down`; for Temporal, why, in `details.temporalProblem`), and beside `error` `status: "waiting"` and `waitingFor`, the list of those that do not answer (`database`, `temporal`). While the gateway starts and waits for its database, `/ready` answers the same 503. Redis does not make it unready: with REDIS_URL, `redis` says `up`, or `away, limiting in memory` (and `degraded` lists `redis`) while each gateway counts on its own.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -1873,6 +1873,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description What runs degraded while the gateway still serves: `redis` */
+                        degraded?: string[];
+                        /** @description With REDIS_URL: `up`, or `away, limiting in memory` (each gateway counts on its own until Redis answers) */
+                        redis?: string;
                         /** @enum {string} */
                         status: "ok";
                     };

@@ -10,6 +10,7 @@ import { startTracing, type TracedService, type Tracing } from '../observability
 import type { ConnectOptions } from '../prisma/clients';
 import type { DatabaseName } from '../prisma/databases';
 import { migrateDatabase } from '../prisma/migrations';
+import { createStartWaits, isDatabaseAway, untilAnswers, type StartWaits } from './readiness';
 
 type Database = { $disconnect(): Promise<void> };
 
@@ -27,6 +28,11 @@ export interface ServiceDefinition<Db extends Database> {
   };
   /** What shutting down means for it, for the line a stop signal writes ("SIGTERM: shutting down; …"). */
   stopping: string;
+  /**
+   * Where its HTTP API listens, served from the start: while it waits for its database or Temporal, `/health` answers
+   * 200, `/ready` 503 naming what it waits for, anything else 503; once `start` answers, its own API.
+   */
+  listen?(config: Config): { port: number; host?: string };
   /** Starts its own work; answers undefined when a stop signal came first (while it waited for Temporal). */
   start(context: ServiceContext<Db>): Promise<StartedService | undefined>;
 }
@@ -43,6 +49,8 @@ export interface ServiceContext<Db> {
   setupDb: Db;
   /** Resolves on the first SIGINT or SIGTERM. */
   stopped: Promise<void>;
+  /** What `start` waits for (Temporal), for `/ready` until it answers. */
+  waits: StartWaits;
 }
 
 export interface StartedService {
@@ -69,8 +77,10 @@ const cleanUpMs = 10_000;
 /**
  * Starts the process and runs it until SIGINT or SIGTERM, then stops it cleanly and exits 0 (1 when it failed). In
  * order: tracing, the configuration (the environment, then Consul KV when CONSUL_HTTP_ADDR is set, watched from then
- * on), the logger, the stop signals, error reports, the database (migrated where it owns the schema), the service's
- * own start, its HTTP API and its Consul registration. A stop takes it out of Consul first, lets it drain, closes the
+ * on), the logger, the stop signals, error reports, its HTTP port (`/health`, and `/ready` 503 while it waits), the
+ * database (waited for while it does not answer, with backoff; migrated where it owns the schema once it does), the
+ * service's own start, its HTTP API and its Consul registration. Only a bad setting stops the start; an unreachable
+ * dependency is waited for. A stop takes it out of Consul first, lets it drain, closes the
  * HTTP API, then the rest.
  */
 export async function runService<Db extends Database>(definition: ServiceDefinition<Db>): Promise<never> {
@@ -86,28 +96,52 @@ export async function runService<Db extends Database>(definition: ServiceDefinit
     const config = live.current();
     if (await startErrorReports(service, config.errorReports)) logger.info('Reporting errors to SENTRY_DSN');
 
-    const url = config.databases[definition.database.name];
-    if (definition.database.migrate) {
-      await migrateDatabase(definition.database.name, url);
-      logger.info({ database: redactUrl(url) }, `Migrated the ${definition.database.name} database`);
-    }
-    const setupDb = await openDatabase(definition, url);
-    const db = definition.database.connect(url);
-    const started = await definition
-      .start({ config, live, logger, tracing, db, setupDb, stopped: stop.signalled })
-      .finally(() => setupDb.$disconnect());
-    const shutDown = (server?: HttpServer) =>
+    // Served at once: /health, and a /ready that names what the process waits for, until its own API takes over.
+    const waits = createStartWaits();
+    let app: HttpApp | undefined;
+    const early = definition.listen?.(config);
+    let server = early
+      ? await listen(service, { ...early, app: { fetch: (request) => (app ? app.fetch(request) : whileStarting(request, waits)) } }, logger)
+      : undefined;
+    let started: StartedService | undefined;
+    let db: Db | undefined;
+    const shutDown = () =>
       exit(service, logger, 0, [
         async () => live.close(),
         async () => server?.close(),
         async () => started?.close?.(),
-        () => db.$disconnect(),
+        async () => db?.$disconnect(),
         () => tracing.shutdown(),
         () => flushErrorReports(),
       ]);
+
+    // A database that does not answer yet is waited for (a bad URL still stops the start): migrated when it first does.
+    const url = config.databases[definition.database.name];
+    const setupDb = await untilAnswers({
+      dependency: 'database',
+      what: `the ${definition.database.name} database`,
+      logFields: { database: redactUrl(url) },
+      isAway: isDatabaseAway,
+      logger,
+      waits,
+      stopped: stop.signalled,
+      attempt: async () => {
+        if (definition.database.migrate) {
+          await migrateDatabase(definition.database.name, url);
+          logger.info({ database: redactUrl(url) }, `Migrated the ${definition.database.name} database`);
+        }
+        return openDatabase(definition, url);
+      },
+    });
+    if (!setupDb) return await shutDown();
+    db = definition.database.connect(url);
+    started = await definition
+      .start({ config, live, logger, tracing, db, setupDb, stopped: stop.signalled, waits })
+      .finally(() => setupDb.$disconnect());
     if (!started || stop.isSignalled()) return await shutDown();
 
-    const server = started.http ? await listen(service, started.http, logger) : undefined;
+    if (started.http && server) app = started.http.app;
+    else if (started.http) server = await listen(service, started.http, logger);
     const registration: ServiceRegistration | undefined =
       server && started.http && config.consulAddress
         ? registerService({
@@ -125,7 +159,7 @@ export async function runService<Db extends Database>(definition: ServiceDefinit
     const deregistered = stop.signalled.then(() => registration?.deregister());
     await (started.run ? started.run() : stop.signalled);
     await deregistered;
-    return await shutDown(server);
+    return await shutDown();
   } catch (error) {
     // A bad or unreachable database URL says which service and which URL (password hidden) in the message itself.
     const reason = error instanceof Error ? error.message : String(error);
@@ -143,13 +177,17 @@ async function openDatabase<Db extends Database>(definition: ServiceDefinition<D
   try {
     db = definition.database.connect(url, { waitForLocks: true });
   } catch (error) {
-    throw fail(error instanceof Error ? error.message : String(error));
+    throw new Error(fail(error instanceof Error ? error.message : String(error)).message, { cause: error });
   }
   try {
     await (db as unknown as { $queryRawUnsafe(sql: string): Promise<unknown> }).$queryRawUnsafe('SELECT 1');
   } catch (error) {
     await db.$disconnect().catch(() => undefined);
-    throw fail(error instanceof Error ? error.message.trim().split('\n').slice(-1)[0] : String(error));
+    // The cause stays attached: it tells an unreachable server (waited for) from a bad setting (service/readiness.ts).
+    throw new Error(
+      fail(error instanceof Error ? error.message.trim().split('\n').slice(-1)[0]! : String(error)).message,
+      { cause: error },
+    );
   }
   return db;
 }
@@ -173,12 +211,31 @@ function stopSignal(logger: Logger, stopping: string) {
   return { signalled: promise, isSignalled: () => signalled };
 }
 
+type HttpApp = { fetch: (request: Request) => Response | Promise<Response> };
+
+/** Before the service's own API is up: alive, not ready (naming what it waits for), nothing else served yet. */
+function whileStarting(request: Request, waits: StartWaits): Response {
+  const { pathname } = new URL(request.url);
+  if (pathname === '/health') return Response.json({ status: 'ok' });
+  const ready = waits.answer();
+  // Nothing waited for, and the service's own start-up work (seeding, creating the worker) not done yet: still 503.
+  const body =
+    ready.status === 503
+      ? ready.body
+      : { status: 'waiting', waitingFor: [], error: { code: 'SERVICE_UNAVAILABLE', message: 'Not ready: starting', details: {} } };
+  if (pathname === '/ready') return Response.json(body, { status: 503 });
+  return Response.json(
+    { error: { code: 'SERVICE_UNAVAILABLE', message: body.error.message.replace(/^Not ready/, 'Starting') } },
+    { status: 503, headers: { 'Retry-After': '1' } },
+  );
+}
+
 interface HttpServer {
   port: number;
   close(): Promise<void>;
 }
 
-async function listen(service: string, http: NonNullable<StartedService['http']>, logger: Logger): Promise<HttpServer> {
+async function listen(service: string, http: { app: HttpApp; port: number; host?: string }, logger: Logger): Promise<HttpServer> {
   const server = await new Promise<ServerType>((resolve, reject) => {
     const started: ServerType = serve({ fetch: http.app.fetch, port: http.port, hostname: http.host }, () => resolve(started));
     started.once('error', reject);

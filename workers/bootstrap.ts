@@ -11,6 +11,7 @@ import type { TracedService } from '../observability/tracing';
 import type { ConnectOptions } from '../prisma/clients';
 import type { DatabaseName } from '../prisma/databases';
 import { runService } from '../service/lifecycle';
+import { readyAnswer, untilAnswers, type StartWaits } from '../service/readiness';
 import { workflowBundleFor } from './workflow-bundle';
 
 /**
@@ -39,7 +40,8 @@ export interface WorkerProcess<Db extends { $disconnect(): Promise<void> }> {
   prepare?(context: { db: Db; connection: NativeConnection; config: Config; logger: Logger }): Promise<void>;
 }
 
-const temporalRetryMs = 3_000;
+/** How long `/ready` gives each dependency to answer. */
+const readyCheckMs = 3_000;
 
 /**
  * Runs the worker as a service (service/lifecycle.ts): connects to Temporal, creates the Worker on its task queue,
@@ -50,7 +52,9 @@ export function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: Wor
     service: spec.service,
     database: spec.database,
     stopping: 'tasks in flight finish or go back to Temporal',
-    async start({ config, live, logger, tracing, db, setupDb, stopped }) {
+    // Its port from the start: /health, and /ready naming the database or Temporal while it waits for them.
+    listen: spec.http && ((config) => ({ port: spec.http!.port(config), host: config.services.host })),
+    async start({ config, live, logger, tracing, db, setupDb, stopped, waits }) {
       // The prebuilt bundle (npm run build:workflows) when it matches the sources, so no webpack at start; else it is
       // bundled now and kept for the next start.
       const workflowBundle = spec.workflowsPath
@@ -59,7 +63,7 @@ export function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: Wor
           })
         : undefined;
       await installTemporalRuntime(logger, spec.service);
-      const connection = await connectToTemporal(config, logger, stopped);
+      const connection = await connectToTemporal(config, logger, stopped, waits);
       if (!connection) return undefined;
 
       // Creating the worker and the one-off preparation do not depend on each other: side by side, a restarted worker
@@ -81,7 +85,7 @@ export function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: Wor
       ]);
       return {
         http: spec.http && {
-          app: spec.http.app(db, logger, live),
+          app: withReadiness(spec.http.app(db, logger, live), db, connection),
           port: spec.http.port(config),
           host: config.services.host,
           registerAs: spec.http.registerAs,
@@ -103,39 +107,81 @@ export function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: Wor
 }
 
 /**
- * Temporal may come up after the worker (or restart under it): keep trying until it answers. Each distinct reason is
- * logged once, naming the setting to check (a refused certificate, a wrong server name, a missing namespace), rather
- * than the same generic line every few seconds. Answers undefined when a stop signal comes first.
+ * The worker's HTTP API with `/ready` in front (open, as `/health` is, for probes): 200 while its database and its
+ * Temporal server answer, else 503 naming the one that does not, the same answer as the gateway's.
  */
-async function connectToTemporal(config: Config, logger: Logger, stopped: Promise<void>): Promise<NativeConnection | undefined> {
-  const settings = config.temporal;
-  let lastProblem: string | undefined;
-  for (;;) {
+function withReadiness(
+  app: { fetch: (request: Request) => Response | Promise<Response> },
+  db: object,
+  connection: NativeConnection,
+): { fetch: (request: Request) => Response | Promise<Response> } {
+  const answers = async (check: () => Promise<unknown>) => {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const connection = await NativeConnection.connect(connectionOptions(settings));
-      try {
-        // The worker would fail later, and less clearly, on a namespace the server does not have.
-        await connection.workflowService.describeNamespace({ namespace: settings.namespace });
-      } catch (error) {
-        await connection.close().catch(() => undefined);
-        throw error;
-      }
-      logger.info(describeConnection(settings), 'Connected to Temporal');
-      return connection;
-    } catch (error) {
-      const problem = await explainTemporalFailure(settings, error);
-      if (problem.message !== lastProblem) {
-        lastProblem = problem.message;
-        logger.error(
-          { ...describeConnection(settings), code: problem.code },
-          `${problem.message} (retrying every ${temporalRetryMs / 1000}s)`,
-        );
-      }
+      await Promise.race([
+        check(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer in time')), readyCheckMs))),
+      ]);
+      return 'up' as const;
+    } catch {
+      return 'down' as const;
+    } finally {
+      clearTimeout(timer);
     }
-    const stop = await Promise.race([
-      stopped.then(() => true),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), temporalRetryMs)),
-    ]);
-    if (stop) return undefined;
-  }
+  };
+  return {
+    async fetch(request) {
+      if (request.method !== 'GET' || new URL(request.url).pathname !== '/ready') return app.fetch(request);
+      const [database, temporal] = await Promise.all([
+        answers(() => (db as { $queryRawUnsafe(sql: string): Promise<unknown> }).$queryRawUnsafe('SELECT 1')),
+        answers(() => connection.withDeadline(Date.now() + readyCheckMs, () => connection.workflowService.getSystemInfo({}))),
+      ]);
+      const ready = readyAnswer({ database, temporal });
+      return Response.json(ready.body, { status: ready.status });
+    },
+  };
+}
+
+/**
+ * Temporal may come up after the worker (or restart under it): keep trying until it answers, with backoff
+ * (service/readiness.ts), `/ready` naming Temporal meanwhile. Each distinct reason is logged once, naming the setting
+ * to check (a refused certificate, a wrong server name, a missing namespace), rather than the same line every few
+ * seconds. Answers undefined when a stop signal comes first.
+ */
+async function connectToTemporal(
+  config: Config,
+  logger: Logger,
+  stopped: Promise<void>,
+  waits: StartWaits,
+): Promise<NativeConnection | undefined> {
+  const settings = config.temporal;
+  const connection = await untilAnswers({
+    dependency: 'temporal',
+    what: `Temporal at ${settings.address}`,
+    logFields: describeConnection(settings),
+    level: 'error',
+    logger,
+    waits,
+    stopped,
+    // Every failure to connect is waited for: the reason logged names the setting to check when it is one.
+    isAway: () => true,
+    reasonOf: (error) => (error instanceof Error ? error.message : String(error)),
+    attempt: async () => {
+      try {
+        const connection = await NativeConnection.connect(connectionOptions(settings));
+        try {
+          // The worker would fail later, and less clearly, on a namespace the server does not have.
+          await connection.workflowService.describeNamespace({ namespace: settings.namespace });
+        } catch (error) {
+          await connection.close().catch(() => undefined);
+          throw error;
+        }
+        return connection;
+      } catch (error) {
+        throw new Error((await explainTemporalFailure(settings, error)).message, { cause: error });
+      }
+    },
+  });
+  if (connection) logger.info(describeConnection(settings), 'Connected to Temporal');
+  return connection;
 }
