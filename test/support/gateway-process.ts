@@ -26,6 +26,8 @@ export async function startGatewayProcess(env: Record<string, string>) {
   return {
     url,
     output,
+    pid: child.pid!,
+    running: () => child.exitCode === null && child.signalCode === null,
     store: connectStore(`file:${path.join(dataDir, 'store.db')}`),
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
