@@ -56,7 +56,8 @@ export interface ServiceContext<Db> {
 export interface StartedService {
   /** Its HTTP API, served once `start` answers, and registered in Consul when CONSUL_HTTP_ADDR is set. */
   http?: {
-    app: { fetch: (request: Request) => Response | Promise<Response> };
+    /** `env` carries the Node.js request and its socket (the peer's address, for the gateway's client identity). */
+    app: { fetch: (request: Request, env?: unknown) => Response | Promise<Response> };
     port: number;
     /** The address to listen on; every interface when not given. Port 0 picks a free port, and the log says which. */
     host?: string;
@@ -101,7 +102,7 @@ export async function runService<Db extends Database>(definition: ServiceDefinit
     let app: HttpApp | undefined;
     const early = definition.listen?.(config);
     let server = early
-      ? await listen(service, { ...early, app: { fetch: (request) => (app ? app.fetch(request) : whileStarting(request, waits)) } }, logger)
+      ? await listen(service, { ...early, app: { fetch: (request, env) => (app ? app.fetch(request, env) : whileStarting(request, waits)) } }, logger)
       : undefined;
     let started: StartedService | undefined;
     let db: Db | undefined;
@@ -211,7 +212,7 @@ function stopSignal(logger: Logger, stopping: string) {
   return { signalled: promise, isSignalled: () => signalled };
 }
 
-type HttpApp = { fetch: (request: Request) => Response | Promise<Response> };
+type HttpApp = { fetch: (request: Request, env?: unknown) => Response | Promise<Response> };
 
 /** Before the service's own API is up: alive, not ready (naming what it waits for), nothing else served yet. */
 function whileStarting(request: Request, waits: StartWaits): Response {
