@@ -26,7 +26,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const portVariable: Record<string, string | undefined> = {
   supplier: 'SUPPLIER_PORT',
   carrier: 'CARRIER_PORT',
-  orchestrator: 'ORCHESTRATOR_METRICS_PORT',
+  orchestrator: 'ORCHESTRATOR_PORT',
 };
 
 /** Injects faults into a running system, each at its time, and remembers what it did. */

@@ -30,7 +30,9 @@ export const envSchema = z.object({
   PORT: port.default(3000),
   SUPPLIER_PORT: port.default(3001),
   CARRIER_PORT: port.default(3002),
-  ORCHESTRATOR_METRICS_PORT: port.default(3003),
+  ORCHESTRATOR_PORT: port.default(3003),
+  // The older name of ORCHESTRATOR_PORT, still read when ORCHESTRATOR_PORT is not set.
+  ORCHESTRATOR_METRICS_PORT: port.optional(),
   DATABASE_URL: optionalString(),
   SUPPLIER_DATABASE_URL: optionalString(),
   CARRIER_DATABASE_URL: optionalString(),
@@ -143,7 +145,9 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, kv: Readonly<
     appEnv: values.APP_ENV,
     dataDir,
     gateway: { port: values.PORT },
-    orchestrator: { metricsPort: values.ORCHESTRATOR_METRICS_PORT },
+    orchestrator: {
+      metricsPort: env.ORCHESTRATOR_PORT?.trim() ? values.ORCHESTRATOR_PORT : (values.ORCHESTRATOR_METRICS_PORT ?? values.ORCHESTRATOR_PORT),
+    },
     databases: {
       store: values.DATABASE_URL ?? sqliteUrl('store'),
       supplier: values.SUPPLIER_DATABASE_URL ?? sqliteUrl('supplier'),

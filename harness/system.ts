@@ -52,7 +52,7 @@ export async function startSystem(
     PORT: String(gatewayPort),
     SUPPLIER_PORT: String(supplierPort),
     CARRIER_PORT: String(carrierPort),
-    ORCHESTRATOR_METRICS_PORT: String(orchestratorPort),
+    ORCHESTRATOR_PORT: String(orchestratorPort),
     SUPPLIER_URL: `http://127.0.0.1:${supplierPort}`,
     CARRIER_URL: `http://127.0.0.1:${carrierPort}`,
     CONSUL_HTTP_ADDR: '',

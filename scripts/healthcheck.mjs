@@ -6,7 +6,7 @@ const portByEntry = {
   'api/main.ts': process.env.PORT ?? '3000',
   'workers/supplier.ts': process.env.SUPPLIER_PORT ?? '3001',
   'workers/carrier.ts': process.env.CARRIER_PORT ?? '3002',
-  'workers/orchestrator.ts': process.env.ORCHESTRATOR_METRICS_PORT ?? '3003',
+  'workers/orchestrator.ts': process.env.ORCHESTRATOR_PORT ?? process.env.ORCHESTRATOR_METRICS_PORT ?? '3003',
 };
 
 const commandLine = fs.readFileSync('/proc/1/cmdline', 'utf8').split('\0');

@@ -1,7 +1,7 @@
 /**
  * The orchestrator: the purchase workflow on task queue `purchases`, and the store activity that writes its purchase
  * records to the store's database (who owns what there: activities/store/activities.ts). Its `/metrics`
- * (ORCHESTRATOR_METRICS_PORT) counts the purchases it finished.
+ * (ORCHESTRATOR_PORT) counts the purchases it finished.
  */
 import { createStoreActivities } from '../activities/store/activities';
 import { createSessionSweepActivities } from '../activities/store/session-sweep';

@@ -12,7 +12,7 @@ const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(pro
 const workers = ['orchestrator', 'supplier', 'carrier'];
 const processes = ['gateway', ...workers];
 /** The variable each process reads its HTTP port from (config/index.ts). */
-const portVariables = { gateway: 'PORT', orchestrator: 'ORCHESTRATOR_METRICS_PORT', supplier: 'SUPPLIER_PORT', carrier: 'CARRIER_PORT' } as const;
+const portVariables = { gateway: 'PORT', orchestrator: 'ORCHESTRATOR_PORT', supplier: 'SUPPLIER_PORT', carrier: 'CARRIER_PORT' } as const;
 const valueSets = { default: [], cloud: ['ci/temporal-cloud-values.yaml'], mtls: ['ci/mtls-values.yaml'] } as const;
 type Rendered = any[];
 

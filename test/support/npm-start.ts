@@ -39,7 +39,7 @@ export async function startNpmStart(options: {
       PORT: String(gateway),
       SUPPLIER_PORT: String(supplier),
       CARRIER_PORT: String(carrier),
-      ORCHESTRATOR_METRICS_PORT: String(orchestrator),
+      ORCHESTRATOR_PORT: String(orchestrator),
       SUPPLIER_URL: `http://127.0.0.1:${supplier}`,
       CARRIER_URL: `http://127.0.0.1:${carrier}`,
       CONSUL_HTTP_ADDR: '',

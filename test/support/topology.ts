@@ -320,7 +320,7 @@ export async function deployTopology(
       PORT: String(instances.gateway1.port),
       SUPPLIER_PORT: String(instances.supplier1.port),
       CARRIER_PORT: String(instances.carrier.port),
-      ORCHESTRATOR_METRICS_PORT: String(instances.orchestrator.port),
+      ORCHESTRATOR_PORT: String(instances.orchestrator.port),
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
       PURCHASE_CANCEL_WINDOW: '3s',

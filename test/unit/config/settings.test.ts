@@ -18,6 +18,13 @@ describe('settings from the environment, Consul KV and the defaults', () => {
     expect(sources.SESSION_TTL).toMatchObject({ value: '30d', source: 'default', live: false });
   });
 
+  it('read the orchestrator’s port from ORCHESTRATOR_PORT, and from its older name only when that is unset', () => {
+    expect(loadConfig({}).orchestrator.metricsPort).toBe(3003);
+    expect(loadConfig({ ORCHESTRATOR_PORT: '4103' }).orchestrator.metricsPort).toBe(4103);
+    expect(loadConfig({ ORCHESTRATOR_METRICS_PORT: '4104' }).orchestrator.metricsPort).toBe(4104);
+    expect(loadConfig({ ORCHESTRATOR_PORT: '4103', ORCHESTRATOR_METRICS_PORT: '4104' }).orchestrator.metricsPort).toBe(4103);
+  });
+
   it('check a KV value with the same schema as the environment, so it means the same from either', () => {
     expect(kvSettingProblem('RATE_LIMIT_PER_MINUTE', '120')).toBeUndefined();
     expect(kvSettingProblem('RATE_LIMIT_PER_MINUTE', 'lots')).toMatch(/number/i);
