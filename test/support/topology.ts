@@ -362,7 +362,8 @@ export async function deployTopology(
       return child !== undefined && child.exitCode === null && child.signalCode === null;
     };
     const instanceUrl = (instance: InstanceName) => `http://${hostAddress(instances[instance].host)}:${instances[instance].port}`;
-    const readyPath = (instance: InstanceName) => (instances[instance].service === 'gateway' ? '/ready' : '/health');
+    // Every process answers /ready: 200 once its database and Temporal answer.
+    const readyPath = (_instance: InstanceName) => '/ready';
 
     async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 90_000) {
       const deadline = Date.now() + timeoutMs;
@@ -481,6 +482,8 @@ export async function deployTopology(
       startInstance,
       stopInstance,
       running,
+      /** The operating-system id of an instance's process now. */
+      pid: (instance: InstanceName) => processes.get(instance)?.child.pid,
       hostDown,
       hostUp,
       databaseAway: stopForwarder,

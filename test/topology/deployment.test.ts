@@ -275,7 +275,7 @@ describe('the deployed topology', () => {
     expect((await login(owner.password, ownersAddress)).status).toBe(200);
   });
 
-  it('loses nothing under a purchase load while a gateway host, a supplier host and each owner’s database go away and return', async () => {
+  it('loses nothing under a purchase load while a gateway host, a supplier host and each owner’s database go away and return, and a process starts while its database is away', async () => {
     const started = Date.now();
     const admin = await adminToken();
     const skus = ['A', 'B', 'C'].map((letter) => `TOPO-LOAD-${started.toString(36).toUpperCase()}-${letter}`);
@@ -318,21 +318,29 @@ describe('the deployed topology', () => {
     };
     const plan = planPurchases(load, `topology-${started}`);
 
-    // What is away when, for judging each /ready answer.
-    const away = { store: [] as [number, number][], gateway1: [] as [number, number][], gateway2: [] as [number, number][] };
-    const awayNow = { store: 0, gateway1: 0, gateway2: 0 };
-    const leave = (what: keyof typeof away) => (awayNow[what] = Date.now());
-    const comeBack = (what: keyof typeof away) => {
-      away[what].push([awayNow[what], Date.now()]);
-      awayNow[what] = 0;
+    // What is away when, for judging each /ready answer: each owner's database, and the hosts and restarts that
+    // take an instance itself away.
+    type Span = 'db:store' | 'db:supplier' | 'db:carrier' | 'host:gateway2' | 'host:supplier2' | 'restart:carrier';
+    const spans = new Map<Span, [number, number][]>();
+    const leftAt = new Map<Span, number>();
+    const leave = (span: Span) => leftAt.set(span, Date.now());
+    const comeBack = (span: Span) => spans.set(span, [...(spans.get(span) ?? []), [leftAt.get(span)!, Date.now()]]);
+    const dependsOn: Record<InstanceName, { database: Span; own: Span[] }> = {
+      gateway1: { database: 'db:store', own: [] },
+      gateway2: { database: 'db:store', own: ['host:gateway2'] },
+      orchestrator: { database: 'db:store', own: [] },
+      supplier1: { database: 'db:supplier', own: [] },
+      supplier2: { database: 'db:supplier', own: ['host:supplier2'] },
+      carrier: { database: 'db:carrier', own: ['restart:carrier'] },
     };
+    const watched = Object.keys(dependsOn) as InstanceName[];
 
     let running = true;
-    const readiness: { instance: 'gateway1' | 'gateway2'; sent: number; answered: number; status: number; body: any }[] = [];
+    const readiness: { instance: InstanceName; sent: number; answered: number; status: number; body: any }[] = [];
     const watchReadiness = (async () => {
       while (running) {
         await Promise.all(
-          (['gateway1', 'gateway2'] as const).map(async (instance) => {
+          watched.map(async (instance) => {
             const sent = Date.now();
             // No answer within a probe's timeout counts as status 0: a probe that hangs names nothing.
             const answer = await fetch(`${topology.instanceUrl(instance)}/ready`, { signal: AbortSignal.timeout(4_000) }).catch(() => undefined);
@@ -355,32 +363,55 @@ describe('the deployed topology', () => {
       }
     })();
 
+    // The carrier started while its database is away: alive, not ready (naming the database), ready once it is back,
+    // the same process throughout.
+    const restarted: Record<string, unknown> = {};
     const faults = (async () => {
       const at = async (ms: number) => sleep(Math.max(0, started + ms - Date.now()));
       const settle = Date.now() - started;
       await at(settle + 3_000);
-      leave('gateway2');
+      leave('host:gateway2');
       await topology.hostDown('gateway2');
       await at(settle + 9_000);
       await topology.hostUp('gateway2');
       await topology.waitReady('gateway2');
-      comeBack('gateway2');
+      comeBack('host:gateway2');
+      leave('host:supplier2');
       await topology.hostDown('supplier2');
       await at(settle + 16_000);
       await topology.hostUp('supplier2');
-      leave('store');
+      leave('db:store');
       await topology.databaseAway('store');
       await at(settle + 24_000);
       // Counted as back from the moment it starts returning: an answer after that may rightly be 200.
-      comeBack('store');
+      comeBack('db:store');
       await topology.databaseBack('store');
+      await topology.waitReady('supplier2');
+      comeBack('host:supplier2');
+      leave('db:supplier');
       await topology.databaseAway('supplier');
       await at(settle + 29_000);
+      comeBack('db:supplier');
       await topology.databaseBack('supplier');
+      leave('db:carrier');
       await topology.databaseAway('carrier');
-      await at(settle + 34_000);
+      await sleep(1_000);
+      leave('restart:carrier');
+      await topology.stopInstance('carrier', 'SIGKILL');
+      topology.startInstance('carrier');
+      const pid = topology.pid('carrier');
+      await topology.waitUntil('the restarted carrier answering /health', async () => {
+        return (await fetch(`${topology.instanceUrl('carrier')}/health`)).status === 200;
+      }, 60_000);
+      comeBack('restart:carrier');
+      const ready = await fetch(`${topology.instanceUrl('carrier')}/ready`);
+      const body = (await ready.json()) as { waitingFor?: string[] };
+      restarted.whileAway = { status: ready.status, waitingFor: body.waitingFor };
+      await at(settle + 38_000);
+      comeBack('db:carrier');
       await topology.databaseBack('carrier');
-      await topology.waitReady('supplier2');
+      await topology.waitReady('carrier');
+      restarted.sameProcess = topology.running('carrier') && topology.pid('carrier') === pid;
     })();
     await Promise.all([faults, sendPurchases({} as RunningSystem, () => temporal, plan, buyers.map((buyer) => buyer.token), load)]);
 
@@ -408,25 +439,37 @@ describe('the deployed topology', () => {
     });
     expect(invariants.filter((invariant) => !invariant.held)).toEqual([]);
 
-    // /ready was honest: 503 naming the database while the store's database was away (from a second after it went
-    // until it came back), 200 when nothing it depends on had been away for the last few seconds.
-    const during = (spans: [number, number][], from: number, to: number) => spans.some(([start, end]) => from >= start + 1_000 && to <= end);
-    const near = (spans: [number, number][], from: number, to: number) => spans.some(([start, end]) => to >= start && from <= end + 5_000);
+    expect(restarted).toEqual({ whileAway: { status: 503, waitingFor: ['database'] }, sameProcess: true });
+
+    // Every /ready was honest: 503 naming the database while the instance's database was away (from a second after it
+    // went until it came back), 200 when neither its database nor the instance itself had been away for a few seconds.
+    const list = (span: Span) => spans.get(span) ?? [];
+    const during = (span: Span, from: number, to: number) => list(span).some(([start, end]) => from >= start + 1_000 && to <= end);
+    const near = (span: Span, from: number, to: number) => list(span).some(([start, end]) => to >= start && from <= end + 5_000);
     const dishonest = readiness.flatMap((sample) => {
-      const label = `${sample.instance} at +${sample.sent - started} ms: ${sample.status} ${JSON.stringify(sample.body?.error ?? {})}`;
-      if (during(away.store, sample.sent, sample.answered)) {
-        return sample.status === 503 && sample.body?.error?.details?.database === 'down' ? [] : [`store away, yet ${label}`];
+      const { database, own } = dependsOn[sample.instance];
+      if (own.some((span) => near(span, sample.sent, sample.answered))) return [];
+      const label = `${sample.instance} at +${sample.sent - started} ms: ${sample.status} ${JSON.stringify(sample.body?.error?.details ?? sample.body ?? {})}`;
+      if (during(database, sample.sent, sample.answered)) {
+        return sample.status === 503 && sample.body?.error?.details?.database === 'down' ? [] : [`${database} away, yet ${label}`];
       }
-      if (!near(away.store, sample.sent, sample.answered) && !near(away[sample.instance], sample.sent, sample.answered)) {
-        return sample.status === 200 ? [] : [`nothing away, yet ${label}`];
-      }
+      if (!near(database, sample.sent, sample.answered)) return sample.status === 200 ? [] : [`nothing away, yet ${label}`];
       return [];
     });
-    const judged = readiness.filter((sample) => during(away.store, sample.sent, sample.answered)).length;
-    expect({ judgedWhileAway: judged > 0, dishonest }).toEqual({ judgedWhileAway: true, dishonest: [] });
+    const judgedWhileAway = Object.fromEntries(
+      watched.map((instance) => [
+        instance,
+        readiness.filter((sample) => sample.instance === instance && during(dependsOn[instance].database, sample.sent, sample.answered)).length > 0,
+      ]),
+    );
+    expect({ judgedWhileAway, dishonest }).toEqual({
+      judgedWhileAway: Object.fromEntries(watched.map((instance) => [instance, true])),
+      dishonest: [],
+    });
+    const judged = readiness.filter((sample) => during(dependsOn[sample.instance].database, sample.sent, sample.answered)).length;
     process.stderr.write(
       `[topology] load: ${plan.length} purchases in ${Math.round((Date.now() - started) / 1000)} s; ` +
-        `${invariants.map((invariant) => invariant.figures).join(' | ')}; ${readiness.length} /ready answers, ${judged} while the store was away\n`,
+        `${invariants.map((invariant) => invariant.figures).join(' | ')}; ${readiness.length} /ready answers, ${judged} while their database was away\n`,
     );
   });
 });
