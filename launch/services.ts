@@ -5,12 +5,12 @@ import type { Config } from '../config';
  * (harness/system.ts) run, each from its entry file, each ready once its readiness path answers 200 on its port.
  */
 export const services = [
-  // /ready: the gateway answers 200 once Temporal does (its /health answers before).
+  // /ready: 200 once the process's database and Temporal answer and its own start-up work is done (migrated, seeded, a
+  // worker polling); /health answers from the start, while it still waits for them.
   { name: 'gateway', entry: 'api/main.ts', port: (config: Config) => config.gateway.port, readyPath: '/ready' },
-  // A worker's HTTP server starts once its worker is created and its start-up work done: polling, seeded.
-  { name: 'orchestrator', entry: 'workers/orchestrator.ts', port: (config: Config) => config.orchestrator.metricsPort, readyPath: '/health' },
-  { name: 'supplier', entry: 'workers/supplier.ts', port: (config: Config) => config.services.supplier.port, readyPath: '/health' },
-  { name: 'carrier', entry: 'workers/carrier.ts', port: (config: Config) => config.services.carrier.port, readyPath: '/health' },
+  { name: 'orchestrator', entry: 'workers/orchestrator.ts', port: (config: Config) => config.orchestrator.metricsPort, readyPath: '/ready' },
+  { name: 'supplier', entry: 'workers/supplier.ts', port: (config: Config) => config.services.supplier.port, readyPath: '/ready' },
+  { name: 'carrier', entry: 'workers/carrier.ts', port: (config: Config) => config.services.carrier.port, readyPath: '/ready' },
 ] as const;
 
 export type ServiceName = (typeof services)[number]['name'];

@@ -145,7 +145,7 @@ describe('a database that is not there when the process starts', () => {
     const gateway = await startGatewayProcess({
       DATABASE_URL: throughForwarder(database.url, forwarder),
       TEMPORAL_ADDRESS: temporal.address,
-    });
+    }, { until: 'health' });
     cleanUps.push(() => gateway.stop());
     const output = () => gateway.output;
 

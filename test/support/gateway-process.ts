@@ -6,8 +6,12 @@ import { projectRoot } from '../../config';
 import { connectStore } from '../../prisma/clients';
 import { freePort } from '../../harness/system';
 
-/** The gateway as a real process, Temporal away (it serves its database routes all the same). */
-export async function startGatewayProcess(env: Record<string, string>) {
+/**
+ * The gateway as a real process, Temporal away (it serves its database routes all the same). Answers once its own API
+ * serves (its database migrated and the app up), or with `until: 'health'` as soon as `/health` answers: while it still
+ * waits for its database.
+ */
+export async function startGatewayProcess(env: Record<string, string>, options: { until?: 'api' | 'health' } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-process-'));
   const [port, temporalPort] = await Promise.all([freePort(), freePort()]);
   const output: string[] = [];
@@ -19,7 +23,15 @@ export async function startGatewayProcess(env: Record<string, string>) {
   for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk) => output.push(...String(chunk).split('\n').filter(Boolean)));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
-  while ((await fetch(`${url}/health`).then((response) => response.status, () => 0)) !== 200) {
+  // Until its API is up, the gateway answers /ready itself, naming only what it waits for; its own /ready names
+  // Temporal's state too.
+  const serving = async () => {
+    if (options.until === 'health') return (await fetch(`${url}/health`)).status === 200;
+    const ready = await fetch(`${url}/ready`);
+    const body = (await ready.json()) as { error?: { details?: Record<string, string> } };
+    return ready.status === 200 || body.error?.details?.temporal !== undefined;
+  };
+  while (!(await serving().catch(() => false))) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the gateway did not start:\n${output.join('\n')}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
