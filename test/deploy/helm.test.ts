@@ -52,10 +52,10 @@ describe('the Helm chart', () => {
     }
   });
 
-  it('probes /ready (the gateway) or /health for readiness and /health for liveness, on the process’s own port', () => {
+  it('probes /ready for readiness and /health for liveness, on the process’s own port: a process waiting for its database or Temporal stays alive and out of its Service', () => {
     for (const process of processes) {
       const c = container(rendered.default, process);
-      expect(c.readinessProbe.httpGet.path).toBe(process === 'gateway' ? '/ready' : '/health');
+      expect(c.readinessProbe.httpGet.path).toBe('/ready');
       expect(c.livenessProbe.httpGet.path).toBe('/health');
       expect(c.ports).toEqual([{ name: 'http', containerPort: expect.any(Number) }]);
       expect(c.readinessProbe.httpGet.port).toBe('http');
