@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { purchaseWorkflowId } from '../../contracts/temporal';
+import { insertPurchaseInFlight } from '../unit/api/gateway-harness';
 import { hostileString } from './arbitraries';
 import {
   bearer,
@@ -14,26 +14,6 @@ import {
 // Two clients, as @hono/node-server hands the socket to the app.
 const from = (address: string) => ({ incoming: { socket: { remoteAddress: address, remotePort: 1, remoteFamily: 'IPv4' } } });
 const settings = (numRuns: number) => ({ numRuns, endOnFailure: true });
-
-async function insertPurchase(gateway: HostileGateway, userId: string) {
-  const id = crypto.randomUUID();
-  await gateway.store.purchase.create({
-    data: {
-      id,
-      workflowId: purchaseWorkflowId(id),
-      userId,
-      status: 'ORDER_REQUESTED',
-      items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 1250 }],
-      address: { name: 'A', street: 'S', city: 'C', postalCode: '1', country: 'PT' },
-      totalCents: 1250,
-      discountCents: 0,
-      history: [{ status: 'RECEIVED', at: new Date().toISOString() }],
-      version: 1,
-      createdAt: new Date(),
-    },
-  });
-  return id;
-}
 
 describe('tokens', () => {
   let gateway: HostileGateway;
@@ -129,7 +109,7 @@ describe('other users’ purchases', () => {
 
   it('answers 404 NOT_FOUND, never 403, to another user’s purchase id, read or cancel, exactly as to a missing one', async () => {
     const owner = await signIn(gateway);
-    const ids = await Promise.all([1, 2, 3].map(() => insertPurchase(gateway, owner.user.id)));
+    const ids = await Promise.all([1, 2, 3].map(() => insertPurchaseInFlight(gateway.store, owner.user.id)));
     const intruder = await signIn(gateway);
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...ids, crypto.randomUUID()), fc.boolean(), async (id, cancel) => {

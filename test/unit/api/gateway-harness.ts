@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { createApp, type GatewayDeps } from '../../../api/app';
+import { purchaseWorkflowId } from '../../../contracts/temporal';
 import { seedCatalogIfEmpty } from '../../../api/catalog-seed';
 import { loadConfig } from '../../../config';
 import { migrateDatabase } from '../../../prisma/migrations';
@@ -107,4 +108,25 @@ export async function signIn(gateway: Gateway, role: 'USER' | 'ADMIN' = 'USER') 
   const login = await gateway.request('/auth/login', { method: 'POST', ...json({ email, password }) });
   const body = (await login.json()) as { token: string; expiresAt: string; user: { id: string; role: string } };
   return { ...body, email, password, headers: bearer(body.token) };
+}
+
+/** A purchase record in flight (ORDER_REQUESTED), as the saga's store activity writes it, for the read routes. */
+export async function insertPurchaseInFlight(store: StoreDb, userId: string): Promise<string> {
+  const id = crypto.randomUUID();
+  await store.purchase.create({
+    data: {
+      id,
+      workflowId: purchaseWorkflowId(id),
+      userId,
+      status: 'ORDER_REQUESTED',
+      items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 1250 }],
+      address: { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' },
+      totalCents: 1250,
+      discountCents: 0,
+      history: [{ status: 'RECEIVED', at: new Date().toISOString() }],
+      version: 1,
+      createdAt: new Date(),
+    },
+  });
+  return id;
 }

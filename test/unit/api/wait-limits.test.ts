@@ -1,26 +1,7 @@
-import { purchaseWorkflowId } from '../../../contracts/temporal';
-import { signIn, startGateway, type Gateway } from './gateway-harness';
+import { insertPurchaseInFlight, signIn, startGateway, type Gateway } from './gateway-harness';
 
-/** A purchase still in flight: a wait on it lasts its whole time (Temporal is out of reach in these gateways). */
-async function purchaseInFlight(gateway: Gateway, userId: string) {
-  const id = crypto.randomUUID();
-  await gateway.store.purchase.create({
-    data: {
-      id,
-      workflowId: purchaseWorkflowId(id),
-      userId,
-      status: 'ORDER_REQUESTED',
-      items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 1250 }],
-      address: { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' },
-      totalCents: 1250,
-      discountCents: 0,
-      history: [{ status: 'RECEIVED', at: new Date().toISOString() }],
-      version: 1,
-      createdAt: new Date(),
-    },
-  });
-  return id;
-}
+// Temporal is out of reach in these gateways: a wait on a purchase in flight lasts its whole time.
+const purchaseInFlight = (gateway: Gateway, userId: string) => insertPurchaseInFlight(gateway.store, userId);
 
 describe('long polls are capped per user and per gateway', () => {
   let gateway: Gateway;
