@@ -114,7 +114,7 @@ function withReadiness(
   app: { fetch: (request: Request) => Response | Promise<Response> },
   db: object,
   connection: NativeConnection,
-): { fetch: (request: Request) => Response | Promise<Response> } {
+): { fetch: (request: Request, env?: unknown) => Response | Promise<Response> } {
   const answers = async (check: () => Promise<unknown>) => {
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -130,8 +130,11 @@ function withReadiness(
     }
   };
   return {
-    async fetch(request) {
-      if (request.method !== 'GET' || new URL(request.url).pathname !== '/ready') return app.fetch(request);
+    // `env` carries the Node.js request and its socket, as the server hands it: passed on untouched.
+    async fetch(request, env) {
+      if (request.method !== 'GET' || new URL(request.url).pathname !== '/ready') {
+        return (app.fetch as (request: Request, env?: unknown) => Response | Promise<Response>).call(app, request, env);
+      }
       const [database, temporal] = await Promise.all([
         answers(() => (db as { $queryRawUnsafe(sql: string): Promise<unknown> }).$queryRawUnsafe('SELECT 1')),
         answers(() => connection.withDeadline(Date.now() + readyCheckMs, () => connection.workflowService.getSystemInfo({}))),
