@@ -120,6 +120,8 @@ export async function runService<Db extends Database>(definition: ServiceDefinit
     const url = config.databases[definition.database.name];
     const setupDb = await untilAnswers({
       dependency: 'database',
+      // A refusal that is no outage (a malformed URL, a refused password) stops the start naming the setting to fix.
+      settingName: databaseSetting[definition.database.name],
       what: `the ${definition.database.name} database`,
       logFields: { database: redactUrl(url) },
       isAway: isDatabaseAway,
@@ -169,6 +171,13 @@ export async function runService<Db extends Database>(definition: ServiceDefinit
     return exit(service, logger, 1, [() => tracing.shutdown(), () => flushErrorReports()]);
   }
 }
+
+/** The setting that holds each database's URL (config/index.ts). */
+const databaseSetting: Record<DatabaseName, string> = {
+  store: 'DATABASE_URL',
+  supplier: 'SUPPLIER_DATABASE_URL',
+  carrier: 'CARRIER_DATABASE_URL',
+};
 
 /** Connects and asks the database one question, so a bad URL stops start-up here rather than in a first request. */
 async function openDatabase<Db extends Database>(definition: ServiceDefinition<Db>, url: string): Promise<Db> {

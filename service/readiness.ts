@@ -94,6 +94,8 @@ export async function untilAnswers<T>(options: {
   waits: StartWaits;
   stopped: Promise<void>;
   logFields?: Record<string, unknown>;
+  /** The setting to check, named in the error when a failure is no outage (thrown at once). */
+  settingName?: string;
   /** The level of the line that says it does not answer: warn by default. */
   level?: 'warn' | 'error';
 }): Promise<T | undefined> {
@@ -111,7 +113,13 @@ export async function untilAnswers<T>(options: {
       if (lastReason !== undefined) logger.info({ ...options.logFields }, `${capitalized(what)} answers: going on`);
       return result;
     } catch (error) {
-      if (!options.isAway(error)) throw error;
+      if (!options.isAway(error)) {
+        if (!options.settingName || !(error instanceof Error)) throw error;
+        throw Object.assign(new Error(`${error.message}\n(check ${options.settingName})`, { cause: error }), {
+          name: error.name,
+          code: (error as { code?: unknown }).code,
+        });
+      }
       const reason = (options.reasonOf ?? messageOf)(error);
       waits.waiting(dependency, reason);
       if (reason !== lastReason) {

@@ -87,12 +87,13 @@ describe('untilAnswers', () => {
     expect(lines[0]!.msg).toContain('The store database does not answer (connect ECONNREFUSED 127.0.0.1:5432)');
   });
 
-  it('throws a bad setting at once, without retrying', async () => {
+  it('throws a bad setting at once, without retrying, naming the setting', async () => {
     const { logger } = recordingLogger();
     let attempts = 0;
     const failing = untilAnswers({
       dependency: 'database',
       what: 'the store database',
+      settingName: 'DATABASE_URL',
       isAway: isDatabaseAway,
       logger,
       waits: createStartWaits(),
@@ -102,7 +103,7 @@ describe('untilAnswers', () => {
         throw new Error('password authentication failed for user "store"');
       },
     });
-    await expect(failing).rejects.toThrow('password authentication failed');
+    await expect(failing).rejects.toThrow('password authentication failed for user "store"\n(check DATABASE_URL)');
     expect(attempts).toBe(1);
   });
 
