@@ -15,6 +15,8 @@ export interface ConsulAgent {
   address: string;
   httpPort: number;
   dataDir: string;
+  /** The management token when ACLs are on (every request without a token is denied). */
+  token?: string;
   stop(): Promise<void>;
   /** kill -9: no leave, no clean-up. */
   kill(): Promise<void>;
@@ -27,7 +29,14 @@ export interface ConsulAgent {
  * gives it that agent's state (omit it for an agent that starts empty).
  */
 export async function startConsulAgent(
-  options: { httpPort?: number; dataDir?: string; /** The address it binds and serves on (default 127.0.0.1). */ host?: string } = {},
+  options: {
+    httpPort?: number;
+    dataDir?: string;
+    /** The address it binds and serves on (default 127.0.0.1). */
+    host?: string;
+    /** ACLs on, default deny, with this management token (a UUID). */
+    aclToken?: string;
+  } = {},
 ): Promise<ConsulAgent> {
   const host = options.host ?? '127.0.0.1';
   const binary = await ensureTool('consul');
@@ -38,7 +47,10 @@ export async function startConsulAgent(
     binary,
     ['agent', '-server', '-bootstrap-expect=1', `-data-dir=${dataDir}`, '-node=test-agent', `-bind=${host}`,
       `-client=${host}`, `-http-port=${http}`, '-dns-port=-1', '-grpc-port=-1', '-grpc-tls-port=-1',
-      `-server-port=${server}`, `-serf-lan-port=${lan}`, `-serf-wan-port=${wan}`, '-log-level=error'],
+      `-server-port=${server}`, `-serf-lan-port=${lan}`, `-serf-wan-port=${wan}`, '-log-level=error',
+      ...(options.aclToken
+        ? ['-hcl', `acl { enabled = true, default_policy = "deny", enable_token_persistence = false, tokens { initial_management = "${options.aclToken}", agent = "${options.aclToken}" } }`]
+        : [])],
     { stdio: 'ignore' },
   );
   const ended = () => agent.exitCode !== null || agent.signalCode !== null;
@@ -55,13 +67,20 @@ export async function startConsulAgent(
       throw new Error(`Consul at ${address} elected no leader`);
     }
     const leader = await fetch(`http://${address}/v1/status/leader`).then((r) => r.text()).catch(() => '');
-    if (leader.includes(':')) break;
+    // With ACLs, ready once its ACL system answers the management token too.
+    const acl = options.aclToken
+      ? await fetch(`http://${address}/v1/acl/token/self`, { headers: { 'X-Consul-Token': options.aclToken } })
+          .then((r) => r.ok)
+          .catch(() => false)
+      : true;
+    if (leader.includes(':') && acl) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return {
     address,
     httpPort: http,
     dataDir,
+    token: options.aclToken,
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),
     remove: () => fs.rmSync(dataDir, { recursive: true, force: true }),
@@ -69,7 +88,11 @@ export async function startConsulAgent(
 }
 
 /** Sets `purchase-saga/<appEnv>/<name>` in the agent's KV. */
-export async function putSetting(agent: Pick<ConsulAgent, 'address'>, name: string, value: string, appEnv = 'dev') {
-  const answer = await fetch(`http://${agent.address}/v1/kv/purchase-saga/${appEnv}/${name}`, { method: 'PUT', body: value });
+export async function putSetting(agent: Pick<ConsulAgent, 'address'> & { token?: string }, name: string, value: string, appEnv = 'dev') {
+  const answer = await fetch(`http://${agent.address}/v1/kv/purchase-saga/${appEnv}/${name}`, {
+    method: 'PUT',
+    body: value,
+    headers: agent.token ? { 'X-Consul-Token': agent.token } : {},
+  });
   if (!answer.ok) throw new Error(`Consul refused KV ${name}: ${answer.status}`);
 }

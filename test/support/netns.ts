@@ -84,9 +84,13 @@ export function removeLeftovers(prefix: string, bridge: string) {
   }
 }
 
-export async function createNetwork(options: { prefix: string; bridge: string; subnet: string }): Promise<SimulatedNetwork> {
+/**
+ * `prefix` starts every namespace's name, `bridge` names the bridge and `linkPrefix` (a few characters) the veth pairs'
+ * ends (`<linkPrefix>v<octet>` on the bridge); names left from before under them are deleted first.
+ */
+export async function createNetwork(options: { prefix: string; bridge: string; linkPrefix: string; subnet: string }): Promise<SimulatedNetwork> {
   if (process.getuid?.() !== 0) throw new Error('simulated hosts need root (network namespaces and a bridge)');
-  const { prefix, bridge, subnet } = options;
+  const { prefix, bridge, linkPrefix, subnet } = options;
   removeLeftovers(prefix, bridge);
   const rootAddress = `${subnet}.1`;
   await ip('link', 'add', bridge, 'type', 'bridge');
@@ -103,8 +107,8 @@ export async function createNetwork(options: { prefix: string; bridge: string; s
     async addHost(name, octet, extraOctets = []) {
       const namespace = `${prefix}${name}`;
       // Interface names are at most 15 characters.
-      const outside = `${prefix.slice(0, 3)}v${octet}`;
-      const inside = `${prefix.slice(0, 3)}p${octet}`;
+      const outside = `${linkPrefix}v${octet}`;
+      const inside = `${linkPrefix}p${octet}`;
       await ip('netns', 'add', namespace);
       created.push(namespace);
       await ip('link', 'add', outside, 'type', 'veth', 'peer', 'name', inside);

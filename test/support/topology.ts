@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,10 +31,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * its own on that PostgreSQL: stopping the forwarder is that database host going away (connections reset, new ones
  * refused), starting it again is the host coming back, with the data intact.
  */
-export const topologyPrefix = 'topo-';
-export const topologyBridge = 'topo0';
-export const topologySubnet = '10.213.0';
-const firewallTable = 'topology';
+/**
+ * Names of one run, each carrying the process id of the run that made them, so that runs on one machine at the same
+ * time never touch each other's hosts, and a run finds what a crashed one left (its process is gone) and deletes it.
+ */
+const runId = process.pid;
+const names = {
+  namespacePrefix: `topo${runId}-`,
+  bridge: `topo${runId}`,
+  linkPrefix: `t${runId}`,
+  firewallTable: `topology${runId}`,
+};
+/** Each run takes a /24 of 10.213.0.0/16 of its own: a folder per subnet, holding the owner's process id, reserves it. */
+const subnetLocks = '/run/topology-subnets';
+let topologySubnet: string | undefined;
 
 /** Where each host sits on the bridge (the last octet). */
 export const hostOctets = {
@@ -50,6 +60,11 @@ export const hostOctets = {
 } as const;
 /** The client host's second address: a second client. */
 export const secondClientOctet = 21;
+/**
+ * A second address of the orchestrator's host, which it registers through SERVICE_ADDRESS while it listens on every
+ * interface: the address of its first interface would be the other one.
+ */
+export const orchestratorServiceOctet = 17;
 /** The infrastructure's addresses, on the bridge in the root namespace. */
 export const serverOctets = { consul: 2, temporal: 3, redis: 4, storeDb: 5, supplierDb: 6, carrierDb: 7 } as const;
 
@@ -66,17 +81,73 @@ export const instances = {
 } as const satisfies Record<string, { service: ServiceName; host: HostName; port: number }>;
 export type InstanceName = keyof typeof instances;
 
-const address = (octet: number) => `${topologySubnet}.${octet}`;
+const address = (octet: number) => {
+  if (!topologySubnet) throw new Error('no topology deployed in this process');
+  return `${topologySubnet}.${octet}`;
+};
 export const hostAddress = (host: HostName) => address(hostOctets[host]);
+/** Where an instance is registered in Consul (and reached by others). */
+export const registeredAddress = (instance: InstanceName) =>
+  instance === 'orchestrator' ? address(orchestratorServiceOctet) : hostAddress(instances[instance].host);
 
-/** Deletes what a crashed run left: processes in the namespaces, the namespaces, the bridge and the firewall table. */
-export function removeTopologyLeftovers() {
-  removeLeftovers(topologyPrefix, topologyBridge);
+const alive = (pid: number) => {
   try {
-    execFileSync('nft', ['delete', 'table', 'inet', firewallTable], { stdio: 'ignore' });
-  } catch {
-    // there was none
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+};
+const lines = (command: string, args: string[]) => {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n');
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * Deletes what crashed runs left (their process is gone): the processes in their namespaces, the namespaces, their
+ * bridges, firewall tables and subnet reservations. Another run's, still going, is left alone.
+ */
+export function removeTopologyLeftovers() {
+  const dead = new Set<number>();
+  for (const line of lines('ip', ['netns', 'list'])) {
+    const match = /^topo(\d+)-/.exec(line.trim());
+    if (match && !alive(Number(match[1]))) dead.add(Number(match[1]));
+  }
+  for (const line of lines('ip', ['-o', 'link', 'show', 'type', 'bridge'])) {
+    const match = /^\d+: topo(\d+)[:@]/.exec(line.trim());
+    if (match && !alive(Number(match[1]))) dead.add(Number(match[1]));
+  }
+  for (const line of lines('nft', ['list', 'tables'])) {
+    const match = /^table inet topology(\d+)$/.exec(line.trim());
+    if (match && !alive(Number(match[1]))) dead.add(Number(match[1]));
+  }
+  for (const pid of dead) {
+    removeLeftovers(`topo${pid}-`, `topo${pid}`);
+    lines('nft', ['delete', 'table', 'inet', `topology${pid}`]);
+  }
+  for (const subnet of fs.existsSync(subnetLocks) ? fs.readdirSync(subnetLocks) : []) {
+    const owner = Number(fs.readFileSync(path.join(subnetLocks, subnet, 'pid'), 'utf8').trim() || 0);
+    if (!alive(owner)) fs.rmSync(path.join(subnetLocks, subnet), { recursive: true, force: true });
+  }
+}
+
+/** Reserves a free 10.213.X.0/24 for this run. */
+function reserveSubnet(): { subnet: string; release(): void } {
+  fs.mkdirSync(subnetLocks, { recursive: true });
+  for (let third = 1; third < 255; third += 1) {
+    const lock = path.join(subnetLocks, String(third));
+    try {
+      fs.mkdirSync(lock);
+    } catch {
+      continue; // another run's
+    }
+    fs.writeFileSync(path.join(lock, 'pid'), String(runId));
+    return { subnet: `10.213.${third}`, release: () => fs.rmSync(lock, { recursive: true, force: true }) };
+  }
+  throw new Error(`no free subnet left under ${subnetLocks}`);
 }
 
 interface ManagedProcess {
@@ -175,7 +246,8 @@ export async function connects(host: SimulatedHost, target: string, port: number
 
 export async function deployTopology(
   options: {
-    gatewayEnv?: Record<string, string>;
+    /** More settings of the gateways, given the hosts' addresses. */
+    gatewayEnv?: (address: (host: HostName) => string) => Record<string, string>;
     /** Settings put in Consul KV before any process starts (live settings can change later). */
     kv?: Record<string, string>;
     log?: (line: string) => void;
@@ -183,6 +255,8 @@ export async function deployTopology(
 ) {
   const log = options.log ?? (() => undefined);
   removeTopologyLeftovers();
+  const reserved = reserveSubnet();
+  topologySubnet = reserved.subnet;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'topology-'));
   const logs: string[] = [];
   const cleanUps: (() => Promise<unknown>)[] = [];
@@ -193,17 +267,19 @@ export async function deployTopology(
     for (const step of cleanUps.reverse()) await step().catch((error) => log(`clean-up: ${error}`));
     cleanUps.length = 0;
     fs.rmSync(root, { recursive: true, force: true });
+    reserved.release();
   };
 
   try {
     const nginx = await ensureTool('nginx');
     log('network: bridge, hosts');
-    network = await createNetwork({ prefix: topologyPrefix, bridge: topologyBridge, subnet: topologySubnet });
+    network = await createNetwork({ prefix: names.namespacePrefix, bridge: names.bridge, linkPrefix: names.linkPrefix, subnet: reserved.subnet });
     const net = network;
     cleanUps.push(() => net.destroy());
     const hosts = {} as Record<HostName, SimulatedHost>;
     for (const [name, octet] of Object.entries(hostOctets) as [HostName, number][]) {
-      hosts[name] = await net.addHost(name, octet, name === 'client' ? [secondClientOctet] : []);
+      const extra = name === 'client' ? [secondClientOctet] : name === 'orchestrator' ? [orchestratorServiceOctet] : [];
+      hosts[name] = await net.addHost(name, octet, extra);
     }
     const servers = {} as Record<keyof typeof serverOctets, string>;
     for (const [name, octet] of Object.entries(serverOctets) as [keyof typeof serverOctets, number][]) {
@@ -220,12 +296,12 @@ export async function deployTopology(
       carrierDb: ['carrier'],
     };
     const rules = Object.entries(allowed).flatMap(([server, from]) => {
-      const match = `iifname "${topologyBridge}" ip daddr ${servers[server as keyof typeof servers]} ip saddr != { ${from.map(hostAddress).join(', ')} }`;
+      const match = `iifname "${names.bridge}" ip daddr ${servers[server as keyof typeof servers]} ip saddr != { ${from.map(hostAddress).join(', ')} }`;
       // A refused connection for TCP (what these servers serve), silence for anything else.
       return [`    ${match} meta l4proto tcp reject with tcp reset`, `    ${match} drop`];
     });
     const ruleset = [
-      `table inet ${firewallTable} {`,
+      `table inet ${names.firewallTable} {`,
       '  chain input {',
       '    type filter hook input priority 0; policy accept;',
       '    ct state established,related accept',
@@ -237,7 +313,7 @@ export async function deployTopology(
     const rulesFile = path.join(root, 'firewall.nft');
     fs.writeFileSync(rulesFile, ruleset);
     await run('nft', ['-f', rulesFile]);
-    cleanUps.push(() => run('nft', ['delete', 'table', 'inet', firewallTable]));
+    cleanUps.push(() => run('nft', ['delete', 'table', 'inet', names.firewallTable]));
 
     log('Redis, Consul, the databases, Temporal Server');
     const redisPort = await freePort();
@@ -249,7 +325,9 @@ export async function deployTopology(
     keepLogs('redis', redis, logs);
     cleanUps.push(() => stopChild(redis));
 
-    const consul: ConsulAgent = await startConsulAgent({ host: servers.consul });
+    // ACLs on, every request without a token denied: the processes reach it with CONSUL_HTTP_TOKEN.
+    const consul: ConsulAgent = await startConsulAgent({ host: servers.consul, aclToken: randomUUID() });
+    const consulHeaders = { 'X-Consul-Token': consul.token! };
     cleanUps.push(async () => {
       await consul.stop();
       consul.remove();
@@ -312,6 +390,7 @@ export async function deployTopology(
       APP_ENV: 'dev',
       ...temporal.clientEnv(),
       CONSUL_HTTP_ADDR: consulAddress,
+      CONSUL_HTTP_TOKEN: consul.token,
       DATABASE_URL: databases.store.url,
       SUPPLIER_DATABASE_URL: databases.supplier.url,
       CARRIER_DATABASE_URL: databases.carrier.url,
@@ -339,8 +418,11 @@ export async function deployTopology(
       return {
         ...baseEnv,
         DATA_DIR: dataDir,
-        SERVICE_HOST: hostAddress(host),
-        ...(service === 'gateway' ? { REDIS_URL: `redis://${servers.redis}:${redisPort}`, ...options.gatewayEnv } : {}),
+        // Each listens on its host's address; the orchestrator on every interface, registering SERVICE_ADDRESS.
+        ...(instance === 'orchestrator'
+          ? { SERVICE_HOST: '0.0.0.0', SERVICE_ADDRESS: registeredAddress(instance) }
+          : { SERVICE_HOST: hostAddress(host) }),
+        ...(service === 'gateway' ? { REDIS_URL: `redis://${servers.redis}:${redisPort}`, ...options.gatewayEnv?.(hostAddress) } : {}),
       };
     };
 
@@ -396,7 +478,7 @@ export async function deployTopology(
     // The gateways find the owners' APIs in Consul: ready once each has an instance whose check passed.
     for (const service of ['supplier', 'carrier']) {
       await waitUntil(`a ${service} passing in Consul`, async () => {
-        const answer = await fetch(`http://${consul.address}/v1/health/service/${service}?passing=true`);
+        const answer = await fetch(`http://${consul.address}/v1/health/service/${service}?passing=true`, { headers: consulHeaders });
         return ((await answer.json()) as unknown[]).length > 0;
       }, 30_000);
     }
@@ -453,14 +535,14 @@ export async function deployTopology(
 
     /** A host goes away: its link drops (packets to it vanish) and its processes die. */
     const hostDown = async (host: HostName) => {
-      await run('ip', ['link', 'set', `${topologyPrefix.slice(0, 3)}v${hostOctets[host]}`, 'down']);
+      await run('ip', ['link', 'set', `${names.linkPrefix}v${hostOctets[host]}`, 'down']);
       for (const [name, { host: on }] of Object.entries(instances)) {
         if (on === host) await stopInstance(name as InstanceName, 'SIGKILL');
       }
     };
     /** It comes back: the link is up again and its processes start. */
     const hostUp = async (host: HostName) => {
-      await run('ip', ['link', 'set', `${topologyPrefix.slice(0, 3)}v${hostOctets[host]}`, 'up']);
+      await run('ip', ['link', 'set', `${names.linkPrefix}v${hostOctets[host]}`, 'up']);
       for (const [name, { host: on }] of Object.entries(instances)) if (on === host) startInstance(name as InstanceName);
     };
 
@@ -469,6 +551,7 @@ export async function deployTopology(
       hosts,
       servers,
       consul,
+      consulHeaders,
       redisPort,
       temporal,
       databases,

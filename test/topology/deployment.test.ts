@@ -13,6 +13,7 @@ import {
   deployTopology,
   hostAddress,
   instances,
+  registeredAddress,
   requestFrom,
   type InstanceName,
   type Topology,
@@ -45,7 +46,7 @@ describe('the deployed topology', () => {
   beforeAll(async () => {
     topology = await deployTopology({
       // The gateways believe X-Forwarded-For from the proxy on the edge host only.
-      gatewayEnv: { TRUSTED_PROXIES: hostAddress('edge') },
+      gatewayEnv: (address) => ({ TRUSTED_PROXIES: address('edge') }),
       kv: { RATE_LIMIT_PER_MINUTE: String(loadRateLimit) },
       log: (line) => process.stderr.write(`[topology] ${line}\n`),
     });
@@ -80,7 +81,7 @@ describe('the deployed topology', () => {
   }
 
   async function healthOf(service: string): Promise<HealthEntry[]> {
-    const answer = await fetch(`http://${topology.consul.address}/v1/health/service/${service}`);
+    const answer = await fetch(`http://${topology.consul.address}/v1/health/service/${service}`, { headers: topology.consulHeaders });
     return (await answer.json()) as HealthEntry[];
   }
 
@@ -117,7 +118,7 @@ describe('the deployed topology', () => {
     const byService = new Map<string, InstanceName[]>();
     for (const name of names) byService.set(instances[name].service, [...(byService.get(instances[name].service) ?? []), name]);
     for (const [service, members] of byService) {
-      const expected = members.map((name) => `${hostAddress(instances[name].host)}:${instances[name].port} passing`).sort();
+      const expected = members.map((name) => `${registeredAddress(name)}:${instances[name].port} passing`).sort();
       const seen = (entries: HealthEntry[]) =>
         entries
           .map((entry) => `${entry.Service.Address}:${entry.Service.Port} ${[...new Set(entry.Checks.map((check) => check.Status))].join('/')}`)
@@ -138,6 +139,25 @@ describe('the deployed topology', () => {
         expect(answer.status).toBe(200);
       }
     }
+  });
+
+  it('has Consul answer the processes’ token only: without it nothing is listed and no registration taken', async () => {
+    const from = topology.hosts.supplier1;
+    const url = `http://${topology.consul.address}`;
+    const listed = async (token?: string) => {
+      const answer = await requestFrom(from, 'GET', `${url}/v1/health/service/supplier`, {
+        headers: token ? { 'x-consul-token': token } : {},
+      });
+      return Array.isArray(answer.body) ? answer.body.length : answer.status;
+    };
+    const registration = (token?: string) =>
+      requestFrom(from, 'PUT', `${url}/v1/agent/service/register`, {
+        headers: token ? { 'x-consul-token': token } : {},
+        body: { ID: 'impostor', Name: 'supplier', Address: hostAddress('stranger'), Port: 3001 },
+      });
+    expect({ withoutToken: await listed(), withToken: await listed(topology.consul.token) }).toEqual({ withoutToken: 0, withToken: 2 });
+    expect((await registration()).status).toBe(403);
+    expect(await listed(topology.consul.token)).toBe(2);
   });
 
   it('keeps the databases, Temporal, Redis and Consul out of the stranger’s reach, and in reach of their users', async () => {
