@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createGatewayClient, type Purchase } from '../client';
 import { loadConfig, projectRoot } from '../config';
 import { serviceToken } from '../config/service-token';
-import { readinessUrl, services, tsxLoader, type ServiceName } from '../launch/services';
+import { entryArguments, readinessUrl, services, tsxLoader, type ServiceName } from '../launch/services';
 import { startTemporalDevServer, waitForPort } from '../launch/temporal-dev-server';
 import { freePort } from '../net/ports';
 
@@ -33,6 +33,8 @@ export async function startSystem(
     temporalMetrics?: boolean;
     /** Run the entry points from another copy of the project (a production build) instead of this one. */
     root?: string;
+    /** Run the compiled entry points in dist/ (npm run build) with plain Node.js instead of the sources through tsx. */
+    compiled?: boolean;
     /** Node.js options for every service process, before the entry (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry). */
     nodeOptions?: string[];
   } = {},
@@ -108,8 +110,11 @@ export async function startSystem(
     options: { instance?: string; env?: Record<string, string>; entry?: string } = {},
   ) => {
     const root = systemOptions.root ?? projectRoot;
-    const entry = path.join(root, options.entry ?? services.find((service) => service.name === name)!.entry);
-    const child = spawn(process.execPath, [...(systemOptions.nodeOptions ?? []), ...tsxLoader, entry], {
+    // A test double's entry always runs from its source.
+    const entry = options.entry
+      ? [...tsxLoader, path.join(root, options.entry)]
+      : entryArguments(root, services.find((service) => service.name === name)!.entry, systemOptions.compiled ? 'compiled' : 'source');
+    const child = spawn(process.execPath, [...(systemOptions.nodeOptions ?? []), ...entry], {
       cwd: root,
       env: { ...env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

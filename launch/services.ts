@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Config } from '../config';
 
 /**
@@ -25,3 +26,17 @@ export const readinessUrl = (service: ServiceProcess, config: Config) =>
  * which would wrap it in a second one): a signal or a kill -9 reaches the service itself.
  */
 export const tsxLoader = ['--import', 'tsx'] as const;
+
+/** Where `npm run build` (scripts/build.ts) compiles an entry file such as `api/main.ts`, from the project root. */
+export const compiledEntry = (entry: string) => path.posix.join('dist', entry.replace(/\.ts$/, '.js'));
+
+/**
+ * How a service runs: from its TypeScript sources through tsx (`npm start`, the tests), or compiled (`npm start --
+ * --production`, the image), plain Node.js on the bundle in dist/ with stack traces mapped back to the sources.
+ */
+export type RunMode = 'source' | 'compiled';
+
+/** Node's arguments that run `entry` (a source path such as `api/main.ts`) of the project at `root`. */
+export function entryArguments(root: string, entry: string, mode: RunMode): string[] {
+  return mode === 'compiled' ? ['--enable-source-maps', path.join(root, compiledEntry(entry))] : [...tsxLoader, path.join(root, entry)];
+}

@@ -2,15 +2,17 @@
  * `npm start`: the whole system in the foreground. Temporal first, then the gateway and the three workers, each a
  * process of its own (as in production). Ctrl-C stops the services first, so workers hand back their tasks while
  * Temporal still runs, and Temporal last.
+ *
+ * `npm start -- --production`: the services run as the image runs them, compiled (dist/, built first when missing or
+ * older than the sources) on plain Node.js; without it they run from the sources through tsx.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import readline from 'node:readline';
 import { Connection } from '@temporalio/client';
 import { loadConfig, projectRoot } from '../config';
 import { connectionOptions, hostAndPort, tlsEnabled, type TemporalConnectionSettings } from '../config/temporal';
 import { explainTemporalFailure } from '../config/temporal-diagnosis';
-import { readinessUrl, services, tsxLoader } from '../launch/services';
+import { entryArguments, readinessUrl, services, type RunMode } from '../launch/services';
 import { devServerOptions, portAnswers, startTemporalDevServer, waitForPort } from '../launch/temporal-dev-server';
 import { createStartOutput } from './start-output';
 import { startBackends, withOptions } from './start-with';
@@ -77,8 +79,23 @@ async function reportTemporal(settings: TemporalConnectionSettings, stopping: ()
   }
 }
 
+/** With `--production`, compiles the services into dist/ unless the last build is newer than every source. */
+async function prepareRunMode(argv: string[]): Promise<RunMode> {
+  if (!argv.includes('--production')) return 'source';
+  // Imported here: esbuild is a development tool, loaded only when there is something to compile.
+  const { buildAll, buildIsCurrent } = await import('./build');
+  if (buildIsCurrent()) {
+    console.log('[start] --production: running the compiled services in dist/');
+  } else {
+    console.log('[start] --production: compiling the services into dist/ (npm run build)');
+    await buildAll();
+  }
+  return 'compiled';
+}
+
 async function main() {
   const config = loadConfig();
+  const mode = await prepareRunMode(process.argv.slice(2));
   const running: Running[] = [];
   let stopping = false;
   const shutdown = async (code: number) => {
@@ -125,7 +142,7 @@ async function main() {
 
   for (const service of services) {
     // Own process group: Ctrl-C reaches only this supervisor, which then stops each child in order.
-    const child = spawn(process.execPath, [...tsxLoader, path.join(projectRoot, service.entry)], {
+    const child = spawn(process.execPath, entryArguments(projectRoot, service.entry, mode), {
       cwd: projectRoot,
       env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
