@@ -1873,7 +1873,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description What runs degraded while the gateway still serves: `redis` */
+                        /** @description With CONSUL_HTTP_ADDR: `up`, or `away, not discoverable` (registered again once Consul answers) */
+                        consul?: string;
+                        /** @description What runs degraded while the gateway still serves: `redis`, `consul` */
                         degraded?: string[];
                         /** @description With REDIS_URL: `up`, or `away, limiting in memory` (each gateway counts on its own until Redis answers) */
                         redis?: string;

@@ -9,6 +9,8 @@ export type RegisteredServiceName = 'supplier' | 'carrier' | 'gateway' | 'orches
 
 export interface ServiceRegistration {
   readonly id: string;
+  /** `registered` while the agent answers and lists the instance; `away` while it does not (callers cannot find it). */
+  state(): 'registered' | 'away';
   /** Removes the instance from Consul; call it on shutdown, before the HTTP server closes. */
   deregister(): Promise<void>;
 }
@@ -44,6 +46,8 @@ export function registerService(options: {
   const id = registrationId(name, options.instance ?? os.hostname(), port);
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   let registered = false;
+  // Whether the agent answered last time: a change is logged once, not every attempt.
+  let answering: boolean | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
   let attempt: Promise<void> = Promise.resolve();
@@ -65,13 +69,17 @@ export function registerService(options: {
         },
       });
       registered = true;
+      answering = true;
       logger.info({ consul: consulAddress, serviceId: id, address: `${hostInUrl}:${port}` }, `Registered in Consul as ${name}`);
       if (!stopped) retry = setTimeout(() => (attempt = stayRegistered()), presenceCheckMs).unref();
     } catch (error) {
-      logger.warn(
-        { err: error, consul: consulAddress },
-        `Could not register in Consul; retrying in ${retryRegistrationMs / 1000}s`,
-      );
+      if (answering !== false) {
+        logger.warn(
+          { err: error, consul: consulAddress },
+          `Could not register in Consul; retrying every ${retryRegistrationMs / 1000}s until it answers`,
+        );
+      }
+      answering = false;
       if (!stopped) retry = setTimeout(() => (attempt = register()), retryRegistrationMs).unref();
     }
   };
@@ -84,19 +92,23 @@ export function registerService(options: {
       present = id in services;
     } catch {
       present = false; // The agent is away; registering again is what brings the instance back when it returns.
+      if (answering) logger.warn({ consul: consulAddress, serviceId: id }, 'Consul does not answer; registering again once it does');
+      answering = false;
     }
     if (stopped) return;
     if (present) {
+      answering = true;
       retry = setTimeout(() => (attempt = stayRegistered()), presenceCheckMs).unref();
       return;
     }
-    logger.warn({ consul: consulAddress, serviceId: id }, 'Consul no longer lists this instance; registering again');
+    if (answering !== false) logger.warn({ consul: consulAddress, serviceId: id }, 'Consul no longer lists this instance; registering again');
     await register();
   };
   attempt = register();
 
   return {
     id,
+    state: () => (answering && registered ? 'registered' : 'away'),
     async deregister() {
       stopped = true;
       clearTimeout(retry);

@@ -143,9 +143,13 @@ export async function runService<Db extends Database>(definition: ServiceDefinit
       .finally(() => setupDb.$disconnect());
     if (!started || stop.isSignalled()) return await shutDown();
 
-    if (started.http && server) app = started.http.app;
-    else if (started.http) server = await listen(service, started.http, logger);
-    const registration: ServiceRegistration | undefined =
+    let registration: ServiceRegistration | undefined;
+    if (started.http) {
+      const served = withConsulNote(started.http.app, () => registration);
+      if (server) app = served;
+      else server = await listen(service, { ...started.http, app: served }, logger);
+    }
+    registration =
       server && started.http && config.consulAddress
         ? registerService({
             consulAddress: config.consulAddress,
@@ -170,6 +174,27 @@ export async function runService<Db extends Database>(definition: ServiceDefinit
     reportError(error);
     return exit(service, logger, 1, [() => tracing.shutdown(), () => flushErrorReports()]);
   }
+}
+
+/**
+ * A `/ready` that answers 200 also says whether Consul lists the instance (with CONSUL_HTTP_ADDR): Consul away does not
+ * make a process unready, since it does its work all the same, but nobody finds it there meanwhile.
+ */
+function withConsulNote(app: HttpApp, registration: () => ServiceRegistration | undefined): HttpApp {
+  return {
+    fetch: async (request, env) => {
+      const response = await app.fetch(request, env);
+      const current = registration();
+      if (!current || response.status !== 200 || new URL(request.url).pathname !== '/ready') return response;
+      const body = (await response.json()) as { degraded?: string[] } & Record<string, unknown>;
+      const away = current.state() === 'away';
+      const degraded = [...(body.degraded ?? []), ...(away ? ['consul'] : [])];
+      return Response.json(
+        { ...body, consul: away ? 'away, not discoverable' : 'up', ...(degraded.length ? { degraded } : {}) },
+        { status: 200, headers: response.headers },
+      );
+    },
+  };
 }
 
 /** The setting that holds each database's URL (config/index.ts). */

@@ -13,7 +13,11 @@ const Ready = Status.extend({
     .string()
     .optional()
     .describe('With REDIS_URL: `up`, or `away, limiting in memory` (each gateway counts on its own until Redis answers)'),
-  degraded: z.array(z.string()).optional().describe('What runs degraded while the gateway still serves: `redis`'),
+  consul: z
+    .string()
+    .optional()
+    .describe('With CONSUL_HTTP_ADDR: `up`, or `away, not discoverable` (registered again once Consul answers)'),
+  degraded: z.array(z.string()).optional().describe('What runs degraded while the gateway still serves: `redis`, `consul`'),
 });
 
 /** Liveness and readiness for probes; never rate-limited. */

@@ -120,9 +120,11 @@ describe('discovery on a real Consul agent', () => {
     };
     const instance = await startInstance();
     const registration = registerService({ consulAddress: address, name: 'carrier', listenHost: '127.0.0.1', port: instance.port, logger });
+    expect(registration.state()).toBe('away');
     let agent = await startConsulAgent({ httpPort: port });
     try {
       await until(passing, (count) => count === 1);
+      expect(registration.state()).toBe('registered');
       // A dev agent keeps nothing across a restart: the instance must notice it is gone from the catalog and return.
       await agent.stop();
       agent = await startConsulAgent({ httpPort: port });

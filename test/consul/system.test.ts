@@ -262,7 +262,7 @@ describe('the system on a real Consul agent', () => {
     const port = await freePort();
     system.startService('gateway', { instance: 'gateway#2', env: { PORT: String(port), RATE_LIMIT_PER_MINUTE: '777' } });
     const limitAt = async () => (await fetch(`http://127.0.0.1:${port}/products`)).headers.get('ratelimit-limit');
-    await system.waitUntil('the second gateway answering', async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok);
+    await system.waitUntil('the second gateway answering', async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok);
     expect(await limitAt()).toBe('777');
     await kvOf('RATE_LIMIT_PER_MINUTE', '80000');
     await system.waitUntil('the first gateway following KV', async () => (await rateLimitHeader()) === '80000', 10_000);
@@ -304,6 +304,17 @@ describe('the system on a real Consul agent', () => {
   it('keeps serving with the last known instances and settings while the agent is away, and registers again when it returns', async () => {
     const buyer = await system.newUser();
     await consul.kill();
+    // Ready all the same, saying that nobody finds the process in Consul meanwhile.
+    const readiness = async (url: string) => {
+      const response = await fetch(`${url}/ready`);
+      return { status: response.status, body: (await response.json()) as { consul?: string; degraded?: string[] } };
+    };
+    await system.waitUntil('/ready saying Consul is away', async () =>
+      (await readiness(system.urls.gateway)).body.consul === 'away, not discoverable' &&
+      (await readiness(system.urls.orchestrator)).body.consul === 'away, not discoverable', 20_000);
+    for (const url of [system.urls.gateway, system.urls.orchestrator]) {
+      expect(await readiness(url)).toMatchObject({ status: 200, body: { status: 'ok', degraded: expect.arrayContaining(['consul']) } });
+    }
     for (let i = 0; i < 20; i++) expect((await answer('GET', '/inventory/SKU-1', { token: admin })).status).toBe(200);
     expect(await rateLimitHeader()).toBe('80000');
     const during = await buy(buyer.token);
@@ -319,6 +330,7 @@ describe('the system on a real Consul agent', () => {
       (await passing('orchestrator')).length === 1 &&
       (await passing('supplier')).length === 1 &&
       (await passing('carrier')).length === 1, 60_000);
+    expect(await readiness(system.urls.gateway)).toMatchObject({ status: 200, body: { consul: 'up' } });
     await kvOf('RATE_LIMIT_PER_MINUTE', '70000');
     await system.waitUntil('settings followed from the new agent', async () => (await rateLimitHeader()) === '70000', 15_000);
   }, 180_000);
