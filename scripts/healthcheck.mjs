@@ -1,12 +1,13 @@
 // The image's HEALTHCHECK: asks the process in this container for /health on its own port. Which process runs is
-// read from PID 1's command line, so one image serves the four entry points without a shell or curl.
+// read from PID 1's command line (the compiled entry, npm run build), so one image serves the four entry points without
+// a shell or curl.
 import fs from 'node:fs';
 
 const portByEntry = {
-  'api/main.ts': process.env.PORT ?? '3000',
-  'workers/supplier.ts': process.env.SUPPLIER_PORT ?? '3001',
-  'workers/carrier.ts': process.env.CARRIER_PORT ?? '3002',
-  'workers/orchestrator.ts': process.env.ORCHESTRATOR_PORT ?? process.env.ORCHESTRATOR_METRICS_PORT ?? '3003',
+  'dist/api/main.js': process.env.PORT ?? '3000',
+  'dist/workers/supplier.js': process.env.SUPPLIER_PORT ?? '3001',
+  'dist/workers/carrier.js': process.env.CARRIER_PORT ?? '3002',
+  'dist/workers/orchestrator.js': process.env.ORCHESTRATOR_PORT ?? process.env.ORCHESTRATOR_METRICS_PORT ?? '3003',
 };
 
 const commandLine = fs.readFileSync('/proc/1/cmdline', 'utf8').split('\0');

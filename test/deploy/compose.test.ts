@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { projectRoot } from '../../config';
+import { compiledEntry } from '../../launch/services';
 import { ensureTool } from '../../scripts/tools';
 
 const run = promisify(execFile);
@@ -74,15 +75,16 @@ describe('docker-compose.yml', () => {
     ).rejects.toThrow(/ADMIN_PASSWORD/);
   });
 
-  it('runs the four processes from the one image, each entry point one of package.json’s start scripts', () => {
+  it('runs the four processes from the one image, each entry point the compiled form of one of package.json’s start scripts', () => {
     const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).scripts;
     for (const name of processes) {
       const service = resolved.services[name];
       expect(service.build).toBeDefined();
       expect(service.image).toBe('purchase-saga:local');
-      const [entry] = service.command;
-      expect(scripts[`start:${name}`]).toBe(`node --import tsx ${entry}`);
-      expect(fs.existsSync(path.join(projectRoot, entry))).toBe(true);
+      // The compiled form (npm run build) of the source the start script runs.
+      const source = scripts[`start:${name}`].replace(/^node --import tsx /, '');
+      expect(fs.existsSync(path.join(projectRoot, source))).toBe(true);
+      expect(service.command).toEqual([compiledEntry(source)]);
       expect(service.environment.NODE_ENV).toBe('production');
     }
   });

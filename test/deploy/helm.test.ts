@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { envSchema, projectRoot } from '../../config';
+import { compiledEntry } from '../../launch/services';
 import { ensureTool } from '../../scripts/tools';
 
 const run = promisify(execFile);
@@ -43,10 +44,13 @@ describe('the Helm chart', () => {
     expect(stdout).toContain('0 chart(s) failed');
   }, 60_000);
 
-  it('has a Deployment, a Service and a disruption budget per process, each running its package.json entry point', () => {
+  it('has a Deployment, a Service and a disruption budget per process, each running the compiled form of its package.json entry point', () => {
     for (const process of processes) {
       const c = container(rendered.default, process);
-      expect(scripts[`start:${process}`]).toBe(`node --import tsx ${c.args[0]}`);
+      // The compiled form (npm run build) of the source the start script runs.
+      const source = scripts[`start:${process}`].replace(/^node --import tsx /, '');
+      expect(fs.existsSync(path.join(projectRoot, source))).toBe(true);
+      expect(c.args).toEqual([compiledEntry(source)]);
       expect(find(rendered.default, 'Service', `shop-purchase-saga-${process}`)).toHaveLength(1);
       expect(find(rendered.default, 'PodDisruptionBudget', `shop-purchase-saga-${process}`)[0].spec.minAvailable).toBeGreaterThan(0);
     }
@@ -105,9 +109,9 @@ describe('the Helm chart', () => {
   it('runs each database’s migrations once per release in a hook Job', () => {
     const jobs = find(rendered.default, 'Job');
     expect(jobs.map((job) => job.spec.template.spec.containers[0].args.slice(0, 4))).toEqual([
-      ['scripts/prisma.ts', 'store', 'migrate', 'deploy'],
-      ['scripts/prisma.ts', 'supplier', 'migrate', 'deploy'],
-      ['scripts/prisma.ts', 'carrier', 'migrate', 'deploy'],
+      ['dist/scripts/prisma.js', 'store', 'migrate', 'deploy'],
+      ['dist/scripts/prisma.js', 'supplier', 'migrate', 'deploy'],
+      ['dist/scripts/prisma.js', 'carrier', 'migrate', 'deploy'],
     ]);
     for (const job of jobs) expect(job.metadata.annotations['helm.sh/hook']).toBe('pre-install,pre-upgrade');
   });
