@@ -129,13 +129,50 @@ export function removeTopologyLeftovers() {
     lines('nft', ['delete', 'table', 'inet', `topology${pid}`]);
   }
   for (const subnet of fs.existsSync(subnetLocks) ? fs.readdirSync(subnetLocks) : []) {
-    const owner = Number(fs.readFileSync(path.join(subnetLocks, subnet, 'pid'), 'utf8').trim() || 0);
-    if (!alive(owner)) fs.rmSync(path.join(subnetLocks, subnet), { recursive: true, force: true });
+    const lock = path.join(subnetLocks, subnet);
+    const read = (name: string) => (fs.existsSync(path.join(lock, name)) ? fs.readFileSync(path.join(lock, name), 'utf8') : '');
+    if (alive(Number(read('pid').trim() || 0))) continue;
+    // The servers it ran in the root namespace (Redis, Consul, Temporal Server, the forwarders), when still the same.
+    // A forwarder's connections live on in its forked children, in its process group.
+    const noted = read('children').split('\n').filter(Boolean).map((line) => line.split(' ') as [string, string]);
+    for (const process_ of processes()) {
+      if (noted.some(([pid, comm]) => process_.comm === comm && (process_.pid === pid || process_.group === pid))) {
+        try {
+          process.kill(Number(process_.pid), 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
+    fs.rmSync(lock, { recursive: true, force: true });
   }
 }
 
+/** The machine's processes: id, parent, process group and command name. */
+function processes(): { pid: string; parent: string; group: string; comm: string }[] {
+  const found = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so read from the last ')'.
+      const [, parent, group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      found.push({ pid: entry, parent: parent!, group: group!, comm: fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() });
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return found;
+}
+
+/** Notes this run's child processes in its subnet's folder, for a later run to end should this one crash. */
+function noteChildren(lock: string) {
+  const children = processes().filter((candidate) => candidate.parent === String(runId));
+  fs.appendFileSync(path.join(lock, 'children'), children.map(({ pid, comm }) => `${pid} ${comm}\n`).join(''));
+}
+
 /** Reserves a free 10.213.X.0/24 for this run. */
-function reserveSubnet(): { subnet: string; release(): void } {
+function reserveSubnet(): { subnet: string; noteChildren(): void; release(): void } {
   fs.mkdirSync(subnetLocks, { recursive: true });
   for (let third = 1; third < 255; third += 1) {
     const lock = path.join(subnetLocks, String(third));
@@ -145,7 +182,11 @@ function reserveSubnet(): { subnet: string; release(): void } {
       continue; // another run's
     }
     fs.writeFileSync(path.join(lock, 'pid'), String(runId));
-    return { subnet: `10.213.${third}`, release: () => fs.rmSync(lock, { recursive: true, force: true }) };
+    return {
+      subnet: `10.213.${third}`,
+      noteChildren: () => noteChildren(lock),
+      release: () => fs.rmSync(lock, { recursive: true, force: true }),
+    };
   }
   throw new Error(`no free subnet left under ${subnetLocks}`);
 }
@@ -358,6 +399,7 @@ export async function deployTopology(
       );
       keepLogs(`${name}-db`, child, logs);
       forwarders.set(name, child);
+      reserved.noteChildren();
       // Listening once a connection is accepted.
       for (let attempt = 0; attempt < 100; attempt += 1) {
         const ok = await run('socat', ['-u', 'OPEN:/dev/null', `TCP:${databaseAddress[name]}:5432,connect-timeout=1`])
@@ -380,6 +422,7 @@ export async function deployTopology(
 
     const temporal: TemporalCluster = await startTemporalCluster({ namespace: 'topology', host: servers.temporal });
     cleanUps.push(() => temporal.stop());
+    reserved.noteChildren();
 
     const admin = { email: 'admin@example.com', password: 'admin-password-1' };
     // The service credential the owners' APIs ask for, the same on every host (as a Secret gives it to every pod).
