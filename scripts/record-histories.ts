@@ -11,7 +11,8 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { projectRoot } from '../config';
 import { cancelSignal, confirmSignal, purchaseWorkflowId } from '../contracts/temporal';
-import { connectSupplier } from '../prisma/clients';
+import { connectStore, connectSupplier } from '../prisma/clients';
+import type { Purchase } from '../contracts/purchase';
 import { startSystem, freePort, type RunningSystem } from '../harness/system';
 import { ensureTemporalCli } from './temporal-cli';
 
@@ -21,9 +22,10 @@ export const historiesDir = path.join(projectRoot, 'test', 'fixtures', 'historie
  * in how purchases start, gets a new revision, so the histories of the code before it stay beside the new ones and keep
  * proving that purchases started before the change replay. Files without a revision come from before the first patch;
  * `local-store-writes` histories were started with the `purchaseRecorded` update (update-with-start), `plain-start`
- * ones by a plain start.
+ * ones by a plain start, `record-failures` ones with the patch that makes a store write failing for good end the
+ * purchase (and the store's retries wait on durable timers).
  */
-export const historyRevision = 'plain-start';
+export const historyRevision = 'record-failures';
 export const historyFile = (scenario: string) => `${scenario}.${historyRevision}.json`;
 
 /**
@@ -165,6 +167,26 @@ const scenarios: Record<string, (context: Context) => Promise<string>> = {
     await client.workflow.getHandle(purchaseWorkflowId(id)).signal(confirmSignal);
     const purchase = await system.waitForPurchase(token, id, ['FAILED']);
     if (purchase.failure?.code !== 'INTERNAL') throw new Error(`expected INTERNAL, got ${JSON.stringify(purchase.failure)}`);
+    return id;
+  },
+
+  // A store write that fails for good (the record was deleted behind the saga's back): the cancel's COMPENSATING write
+  // cannot be made, yet the saga compensates and ends FAILED with INTERNAL (patch record-failures-end-the-purchase).
+  async 'compensated-after-record-lost'({ system, client, token }) {
+    const id = await buy(system, token);
+    await system.waitForPurchase(token, id, ['RESERVE_DELIVERED']);
+    const storeDb = connectStore(`file:${path.join(system.dataDir, 'store.db')}`, { waitForLocks: true });
+    try {
+      await storeDb.purchase.delete({ where: { id } });
+    } finally {
+      await storeDb.$disconnect();
+    }
+    const handle = client.workflow.getHandle(purchaseWorkflowId(id));
+    await handle.signal(cancelSignal, { reason: 'record lost' });
+    const purchase = (await handle.result()) as Purchase;
+    if (purchase.status !== 'FAILED' || purchase.failure?.code !== 'INTERNAL') {
+      throw new Error(`expected FAILED with INTERNAL, got ${purchase.status} ${JSON.stringify(purchase.failure)}`);
+    }
     return id;
   },
 
