@@ -158,7 +158,7 @@ function messageOf(error: unknown): string {
  */
 export function isDatabaseAway(error: unknown): boolean {
   const text = textOf(error);
-  return /Can't reach database server|P1001|P1002|P1017|P1008|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|Connection terminated|Server has closed the connection|socket hang up|Connection lost|closed the connection|the database system is (starting up|shutting down|in recovery mode)|57P03|retrieve connection from pool timeout|connect timeout|Connection timed? ?out|SQLITE_BUSY|database is locked/i.test(
+  return /Can't reach database server|P1001|P1002|P1017|P1008|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|Connection terminated|Server has closed the connection|socket hang up|Connection lost|closed the connection|the database system is (starting up|shutting down|in recovery mode)|57P03|retrieve connection from pool timeout|connect timeout|Connection timed? ?out|SQLITE_BUSY|database is locked|too many (clients|connections)|53300|ER_CON_COUNT_ERROR/i.test(
     text,
   );
 }

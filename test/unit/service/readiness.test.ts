@@ -41,6 +41,9 @@ describe('isDatabaseAway', () => {
     'Connection terminated unexpectedly',
     'FATAL: the database system is starting up',
     '(conn:-1, no: 45028, SQLState: HY000) retrieve connection from pool timeout after 10001ms',
+    // A server at its connection limit has no room yet: it answers once others let go.
+    'Error: sorry, too many clients already',
+    '(conn:-1, no: 1040, SQLState: 08004) Too many connections',
   ])('waits for a server that does not answer: %s', (message) => {
     expect(isDatabaseAway(new Error(message))).toBe(true);
   });
