@@ -70,7 +70,8 @@ export function codecRoutes(deps: { temporal: Client; auth: AuthMiddleware }) {
       throw error;
     }
   };
-  for (const prefix of ['', '/:namespace']) {
+  // The CLI fills `{namespace}` in its endpoint, with nothing for some commands (`/codec//decode`): an empty segment.
+  for (const prefix of ['', '/:namespace{[^/]*}']) {
     router.post(`${prefix}/encode`, handle('encode'));
     router.post(`${prefix}/decode`, handle('decode'));
   }

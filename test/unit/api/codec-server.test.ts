@@ -42,7 +42,7 @@ async function sessionCookie(email: string, password: string) {
 
 describe('the codec server', () => {
   it('answers 401 without credentials and 403 to a USER, on every codec route', async () => {
-    for (const path of ['/codec/encode', '/codec/decode', '/codec/default/encode', '/codec/default/decode']) {
+    for (const path of ['/codec/encode', '/codec/decode', '/codec/default/encode', '/codec/default/decode', '/codec//decode']) {
       expect({ path, status: (await post(path, clearPayloads())).status }).toEqual({ path, status: 401 });
       expect({ path, status: (await post(path, clearPayloads(), user.headers)).status }).toEqual({ path, status: 403 });
       expect({ path, status: (await post(path, clearPayloads(), admin.headers)).status }).toEqual({ path, status: 200 });
