@@ -18,11 +18,12 @@ export const codecSessionCookie = 'codec_session';
 const codecBodyBytes = 4 * 1024 * 1024;
 
 const base64 = z.string().max(codecBodyBytes).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
-/** Temporal's remote codec protocol: `Payloads` as protobuf JSON, bytes fields in base64. */
+/** Temporal's remote codec protocol: `Payloads` as protobuf JSON, bytes fields in base64; no payloads is `{}`. */
 const PayloadsBody = z.object({
   payloads: z
     .array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }))
-    .max(10_000),
+    .max(10_000)
+    .default([]),
 });
 
 export const isCodecPath = (path: string) => path === '/codec' || path.startsWith('/codec/');

@@ -79,9 +79,14 @@ describe('the codec server', () => {
     expect(error.message).toMatch(/key id "c", which PAYLOAD_KEYS does not list/);
   });
 
-  it('refuses a body that is not a list of payloads', async () => {
+  it('refuses a body that is not a list of payloads, and answers none for none (protobuf JSON leaves out an empty list)', async () => {
     expect((await post('/codec/decode', { payloads: [{ data: 'not base64!' }] }, admin.headers)).status).toBe(400);
-    expect((await post('/codec/decode', { something: 'else' }, admin.headers)).status).toBe(400);
+    expect((await post('/codec/decode', { payloads: 'all of them' }, admin.headers)).status).toBe(400);
+    expect((await post('/codec/decode', [], admin.headers)).status).toBe(400);
+    for (const path of ['/codec/encode', '/codec/decode']) {
+      const none = await post(path, {}, admin.headers);
+      expect({ path, status: none.status, body: await none.json() }).toEqual({ path, status: 200, body: { payloads: [] } });
+    }
   });
 
   it('takes the HttpOnly SameSite session cookie POST /auth/login sets, on the codec routes only', async () => {
