@@ -27,6 +27,7 @@ import { bearerSecurityScheme, gatewayDocument } from './openapi';
 import { createPurchaseService } from './purchases/service';
 import { createWaitSlots } from './purchases/wait-slots';
 import { authRoutes } from './routes/auth';
+import { codecCors, codecRoutes, isCodecPath } from './routes/codec';
 import { deliveryRoutes } from './routes/deliveries';
 import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
@@ -53,6 +54,7 @@ export type GatewayConfig = Pick<
   | 'consulToken'
   | 'services'
   | 'dataDir'
+  | 'codecCorsOrigin'
 >;
 
 export interface GatewayDeps {
@@ -128,25 +130,35 @@ export function createApp(deps: GatewayDeps) {
   app.get('/metrics', metrics.handler);
   app.use('*', requestLog(logger));
   app.use('*', secureHeaders());
+  // The codec server (/codec) has CORS and a body limit of its own: credentials from the Web UI's origin only.
+  const apiOnly =
+    (middleware: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> =>
+    (c, next) =>
+      isCodecPath(c.req.path) ? next() : middleware(c, next);
   app.use(
     '*',
-    cors({
-      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
-      allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
-      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      exposeHeaders: ['Retry-After', 'X-Request-Id', 'traceparent', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
-    }),
+    apiOnly(
+      cors({
+        origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+        allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+        allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+        exposeHeaders: ['Retry-After', 'X-Request-Id', 'traceparent', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+      }),
+    ),
   );
   // TRUSTED_PROXIES applies from the start of the process (a KV change waits for the next start).
   app.use('*', identifyClient(config.trustedProxies));
+  app.use('/codec/*', codecCors(config.codecCorsOrigin));
   app.use('*', rateLimit(() => live.current().rateLimitPerMinute, limits));
   app.use(
     '*',
-    bodyLimit({
-      maxSize: deps.maxBodyBytes ?? 64 * 1024,
-      onError: (c) =>
-        errorResponse(c, new CodedError('PAYLOAD_TOO_LARGE', `The body may be at most ${deps.maxBodyBytes ?? 64 * 1024} bytes`)),
-    }),
+    apiOnly(
+      bodyLimit({
+        maxSize: deps.maxBodyBytes ?? 64 * 1024,
+        onError: (c) =>
+          errorResponse(c, new CodedError('PAYLOAD_TOO_LARGE', `The body may be at most ${deps.maxBodyBytes ?? 64 * 1024} bytes`)),
+      }),
+    ),
   );
 
   app.route('/', healthRoutes({ store, temporal, temporalProblem: deps.temporalProblem, limits, timeoutMs: Math.min(temporalTimeoutMs, 3_000) }));
@@ -155,6 +167,7 @@ export function createApp(deps: GatewayDeps) {
   app.route('/', inventoryRoutes({ services, auth }));
   app.route('/', deliveryRoutes({ services, auth }));
   app.route('/', orderRoutes({ services, auth }));
+  app.route('/codec', codecRoutes({ temporal, auth }));
   app.route('/', purchaseRoutes({ purchases, auth, waitSlots: createWaitSlots(() => config.purchaseLimits) }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', bearerSecurityScheme, {

@@ -13,7 +13,7 @@ void runService({
   stopping: 'no new connections, requests in flight finish',
   // Served at once: /health, and /ready naming the database while the gateway waits for it (service/lifecycle.ts).
   listen: (config) => ({ port: config.gateway.port }),
-  async start({ config, live, logger, db, setupDb }) {
+  async start({ config, live, logger, dataConverter, db, setupDb }) {
     if (config.seedCatalog) {
       const seeded = await seedCatalogIfEmpty(setupDb);
       if (seeded > 0) logger.info({ products: seeded }, 'Seeded the catalog');
@@ -23,7 +23,7 @@ void runService({
       logger.info({ email: admin.email }, 'Admin user ensured');
     }
     // Listen before Temporal answers: /health and an honest /ready (503, with the reason) during an outage.
-    const link = createTemporalLink(config.temporal, logger);
+    const link = createTemporalLink(config.temporal, logger, dataConverter);
     // With REDIS_URL, every gateway instance counts requests and failed logins against the same limits.
     const limits = createLimitCounters({ redisUrl: config.limits.redisUrl, keyPrefix: config.limits.redisKeyPrefix, logger });
     if (config.limits.redisUrl && !(await limits.ready())) {

@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { connectionOptions, describeConnection, type TemporalConnectionSettings } from '../config/temporal';
 import { explainTemporalFailure, type TemporalProblem } from '../config/temporal-diagnosis';
 import type { Logger } from '../logging';
@@ -11,10 +12,11 @@ const checkEveryMs = { down: 2_000, up: 10_000 };
  * reconnects, on demand), so the gateway listens at once and `/health` answers during a Temporal outage, while a
  * watcher keeps an honest account of why Temporal cannot be used for `/ready` and logs each new reason once.
  */
-export function createTemporalLink(settings: TemporalConnectionSettings, logger: Logger) {
+export function createTemporalLink(settings: TemporalConnectionSettings, logger: Logger, dataConverter: DataConverter) {
   const connection = Connection.lazy({ ...connectionOptions(settings), connectTimeout: '5s' });
   // The interceptors carry the request's trace and request id into the workflow.
-  const client = new Client({ connection, namespace: settings.namespace, interceptors: clientInterceptors() });
+  // The data converter encrypts every payload it writes (codec/); the codec server (/codec) uses it too.
+  const client = new Client({ connection, namespace: settings.namespace, dataConverter, interceptors: clientInterceptors() });
   let problem: TemporalProblem | undefined = {
     code: 'TEMPORAL_UNREACHABLE',
     message: `Not connected to Temporal at ${settings.address} yet`,

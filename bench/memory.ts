@@ -64,7 +64,7 @@ async function main() {
     await system.waitUntil(`${inFlight} purchases in their window`, async () => (await countOf(buyer, 'RESERVE_DELIVERED')) === inFlight, 300_000);
     const holding = await snapshot(system);
 
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: system.dataConverter });
     await Promise.all(placed.map((purchase) => client.workflow.getHandle(purchase.workflowId).signal(confirmSignal)));
     await system.waitUntil(`${inFlight} purchases completed`, async () => (await countOf(buyer, 'COMPLETED')) === inFlight, 300_000);
     const after = await snapshot(system);

@@ -140,7 +140,7 @@ async function main() {
   const system = await startSystem({ env: { PURCHASE_CANCEL_WINDOW: '0s', LOG_LEVEL: 'warn' } });
   const bare = await startBareWorkers(system.temporalAddress);
   const connection = await Connection.connect({ address: system.temporalAddress });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: system.dataConverter });
   try {
     await system.stockedProduct('BENCH-1', (total * levels.length + warmup) * 2, 100);
     const { token } = await system.newUser('bench');

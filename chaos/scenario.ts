@@ -172,7 +172,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const skus = ['A', 'B', 'C'].map((letter) => `CHAOS-${started.toString(36).toUpperCase()}-${letter}`);
     const { tokens, buyerIds } = await setUp(system, skus);
     connection = await Connection.connect({ address: system.temporalAddress });
-    temporalClient = new Client({ connection });
+    temporalClient = new Client({ connection, dataConverter: system.dataConverter });
     // Clients reach the gateways through one address, as behind a load balancer.
     gateways = await startRoundRobinProxy([{ host: '127.0.0.1', port: Number(new URL(system.urls.gateway).port) }]);
 

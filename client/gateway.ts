@@ -12,7 +12,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in and receive a bearer session token
-         * @description Answers a session token to send as `Authorization: Bearer <token>`; its expiry slides while it is used, up to SESSION_MAX_AGE (default 30 days) after sign-in, however active. Failed logins are throttled per account and client together (each try past the free failures waits twice as long) and per client: while it waits the answer is 429 RATE_LIMITED with Retry-After, even for the right password.
+         * @description Answers a session token to send as `Authorization: Bearer <token>`; its expiry slides while it is used, up to SESSION_MAX_AGE (default 30 days) after sign-in, however active. The same session comes as an HttpOnly, SameSite cookie for /codec only, where the Temporal Web UI sends it (an ADMIN reads payloads). Failed logins are throttled per account and client together (each try past the free failures waits twice as long) and per client: while it waits the answer is 429 RATE_LIMITED with Retry-After, even for the right password.
          */
         post: operations["logIn"];
         delete?: never;

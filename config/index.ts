@@ -6,6 +6,7 @@ import { boundedDuration, parseDuration } from './duration';
 import { withSecretFiles } from './secret-files';
 import { withSettingsFrom } from './sources';
 import { addressList, trustedProxyEntries } from './trusted-proxies';
+import { parsePayloadKeys, PayloadKeysError, type PayloadKey } from './payload-keys';
 import { loadTemporalConnection, type TemporalConnectionSettings } from './temporal';
 
 /** The repository root: embedded SQLite files and the Temporal state live under `<root>/.data` by default. */
@@ -75,6 +76,9 @@ export const envSchema = z.object({
   CORS_ORIGINS: z.string().max(4096).default('*'),
   // The proxies whose X-Forwarded-For the gateway believes (addresses and CIDR ranges, comma-separated); none by default.
   TRUSTED_PROXIES: addressList(4096),
+  // The Web UI's origin (a URL's origin: scheme://host:port), the one origin whose pages may call the codec server
+  // (/codec) with credentials.
+  CODEC_CORS_ORIGIN: optionalUrl,
   // A session's sliding lifetime, extended while it is used; SESSION_MAX_AGE caps it however active the session is.
   SESSION_TTL: boundedDuration({ min: '1m', max: '365d' }).default('30d'),
   SESSION_MAX_AGE: boundedDuration({ min: '1m', max: '365d' }).default('30d'),
@@ -133,6 +137,14 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, kv: Readonly<
   const values = parsed.data;
   const crossed = crossSettingProblems(values);
   if (crossed.length > 0) throw new ConfigError(`Invalid environment: ${crossed.join('; ')}`);
+  // A secret with a shape of its own (config/payload-keys.ts), never from KV; unset: the local key file in DATA_DIR.
+  let payloadKeys: PayloadKey[] | undefined;
+  try {
+    payloadKeys = env.PAYLOAD_KEYS?.trim() ? parsePayloadKeys(env.PAYLOAD_KEYS) : undefined;
+  } catch (error) {
+    if (error instanceof PayloadKeysError) throw new ConfigError(`Invalid environment: ${error.message}`);
+    throw error;
+  }
   let temporal: TemporalConnectionSettings;
   try {
     temporal = loadTemporalConnection(env);
@@ -197,6 +209,9 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, kv: Readonly<
       clientWindowMs: ms(values.LOGIN_CLIENT_WINDOW as ms.StringValue),
     },
     trustedProxies: trustedProxyEntries(values.TRUSTED_PROXIES),
+    // Undefined: the local key file (codec/local-keys.ts).
+    payloadKeys,
+    codecCorsOrigin: values.CODEC_CORS_ORIGIN && new URL(values.CODEC_CORS_ORIGIN).origin,
     corsOrigins: values.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean),
     sessionTtlMs: ms(values.SESSION_TTL as ms.StringValue),
     sessionMaxAgeMs: ms(values.SESSION_MAX_AGE as ms.StringValue),

@@ -15,6 +15,8 @@ export const secretNames = [
   'REDIS_URL',
   'CONSUL_HTTP_TOKEN',
   'SERVICE_TOKEN',
+  // The payload codec's keys: whoever holds them reads every address in Temporal's histories.
+  'PAYLOAD_KEYS',
 ] as const;
 export type SecretName = (typeof secretNames)[number];
 export const isSecretName = (name: string): name is SecretName => (secretNames as readonly string[]).includes(name);

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createGatewayClient, type Purchase } from '../client';
+import { payloadDataConverter } from '../codec/data-converter';
+import { ensureLocalPayloadKeys } from '../codec/local-keys';
 import { loadConfig, projectRoot } from '../config';
 import { serviceToken } from '../config/service-token';
 import { entryArguments, readinessUrl, services, tsxLoader, type ServiceName } from '../launch/services';
@@ -70,6 +72,8 @@ export async function startSystem(
     LOG_LEVEL: 'warn',
     ...options.env,
   };
+  // As `npm start` does: without PAYLOAD_KEYS, the local key in the data folder, made before any service reads it.
+  const payloadKeys = loadConfig(env).payloadKeys ?? ensureLocalPayloadKeys(dataDir).keys;
   const logs: string[] = [];
   const processes = new Map<string, ChildProcess>();
   const remember = (name: string, child: ChildProcess) => {
@@ -265,6 +269,9 @@ export async function startSystem(
     temporalMetricsUrl: `http://127.0.0.1:${temporalMetricsPort}/metrics`,
     temporalAddress: options.externalTemporal ? env.TEMPORAL_ADDRESS! : temporalAddress,
     admin,
+    /** The keys the services encrypt payloads with, and a data converter for clients of the test's own. */
+    payloadKeys,
+    dataConverter: payloadDataConverter(payloadKeys),
     logs,
     api,
     client,

@@ -46,6 +46,8 @@ export interface DevServerOptions {
   logLevel?: string;
   /** Serve the server's own Prometheus metrics (requests and persistence calls by operation) on this port. */
   metricsPort?: number;
+  /** The codec server the Web UI decodes payloads with (the gateway's /codec). */
+  uiCodecEndpoint?: string;
 }
 
 const singlePartition = ['matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1'];
@@ -79,6 +81,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
   ];
   if (options.namespace !== 'default') args.push('--namespace', options.namespace);
   if (options.metricsPort) args.push('--metrics-port', String(options.metricsPort));
+  if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   return args;
 }
 
@@ -97,5 +100,9 @@ export function devServerOptions(config: Config) {
     uiPort: config.temporal.uiPort,
     namespace: config.temporal.namespace,
     dbFile: path.join(config.dataDir, 'temporal.db'),
+    uiCodecEndpoint: `http://127.0.0.1:${config.gateway.port}/codec`,
   };
 }
+
+/** The dev server's Web UI, as `npm start` prints it: the one origin the codec server answers with credentials. */
+export const devServerUiOrigin = (config: Config) => `http://127.0.0.1:${config.temporal.uiPort}`;

@@ -96,7 +96,7 @@ export function buildIsCurrent(): boolean {
       return /\.(ts|js|json)$/.test(entry.name) && fs.statSync(path.join(projectRoot, file)).mtimeMs > builtAt;
     });
   // The rooms a process's code comes from (tests, benchmarks and the harness are never bundled).
-  const rooms = ['activities', 'api', 'config', 'contracts', 'discovery', 'domain', 'launch', 'logging', 'net', 'observability', 'prisma', 'scripts', 'service', 'workers', 'workflows'];
+  const rooms = ['activities', 'api', 'codec', 'config', 'contracts', 'discovery', 'domain', 'launch', 'logging', 'net', 'observability', 'prisma', 'scripts', 'service', 'workers', 'workflows'];
   return !rooms.some((room) => fs.existsSync(path.join(projectRoot, room)) && newer(room)) &&
     fs.statSync(path.join(projectRoot, 'package.json')).mtimeMs <= builtAt;
 }

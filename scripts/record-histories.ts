@@ -9,6 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { decodedHistoryJson } from '../codec/history';
+import { EncryptionCodec } from '../codec/encryption-codec';
 import { projectRoot } from '../config';
 import { cancelSignal, confirmSignal, purchaseWorkflowId } from '../contracts/temporal';
 import { connectStore, connectSupplier } from '../prisma/clients';
@@ -232,8 +234,9 @@ async function main() {
     const windowlessGateway = `http://127.0.0.1:${windowlessPort}`;
     await system.waitUntil('the second gateway being ready', async () => (await fetch(`${quickGateway}/ready`)).ok);
     await system.waitUntil('the third gateway being ready', async () => (await fetch(`${windowlessGateway}/ready`)).ok);
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: system.dataConverter });
     const { token } = await system.newUser('recorder');
+    const codec = new EncryptionCodec(system.payloadKeys);
 
     fs.mkdirSync(historiesDir, { recursive: true });
     for (const name of chosen) {
@@ -243,7 +246,8 @@ async function main() {
       const handle = client.workflow.getHandle(purchaseWorkflowId(id));
       let history: HistoryJson = {};
       await system.waitUntil(`${name}'s history ${expectedHistoryEnd(name)}`, async () => {
-        history = JSON.parse(historyToJSON(await handle.fetchHistory()));
+        // Payloads decoded: a recording replays without the throw-away key it was written under.
+        history = await decodedHistoryJson(JSON.parse(historyToJSON(await handle.fetchHistory())), codec);
         return historyEnd(history) === expectedHistoryEnd(name);
       });
       const file = path.join(historiesDir, historyFile(name));

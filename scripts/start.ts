@@ -9,11 +9,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import { Connection } from '@temporalio/client';
+import { payloadKeysFor } from '../codec/local-keys';
 import { loadConfig, projectRoot } from '../config';
 import { connectionOptions, hostAndPort, tlsEnabled, type TemporalConnectionSettings } from '../config/temporal';
 import { explainTemporalFailure } from '../config/temporal-diagnosis';
 import { entryArguments, readinessUrl, services, type RunMode } from '../launch/services';
-import { devServerOptions, portAnswers, startTemporalDevServer, waitForPort } from '../launch/temporal-dev-server';
+import { devServerOptions, devServerUiOrigin, portAnswers, startTemporalDevServer, waitForPort } from '../launch/temporal-dev-server';
 import { createStartOutput } from './start-output';
 import { startBackends, withOptions } from './start-with';
 import { ensureTemporalCli } from './temporal-cli';
@@ -109,6 +110,18 @@ async function main() {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
+  // Without PAYLOAD_KEYS every process reads the local key in the data folder: made here on the first start.
+  const payloadKeys = payloadKeysFor(config);
+  if (payloadKeys.created) {
+    console.log(`[start] PAYLOAD_KEYS is not set: generated a local payload key in ${payloadKeys.from}; keep it, the histories written with it need it`);
+  } else if (!config.payloadKeys) {
+    console.log(`[start] payloads encrypted with the local key in ${payloadKeys.from} (PAYLOAD_KEYS is not set)`);
+  }
+  // The dev server's Web UI decodes payloads through the gateway's codec server, which answers that origin only.
+  const serviceEnv: NodeJS.ProcessEnv = config.temporal.explicit
+    ? process.env
+    : { ...process.env, CODEC_CORS_ORIGIN: process.env.CODEC_CORS_ORIGIN || devServerUiOrigin(config) };
+
   if (config.temporal.explicit) {
     // A named server (TEMPORAL_ADDRESS or a profile) is never replaced by a dev server of our own.
     const { address, namespace } = config.temporal;
@@ -144,7 +157,7 @@ async function main() {
     // Own process group: Ctrl-C reaches only this supervisor, which then stops each child in order.
     const child = spawn(process.execPath, entryArguments(projectRoot, service.entry, mode), {
       cwd: projectRoot,
-      env: process.env,
+      env: serviceEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

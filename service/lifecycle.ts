@@ -1,5 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import type { DataConverter } from '@temporalio/common';
+import { payloadDataConverter } from '../codec/data-converter';
+import { payloadKeysFor } from '../codec/local-keys';
 import { loadConfig, type Config } from '../config';
 import { startLiveConfig, type LiveConfig } from '../config/live-config';
 import { redactUrl } from '../config/redact-url';
@@ -43,6 +46,8 @@ export interface ServiceContext<Db> {
   live: LiveConfig;
   logger: Logger;
   tracing: Tracing;
+  /** Every Temporal client and worker of the process uses it: payloads encrypted with PAYLOAD_KEYS (codec/). */
+  dataConverter: DataConverter;
   /** The client that serves requests and activities: it never waits for an SQLite lock (contracts/timeouts.ts). */
   db: Db;
   /** For one-off start-up work (seeding, the admin user), which may wait for a lock; closed once `start` answers. */
@@ -97,6 +102,13 @@ export async function runService<Db extends Database>(definition: ServiceDefinit
     const config = live.current();
     if (await startErrorReports(service, config.errorReports)) logger.info('Reporting errors to SENTRY_DSN');
 
+    // A bad key stops the start, as a bad setting does: before anything is served.
+    const payloadKeys = payloadKeysFor(config);
+    const keyIds = payloadKeys.keys.map((key) => key.id);
+    if (payloadKeys.created) logger.info({ file: payloadKeys.from, keyIds }, 'Generated a local payload key (PAYLOAD_KEYS is not set)');
+    else logger.info({ from: payloadKeys.from, keyIds }, 'Payloads encrypted with the first key; every key listed decrypts');
+    const dataConverter = payloadDataConverter(payloadKeys.keys);
+
     // Served at once: /health, and a /ready that names what the process waits for, until its own API takes over.
     const waits = createStartWaits();
     let app: HttpApp | undefined;
@@ -139,7 +151,7 @@ export async function runService<Db extends Database>(definition: ServiceDefinit
     if (!setupDb) return await shutDown();
     db = definition.database.connect(url);
     started = await definition
-      .start({ config, live, logger, tracing, db, setupDb, stopped: stop.signalled, waits })
+      .start({ config, live, logger, tracing, dataConverter, db, setupDb, stopped: stop.signalled, waits })
       .finally(() => setupDb.$disconnect());
     if (!started || stop.isSignalled()) return await shutDown();
 

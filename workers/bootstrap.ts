@@ -54,7 +54,7 @@ export function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: Wor
     stopping: 'tasks in flight finish or go back to Temporal',
     // Its port from the start: /health, and /ready naming the database or Temporal while it waits for them.
     listen: spec.http && ((config) => ({ port: spec.http!.port(config), host: config.services.host })),
-    async start({ config, live, logger, tracing, db, setupDb, stopped, waits }) {
+    async start({ config, live, logger, tracing, dataConverter, db, setupDb, stopped, waits }) {
       // The prebuilt bundle (npm run build:workflows) when it matches the sources, so no webpack at start; else it is
       // bundled now and kept for the next start.
       const workflowBundle = spec.workflowsPath
@@ -75,6 +75,8 @@ export function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: Wor
           taskQueue: spec.taskQueue,
           activities: spec.activities(db, config, live),
           ...(workflowBundle ? { workflowBundle } : {}),
+          // Payload codecs run outside the workflow sandbox: the bundle needs nothing of the encryption.
+          dataConverter,
           // The workflow's interceptors are in the bundle (workers/workflow-bundle.ts); the activities' are here.
           interceptors: { activity: activityInterceptors(logger) },
           sinks: workflowSinks(tracing),

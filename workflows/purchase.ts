@@ -101,7 +101,7 @@ export async function purchase(input: PurchaseWorkflowInput): Promise<Purchase> 
         },
       });
       state.delivery = await carrier.scheduleDelivery.executeWithOptions(
-        { summary: `Schedule a delivery to ${input.address.city}, ${input.address.country}` },
+        { summary: `Schedule the delivery of ${describeItems(state.items)}` },
         [{ purchaseId, address: input.address }],
       );
       await record.moveTo('RESERVE_DELIVERED');

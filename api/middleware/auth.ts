@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import type { Role, User } from '../../contracts/auth';
 import { CodedError } from '../../contracts/errors';
 import type { SessionStore } from '../auth/sessions';
@@ -14,11 +15,16 @@ export interface AuthMiddleware {
   requireUser: MiddlewareHandler<AppEnv>;
   /** 401 without a session, 403 for a signed-in user who is not ADMIN. */
   requireAdmin: MiddlewareHandler<AppEnv>;
+  /**
+   * As requireAdmin, but the session may also come as the `cookie` POST /auth/login sets: the Web UI's codec calls
+   * carry cookies, never a bearer token. Only the codec routes take it.
+   */
+  requireAdminOrSessionCookie(cookie: string): MiddlewareHandler<AppEnv>;
 }
 
 export function createAuthMiddleware(sessions: SessionStore): AuthMiddleware {
-  const authenticate = async (c: Context<AppEnv>) => {
-    const token = bearerToken(c.req.header('authorization'));
+  const authenticate = async (c: Context<AppEnv>, cookie?: string) => {
+    const token = bearerToken(c.req.header('authorization')) ?? (cookie ? getCookie(c, cookie) : undefined);
     if (!token) throw new CodedError('UNAUTHORIZED', 'Sign in first: send Authorization: Bearer <token>');
     const validated = await sessions.validate(token);
     if (!validated) throw new CodedError('UNAUTHORIZED', 'The session token is invalid or has expired');
@@ -27,13 +33,17 @@ export function createAuthMiddleware(sessions: SessionStore): AuthMiddleware {
     return validated.user;
   };
   const requireRole =
-    (role?: Role): MiddlewareHandler<AppEnv> =>
+    (role?: Role, cookie?: string): MiddlewareHandler<AppEnv> =>
     async (c, next) => {
-      const user = await authenticate(c);
+      const user = await authenticate(c, cookie);
       if (role && user.role !== role) throw new CodedError('FORBIDDEN', `Only ${role} may do this`);
       await next();
     };
-  return { requireUser: requireRole(), requireAdmin: requireRole('ADMIN') };
+  return {
+    requireUser: requireRole(),
+    requireAdmin: requireRole('ADMIN'),
+    requireAdminOrSessionCookie: (cookie) => requireRole('ADMIN', cookie),
+  };
 }
 
 /** The signed-in user; only reachable behind `requireUser` or `requireAdmin`. */

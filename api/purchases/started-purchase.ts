@@ -1,4 +1,5 @@
 import { isGrpcServiceError, type Client } from '@temporalio/client';
+import { decodeOptionalSinglePayload } from '@temporalio/common/lib/internal-non-workflow';
 import type { Purchase } from '../../contracts/purchase';
 import { purchaseWorkflowId } from '../../contracts/temporal';
 import { PurchaseWorkflowInput } from '../../contracts/workflow-input';
@@ -25,7 +26,9 @@ export async function startedPurchase(temporal: Client, withinDeadline: WithinDe
     );
     const payload = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
     if (!payload) return undefined;
-    return receivedPurchase(PurchaseWorkflowInput.parse(temporal.options.loadedDataConverter.payloadConverter.fromPayload(payload)));
+    // A raw read: the payload as stored, so the client's codec (decryption) runs before the payload converter.
+    const input = await decodeOptionalSinglePayload(temporal.options.loadedDataConverter, payload);
+    return receivedPurchase(PurchaseWorkflowInput.parse(input));
   } catch (error) {
     if (isGrpcServiceError(error) && error.code === grpcNotFound) return undefined;
     return rethrowTemporalUnavailable(error);

@@ -1,4 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
 import { ChangePasswordRequest, LoginRequest, LoginResponse, RegisterRequest, User } from '../../contracts/auth';
 import type { StoreDb } from '../../prisma/clients';
 import { authenticate, changePassword, registerUser } from '../auth/accounts';
@@ -6,9 +8,19 @@ import type { LoginThrottle } from '../auth/login-throttle';
 import type { SessionStore } from '../auth/sessions';
 import { clientAddress } from '../client-address';
 import { currentSession, currentUser, type AuthMiddleware } from '../middleware/auth';
+import { codecSessionCookie } from './codec';
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonContent, noSecurity } from '../openapi';
 
 const UserAnswer = z.object({ user: User });
+
+/**
+ * The session as a cookie for the Temporal Web UI's codec calls, which send cookies and no bearer token: HttpOnly (no
+ * script reads it), SameSite=Strict, and only sent to /codec, the one place that accepts it.
+ */
+function setCodecCookie(c: Context, token: string, expiresAt: Date) {
+  const https = new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
+  setCookie(c, codecSessionCookie, token, { httpOnly: true, sameSite: 'Strict', path: '/codec', expires: expiresAt, secure: https });
+}
 
 export function authRoutes(deps: {
   store: StoreDb;
@@ -49,7 +61,8 @@ export function authRoutes(deps: {
       summary: 'Sign in and receive a bearer session token',
       description:
         'Answers a session token to send as `Authorization: Bearer <token>`; its expiry slides while it is used, up to ' +
-        'SESSION_MAX_AGE (default 30 days) after sign-in, however active. Failed ' +
+        'SESSION_MAX_AGE (default 30 days) after sign-in, however active. The same session comes as an HttpOnly, ' +
+        'SameSite cookie for /codec only, where the Temporal Web UI sends it (an ADMIN reads payloads). Failed ' +
         'logins are throttled per account and client together (each try past the free failures waits twice as long) and ' +
         'per client: while it waits the answer is 429 RATE_LIMITED with Retry-After, even for the right password.',
       security: noSecurity,
@@ -63,6 +76,7 @@ export function authRoutes(deps: {
       const credentials = c.req.valid('json');
       const user = await loginThrottle.attempt(credentials.email, clientAddress(c), () => authenticate(store, credentials));
       const session = await sessions.create(user.id);
+      setCodecCookie(c, session.token, session.expiresAt);
       return c.json({ token: session.token, expiresAt: session.expiresAt.toISOString(), user }, 200);
     },
   );
@@ -81,6 +95,7 @@ export function authRoutes(deps: {
     }),
     async (c) => {
       await sessions.invalidate(currentSession(c).id);
+      deleteCookie(c, codecSessionCookie, { path: '/codec' });
       return c.body(null, 204);
     },
   );

@@ -10,6 +10,7 @@ import { putSetting, startConsulAgent, type ConsulAgent } from '../support/consu
 import { createEmptyDatabase } from '../support/engines';
 import { sumOf } from '../../harness/prometheus-text';
 import { freePort, startSystem, type RunningSystem } from '../../harness/system';
+import { EncryptionCodec } from '../../codec/encryption-codec';
 
 /**
  * The whole system on a real Consul agent: every process registers, the gateway spreads over two supplier and two
@@ -381,7 +382,9 @@ describe('the system on a real Consul agent', () => {
     try {
       const history = await new WorkflowClient({ connection }).getHandle(workflowId).fetchHistory();
       const payload = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
-      return JSON.parse(Buffer.from(payload.data!).toString());
+      // Stored encrypted (codec/): decrypted with the system's keys before it is read.
+      const [decoded] = await new EncryptionCodec(system.payloadKeys).decode([payload]);
+      return JSON.parse(Buffer.from(decoded!.data!).toString());
     } finally {
       await connection.close();
     }

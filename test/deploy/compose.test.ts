@@ -15,9 +15,11 @@ const processes = ['gateway', ...workers];
 const tokenDir = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-token-'));
 const serviceTokenFile = path.join(tokenDir, 'service-token');
 fs.writeFileSync(serviceTokenFile, 'compose-test-service-token-0123456789\n');
+const payloadKeysFile = path.join(tokenDir, 'payload-keys');
+fs.writeFileSync(payloadKeysFile, `compose-test-key:${Buffer.alloc(32, 1).toString('base64')}\n`);
 afterAll(() => fs.rmSync(tokenDir, { recursive: true, force: true }));
-/** What Compose needs set: the admin password and the service token's file. */
-const required = { ADMIN_PASSWORD: 'compose-test-password', SERVICE_TOKEN_FILE: serviceTokenFile };
+/** What Compose needs set: the admin password, the service token's file and the payload keys' file. */
+const required = { ADMIN_PASSWORD: 'compose-test-password', SERVICE_TOKEN_FILE: serviceTokenFile, PAYLOAD_KEYS_FILE: payloadKeysFile };
 /** A published port, in either of Compose's forms ("127.0.0.1:9090:9090/tcp" or {published, target}). */
 function published(port: string | { published: number; target: number; host_ip?: string }) {
   if (typeof port !== 'string') return { hostIp: port.host_ip ?? '', published: Number(port.published), target: Number(port.target) };
@@ -71,7 +73,10 @@ describe('docker-compose.yml', () => {
     const compose = await ensureTool('docker-compose');
     const { ADMIN_PASSWORD: _unset, ...env } = process.env;
     await expect(
-      run(compose, ['-f', 'docker-compose.yml', 'config'], { cwd: projectRoot, env: { ...env, SERVICE_TOKEN_FILE: serviceTokenFile } }),
+      run(compose, ['-f', 'docker-compose.yml', 'config'], {
+        cwd: projectRoot,
+        env: { ...env, SERVICE_TOKEN_FILE: serviceTokenFile, PAYLOAD_KEYS_FILE: payloadKeysFile },
+      }),
     ).rejects.toThrow(/ADMIN_PASSWORD/);
   });
 
@@ -161,18 +166,38 @@ describe('docker-compose.yml', () => {
     const compose = await ensureTool('docker-compose');
     const { SERVICE_TOKEN_FILE: _unset, ...env } = process.env;
     await expect(
-      run(compose, ['-f', 'docker-compose.yml', 'config'], { cwd: projectRoot, env: { ...env, ADMIN_PASSWORD: required.ADMIN_PASSWORD } }),
+      run(compose, ['-f', 'docker-compose.yml', 'config'], {
+        cwd: projectRoot,
+        env: { ...env, ADMIN_PASSWORD: required.ADMIN_PASSWORD, PAYLOAD_KEYS_FILE: payloadKeysFile },
+      }),
     ).rejects.toThrow(/SERVICE_TOKEN_FILE/);
   });
 
-  it('gives the four processes the service token as a secret file, never as a value', () => {
-    expect(resolved.secrets).toEqual({ 'service-token': { file: serviceTokenFile } });
+  it('refuses to start without a payload keys file rather than using a fixed key', async () => {
+    const compose = await ensureTool('docker-compose');
+    const { PAYLOAD_KEYS_FILE: _unset, ...env } = process.env;
+    await expect(
+      run(compose, ['-f', 'docker-compose.yml', 'config'], {
+        cwd: projectRoot,
+        env: { ...env, ADMIN_PASSWORD: required.ADMIN_PASSWORD, SERVICE_TOKEN_FILE: serviceTokenFile },
+      }),
+    ).rejects.toThrow(/PAYLOAD_KEYS_FILE/);
+  });
+
+  it('gives the four processes the service token and the payload keys as secret files, never as values', () => {
+    expect(resolved.secrets).toEqual({ 'service-token': { file: serviceTokenFile }, 'payload-keys': { file: payloadKeysFile } });
     for (const name of processes) {
       const service = resolved.services[name];
       expect(service.environment.SERVICE_TOKEN_FILE).toBe('/run/secrets/service-token');
       expect(service.environment.SERVICE_TOKEN).toBeUndefined();
-      expect(service.secrets.map((secret: string | { source: string }) => (typeof secret === 'string' ? secret : secret.source))).toEqual(['service-token']);
+      expect(service.environment.PAYLOAD_KEYS_FILE).toBe('/run/secrets/payload-keys');
+      expect(service.environment.PAYLOAD_KEYS).toBeUndefined();
+      expect(service.secrets.map((secret: string | { source: string }) => (typeof secret === 'string' ? secret : secret.source))).toEqual([
+        'service-token',
+        'payload-keys',
+      ]);
     }
+    expect(JSON.stringify(resolved)).not.toContain(Buffer.alloc(32, 1).toString('base64'));
     // The token itself is nowhere in the resolved file: only the path of the file that holds it.
     expect(JSON.stringify(resolved)).not.toContain('compose-test-service-token');
   });

@@ -176,12 +176,14 @@ describe('the Helm chart', () => {
     }
   });
 
-  it('gives every process the service token, and the Consul token when set, as files from the Secret, never as values', async () => {
+  it('gives every process the service token, the payload keys, and the Consul token when set, as files from the Secret, never as values', async () => {
     for (const process of processes) {
       const c = container(rendered.default, process);
       const names = c.env.map((entry: { name: string }) => entry.name);
       expect(envOf(c).SERVICE_TOKEN_FILE).toBe('/var/run/secrets/purchase-saga/service-token');
       expect(names).not.toContain('SERVICE_TOKEN');
+      expect(envOf(c).PAYLOAD_KEYS_FILE).toBe('/var/run/secrets/purchase-saga/payload-keys');
+      expect(names).not.toContain('PAYLOAD_KEYS');
       expect(names).not.toContain('CONSUL_HTTP_TOKEN');
       expect(names).not.toContain('CONSUL_HTTP_TOKEN_FILE');
     }
@@ -190,6 +192,7 @@ describe('the Helm chart', () => {
       expect(envOf(container(withAcl, process)).CONSUL_HTTP_TOKEN_FILE).toBe('/var/run/secrets/purchase-saga/consul-token');
     }
     await expect(render('secrets.keys.serviceToken=')).rejects.toThrow(/secrets.keys.serviceToken is required/);
+    await expect(render('secrets.keys.payloadKeys=')).rejects.toThrow(/secrets.keys.payloadKeys is required/);
   }, 60_000);
 
   it('requires Redis when the gateway runs more than one replica, and gives it to the gateway alone', async () => {

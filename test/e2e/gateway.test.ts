@@ -225,7 +225,11 @@ describeEachEngine('the system', (engine) => {
       const buyer = await system.newUser();
       const { id } = accepted(await buy(buyer.token, [{ sku: 'E2E-CLI', quantity: 1 }]));
       await system.waitForPurchase(buyer.token, id, ['RESERVE_DELIVERED']);
-      const query = await temporalCli('workflow', 'query', '--workflow-id', `purchase-${id}`, '--type', 'status', '-o', 'json');
+      // The answer is encrypted (codec/): the CLI reads it through the gateway's codec server, as an ADMIN.
+      const query = await temporalCli(
+        'workflow', 'query', '--workflow-id', `purchase-${id}`, '--type', 'status', '-o', 'json',
+        '--codec-endpoint', `${system.urls.gateway}/codec`, '--codec-auth', `Bearer ${admin}`,
+      );
       expect(query.stdout).toContain('RESERVE_DELIVERED');
       await temporalCli('workflow', 'signal', '--workflow-id', `purchase-${id}`, '--name', 'cancel', '--input', '{"reason":"changed my mind"}');
       const done = await system.waitForPurchase(buyer.token, id, ['CANCELLED', 'COMPLETED']);

@@ -38,7 +38,7 @@ describe('a gateway killed between the steps of POST /purchases', () => {
       body: { items: [{ sku: 'KILLED-1', quantity: 2 }], address: lisbon },
     };
     connection = await Connection.connect({ address: system.temporalAddress });
-    const handle = new Client({ connection }).workflow.getHandle(purchaseWorkflowId(purchaseIdFor(buyer.user.id, key)));
+    const handle = new Client({ connection, dataConverter: system.dataConverter }).workflow.getHandle(purchaseWorkflowId(purchaseIdFor(buyer.user.id, key)));
 
     // The gateway reaches Temporal through the proxy from here on.
     const [host, port] = system.temporalAddress.split(':');

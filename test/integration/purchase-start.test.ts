@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -17,6 +17,7 @@ import { describeEachEngine, type Engine } from '../support/engines';
 import { createTemporalTestEnvironment } from '../support/temporal-env';
 import { workflowSinks } from '../../observability/temporal-tracing';
 import { workflowBundleFor } from '../../workers/workflow-bundle';
+import { payloadDataConverter } from '../../codec/data-converter';
 
 /**
  * POST /purchases against a real Temporal and real workers: what a start whose answer never arrives leaves behind.
@@ -278,6 +279,33 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
     const done = await outcome(await service.get(buyer, purchaseIdFor(buyer.id, 'early-1')));
     expect(done.status).toBe('COMPLETED');
     expect(await dbs.store.purchase.count({ where: { userId: buyer.id } })).toBe(1);
+  });
+
+  it('reads a purchase from its encrypted start event: the codec runs before the input is parsed', async () => {
+    await product('EARLY-ENC', 5);
+    const buyer = await newBuyer();
+    const encrypting = new Client({
+      connection: env.connection,
+      namespace: env.namespace,
+      dataConverter: payloadDataConverter([{ id: 'start-key', key: randomBytes(32) }]),
+    });
+    // No orchestrator: no record, so the gateway reads the purchase from the start event in Temporal.
+    await stopOrchestrator();
+    try {
+      const service = serviceWith(encrypting);
+      const accepted = await service.create(buyer, { items: [{ sku: 'EARLY-ENC', quantity: 1 }], address: lisbon });
+      const history = await env.client.workflow.getHandle(accepted.workflowId).fetchHistory();
+      const stored = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+      expect(Buffer.from(stored.metadata!.encoding!).toString()).toBe('binary/encrypted');
+      expect(Buffer.from(stored.data!).toString('latin1')).not.toContain(lisbon.street);
+      expect(await service.get(buyer, accepted.id)).toEqual(accepted);
+      // Without the key, the same read fails rather than answering something made up.
+      await expect(serviceWith(env.client).get(buyer, accepted.id)).rejects.toThrow();
+      // This test's orchestrator holds no key: the purchase goes no further.
+      await env.client.workflow.getHandle(accepted.workflowId).terminate('encrypted for a test without the key');
+    } finally {
+      await startOrchestrator();
+    }
   });
 
   it('waits right after the 202 on the saga alone: one long poll, then the record the saga wrote', async () => {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../config';
+import { formatPayloadKeys, type PayloadKey } from '../../config/payload-keys';
 import { services, tsxLoader, type ServiceName } from '../../launch/services';
 import { freePort } from '../../net/ports';
 import { ensureTool } from '../../scripts/tools';
@@ -427,6 +428,8 @@ export async function deployTopology(
     const admin = { email: 'admin@example.com', password: 'admin-password-1' };
     // The service credential the owners' APIs ask for, the same on every host (as a Secret gives it to every pod).
     const serviceToken = randomBytes(24).toString('hex');
+    // The payload keys, the same on every host too: each host's own local key would leave the others unable to read.
+    const payloadKeys: PayloadKey[] = [{ id: 'topology', key: randomBytes(32) }];
     const consulAddress = consul.address;
     const baseEnv: Record<string, string | undefined> = {
       ...process.env,
@@ -452,6 +455,7 @@ export async function deployTopology(
       MAX_WAITS_PER_USER: '1000',
       LOG_LEVEL: 'warn',
       SERVICE_TOKEN: serviceToken,
+      PAYLOAD_KEYS: formatPayloadKeys(payloadKeys),
     };
 
     const envOf = (instance: InstanceName): NodeJS.ProcessEnv => {
@@ -600,6 +604,7 @@ export async function deployTopology(
       databases,
       admin,
       serviceToken,
+      payloadKeys,
       edgeUrl,
       logs,
       instanceUrl,

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
+import { payloadDataConverter } from '../../codec/data-converter';
 import { checkInvariants } from '../../chaos/invariants';
 import { planPurchases, sendPurchases } from '../../chaos/load';
 import { seededRandom } from '../../chaos/scenario';
@@ -321,7 +322,7 @@ describe('the deployed topology', () => {
         clientCertPair: { crt: fs.readFileSync(certs.client.cert), key: fs.readFileSync(certs.client.key) },
       },
     });
-    const temporal = new Client({ connection, namespace: topology.temporal.namespace });
+    const temporal = new Client({ connection, namespace: topology.temporal.namespace, dataConverter: payloadDataConverter(topology.payloadKeys) });
     const store = connectStore(topology.databases.store.localUrl);
     const supplier = connectSupplier(topology.databases.supplier.localUrl);
     const carrier = connectCarrier(topology.databases.carrier.localUrl);

@@ -13,7 +13,7 @@ const levels: string[][] = [
   ['contracts'],
   ['domain', 'net', 'logging'],
   ['config'],
-  ['prisma', 'discovery', 'observability', 'launch'],
+  ['prisma', 'discovery', 'observability', 'launch', 'codec'],
   ['activities', 'workflows', 'client'],
   ['service'],
   ['api', 'workers'],

@@ -37,7 +37,7 @@ describe('secrets from files (<NAME>_FILE)', () => {
     );
   });
 
-  it('reads every secret from a file: the three database URLs, the admin password, Redis, the Temporal key and TLS key, the Consul and service tokens', () => {
+  it('reads every secret from a file: the database URLs, the admin password, Redis, the Temporal key and TLS key, the Consul and service tokens, the payload keys', () => {
     const pem = '-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----';
     const files: Record<string, string> = {
       DATABASE_URL: 'postgresql://store:store-pw@db:5432/store',
@@ -49,6 +49,7 @@ describe('secrets from files (<NAME>_FILE)', () => {
       REDIS_URL: 'redis://:redis-pw@cache:6379',
       CONSUL_HTTP_TOKEN: 'consul-acl-token',
       SERVICE_TOKEN: 'service-token-of-the-deployment',
+      PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
     };
     expect([...secretNames].sort()).toEqual(Object.keys(files).sort());
     const env: NodeJS.ProcessEnv = {
@@ -62,6 +63,7 @@ describe('secrets from files (<NAME>_FILE)', () => {
     expect(config.databases).toEqual({ store: files.DATABASE_URL, supplier: files.SUPPLIER_DATABASE_URL, carrier: files.CARRIER_DATABASE_URL });
     expect(config.admin?.password).toBe(files.ADMIN_PASSWORD);
     expect(config.limits.redisUrl).toBe(files.REDIS_URL);
+    expect(config.payloadKeys).toEqual([{ id: 'k1', key: Buffer.alloc(32, 7) }]);
     expect(config.temporal.apiKey).toBe(files.TEMPORAL_API_KEY);
     expect(config.consulToken).toBe(files.CONSUL_HTTP_TOKEN);
     expect(config.services.token).toBe(files.SERVICE_TOKEN);

@@ -52,6 +52,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
   value: http://{{ include "purchase-saga.fullname" . }}-carrier:{{ .Values.processes.carrier.port }}
 - name: SERVICE_TOKEN_FILE
   value: /var/run/secrets/purchase-saga/{{ required "secrets.keys.serviceToken is required: the owners' APIs answer only callers presenting it" .Values.secrets.keys.serviceToken }}
+- name: PAYLOAD_KEYS_FILE
+  value: /var/run/secrets/purchase-saga/{{ required "secrets.keys.payloadKeys is required: every process encrypts and decrypts Temporal payloads with them" .Values.secrets.keys.payloadKeys }}
 {{- with .Values.secrets.keys.consulToken }}
 - name: CONSUL_HTTP_TOKEN_FILE
   value: /var/run/secrets/purchase-saga/{{ . }}

@@ -1,0 +1,137 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
+import { payloadDataConverter } from '../../codec/data-converter';
+import { formatPayloadKeys, type PayloadKey } from '../../config/payload-keys';
+import { purchaseWorkflowId } from '../../contracts/temporal';
+import { startSystem, type RunningSystem } from '../../harness/system';
+import { workflowSinks } from '../../observability/temporal-tracing';
+import { workflowBundleFor } from '../../workers/workflow-bundle';
+
+const run = promisify(execFile);
+
+/**
+ * A real purchase through the real gateway and workers on a real dev server: what Temporal stores holds none of the
+ * customer's personal data in clear, and an ADMIN reads it through the gateway's codec server.
+ */
+let system: RunningSystem;
+let connection: Connection;
+let admin: string;
+let buyer: Awaited<ReturnType<RunningSystem['newUser']>>;
+let purchaseId: string;
+
+// Words found nowhere else in a purchase's history: the test looks for each of them anywhere in it.
+const address = { name: 'Adelheid Quimby', street: '17 Zwieback Lane', city: 'Quedlinburg', postalCode: 'QX7 4ZW', country: 'DE' };
+const personal = () => [address.name, address.street, address.postalCode, address.city, buyer.email];
+
+/** The CLI against the system's server; `codec` adds the gateway's codec server with a bearer token. */
+async function showHistory(codec?: { token: string; endpoint?: string }): Promise<string> {
+  const args = ['workflow', 'show', '--workflow-id', purchaseWorkflowId(purchaseId), '-o', 'json', '--address', system.temporalAddress];
+  if (codec) args.push('--codec-endpoint', codec.endpoint ?? `${system.urls.gateway}/codec`, '--codec-auth', `Bearer ${codec.token}`);
+  return (await run(process.env.TEMPORAL_CLI!, args, { maxBuffer: 64 * 1024 * 1024 })).stdout;
+}
+
+/** The output and every base64 value in it decoded, so that a payload shown as bytes is searched too. */
+function everythingIn(output: string): string {
+  const decoded: string[] = [];
+  const visit = (value: unknown) => {
+    if (typeof value === 'string') decoded.push(Buffer.from(value, 'base64').toString('utf8'));
+    else if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') Object.values(value).forEach(visit);
+  };
+  visit(JSON.parse(output));
+  return [output, ...decoded].join('\n');
+}
+
+async function replay(keys: PayloadKey[]): Promise<ReplayResult> {
+  const history = await new Client({ connection }).workflow.getHandle(purchaseWorkflowId(purchaseId)).fetchHistory();
+  const results: ReplayResult[] = [];
+  for await (const result of Worker.runReplayHistories(
+    {
+      workflowBundle: await workflowBundleFor(require.resolve('../../workflows')),
+      replayName: 'personal-data-replay',
+      sinks: workflowSinks(),
+      dataConverter: payloadDataConverter(keys),
+    },
+    [{ workflowId: purchaseWorkflowId(purchaseId), history }],
+  )) {
+    results.push(result);
+  }
+  return results[0]!;
+}
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  system = await startSystem();
+  connection = await Connection.connect({ address: system.temporalAddress });
+  admin = await system.adminToken();
+  buyer = await system.newUser('quimby');
+  await system.stockedProduct('PII-1', 5);
+  const created = await system.api('POST', '/purchases', { token: buyer.token, body: { items: [{ sku: 'PII-1', quantity: 1 }], address } });
+  expect(created.status).toBe(202);
+  purchaseId = created.body.purchase.id;
+  await system.waitForPurchase(buyer.token, purchaseId, ['COMPLETED']);
+}, 240_000);
+
+afterAll(async () => {
+  await connection?.close();
+  await system?.stop();
+});
+
+describe('personal data in Temporal', () => {
+  it('leaves no name, street, postal code, city or email in clear anywhere in the raw history', async () => {
+    const raw = everythingIn(await showHistory());
+    // The right history, read in full: its search attribute (an id, in clear) and its encrypted payloads are there.
+    expect(raw).toContain(buyer.user.id);
+    expect(raw).toContain('binary/encrypted');
+    for (const word of personal()) expect({ word, found: raw.includes(word) }).toEqual({ word, found: false });
+  });
+
+  it('shows them to an ADMIN through the gateway codec server, with the CLI endpoint per namespace too', async () => {
+    for (const endpoint of [`${system.urls.gateway}/codec`, `${system.urls.gateway}/codec/{namespace}`]) {
+      const decoded = everythingIn(await showHistory({ token: admin, endpoint }));
+      for (const word of [address.name, address.street, address.postalCode]) {
+        expect({ endpoint, word, found: decoded.includes(word) }).toEqual({ endpoint, word, found: true });
+      }
+      expect(decoded).not.toContain('binary/encrypted');
+    }
+    // The email is never sent to Temporal at all: the workflow knows the customer by id.
+    expect(everythingIn(await showHistory({ token: admin }))).not.toContain(buyer.email);
+  });
+
+  it('refuses the CLI its codec calls with a USER token: the CLI shows nothing', async () => {
+    // The codec server answers 403 (test/unit/api/codec-server.test.ts); the CLI retries until its deadline, then fails.
+    const shown = showHistory({ token: buyer.token });
+    await expect(shown).rejects.toThrow(/context deadline exceeded|403/);
+    const output = await shown.catch((error: { stdout?: string }) => error.stdout ?? '');
+    for (const word of personal()) expect(output).not.toContain(word);
+  });
+
+  it('replays the history recorded under the key in use after the keys become B,A, and not once A is gone', async () => {
+    const keyA = system.payloadKeys[0]!;
+    const keyB: PayloadKey = { id: 'rotated-b', key: randomBytes(32) };
+    expect((await replay([keyB, keyA])).error).toBeUndefined();
+    const withoutA = await replay([keyB]);
+    expect(withoutA.error).toBeDefined();
+    expect(String(withoutA.error?.message)).toContain(keyA.id);
+  });
+
+  it('still reads the history through the codec server once the gateway runs with the keys B,A', async () => {
+    const keyB: PayloadKey = { id: 'rotated-b', key: randomBytes(32) };
+    await system.stopProcess('gateway');
+    system.startService('gateway', { env: { PAYLOAD_KEYS: formatPayloadKeys([keyB, ...system.payloadKeys]) } });
+    await system.waitUntil('the gateway being ready with the keys B,A', async () => (await fetch(`${system.urls.gateway}/ready`)).ok);
+    const token = await system.adminToken();
+    const decoded = everythingIn(await showHistory({ token }));
+    expect(decoded).toContain(address.street);
+    // What the gateway encrypts now names B.
+    const encoded = await system.api('POST', '/codec/encode', {
+      token,
+      body: { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"x"').toString('base64') }] },
+    });
+    expect(encoded.status).toBe(200);
+    expect(Buffer.from(encoded.body.payloads[0].metadata['encryption-key-id'], 'base64').toString()).toBe('rotated-b');
+  });
+});
