@@ -76,6 +76,8 @@ describe('each process /metrics after four purchases', () => {
   });
 
   it('the supplier and the carrier expose their HTTP and Temporal worker metrics', async () => {
+    // A probe of each, as Consul's or Kubernetes' would be (the harness waits on /ready, which the worker answers itself).
+    for (const url of [system.urls.supplier, system.urls.carrier]) expect((await fetch(`${url}/health`)).status).toBe(200);
     const supplier = await metricsOf(system.urls.supplier);
     expect(sumOf(supplier, 'http_server_requests_total', { route: '/health', status: '200' })).toBeGreaterThan(0);
     // Three purchases got to reserve stock (one was refused with OUT_OF_STOCK on its only attempt).
