@@ -170,7 +170,12 @@ async function connectToTemporal(
     stopped,
     // Every failure to connect is waited for: the reason logged names the setting to check when it is one.
     isAway: () => true,
-    reasonOf: (error) => (error instanceof Error ? error.message : String(error)),
+    // The diagnosis's code leads the reason, as the gateway's line carries it: one grep finds both.
+    reasonOf: (error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      const code = (error as { code?: unknown }).code;
+      return typeof code === 'string' ? `${code}: ${message}` : message;
+    },
     attempt: async () => {
       try {
         const connection = await NativeConnection.connect(connectionOptions(settings));
@@ -183,7 +188,8 @@ async function connectToTemporal(
         }
         return connection;
       } catch (error) {
-        throw new Error((await explainTemporalFailure(settings, error)).message, { cause: error });
+        const problem = await explainTemporalFailure(settings, error);
+        throw Object.assign(new Error(problem.message, { cause: error }), { code: problem.code });
       }
     },
   });
