@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
 import { payloadDataConverter } from '../../codec/data-converter';
@@ -9,8 +7,7 @@ import { purchaseWorkflowId } from '../../contracts/temporal';
 import { startSystem, type RunningSystem } from '../../harness/system';
 import { workflowSinks } from '../../observability/temporal-tracing';
 import { workflowBundleFor } from '../../workers/workflow-bundle';
-
-const run = promisify(execFile);
+import { everythingIn, personalWords, showHistory as showWorkflow, unusualAddress as address } from '../support/raw-history';
 
 /**
  * A real purchase through the real gateway and workers on a real dev server: what Temporal stores holds none of the
@@ -22,28 +19,14 @@ let admin: string;
 let buyer: Awaited<ReturnType<RunningSystem['newUser']>>;
 let purchaseId: string;
 
-// Words found nowhere else in a purchase's history: the test looks for each of them anywhere in it.
-const address = { name: 'Adelheid Quimby', street: '17 Zwieback Lane', city: 'Quedlinburg', postalCode: 'QX7 4ZW', country: 'DE' };
-const personal = () => [address.name, address.street, address.postalCode, address.city, buyer.email];
+const personal = () => personalWords(buyer.email);
 
 /** The CLI against the system's server; `codec` adds the gateway's codec server with a bearer token. */
-async function showHistory(codec?: { token: string; endpoint?: string }): Promise<string> {
-  const args = ['workflow', 'show', '--workflow-id', purchaseWorkflowId(purchaseId), '-o', 'json', '--address', system.temporalAddress];
-  if (codec) args.push('--codec-endpoint', codec.endpoint ?? `${system.urls.gateway}/codec`, '--codec-auth', `Bearer ${codec.token}`);
-  return (await run(process.env.TEMPORAL_CLI!, args, { maxBuffer: 64 * 1024 * 1024 })).stdout;
-}
-
-/** The output and every base64 value in it decoded, so that a payload shown as bytes is searched too. */
-function everythingIn(output: string): string {
-  const decoded: string[] = [];
-  const visit = (value: unknown) => {
-    if (typeof value === 'string') decoded.push(Buffer.from(value, 'base64').toString('utf8'));
-    else if (Array.isArray(value)) value.forEach(visit);
-    else if (value && typeof value === 'object') Object.values(value).forEach(visit);
-  };
-  visit(JSON.parse(output));
-  return [output, ...decoded].join('\n');
-}
+const showHistory = (codec?: { token: string; endpoint?: string }) =>
+  showWorkflow(purchaseWorkflowId(purchaseId), {
+    args: ['--address', system.temporalAddress],
+    codec: codec && { token: codec.token, endpoint: codec.endpoint ?? `${system.urls.gateway}/codec` },
+  });
 
 async function replay(keys: PayloadKey[]): Promise<ReplayResult> {
   const history = await new Client({ connection }).workflow.getHandle(purchaseWorkflowId(purchaseId)).fetchHistory();
