@@ -24,23 +24,30 @@ const defaultHistories = ['completed-after-window', 'cancelled-by-signal', 'refu
   path.join(fixtures, `${scenario}.record-failures.json`),
 );
 
+// A payload of no data (an activity's undefined result: binary/null) has no `data` in protobuf's JSON form.
 const isPayload = (value: any): value is JsonPayload =>
-  value !== null && typeof value === 'object' && typeof value.metadata?.encoding === 'string' && 'data' in value;
+  value !== null && typeof value === 'object' && typeof value.metadata?.encoding === 'string' && Object.keys(value).every((key) => key === 'metadata' || key === 'data');
 
 /**
  * The payloads of a history in the groups the SDK hands the codec: a `payloads` list in one call, any other payload
- * (a memo field, a summary, a failure's details) alone. Headers and search attributes never pass through the codec.
+ * (a memo field, a summary, a failure's details) alone. Headers and search attributes never pass through the codec,
+ * nor the details Temporal's core writes into its markers (a local activity's `data`, a patch's `patch-data`): of a
+ * marker's details only the local activity's `result` is the workflow's own (checked against a real encrypted history).
  */
 function payloadGroups(history: unknown): Payload[][] {
   const groups: Payload[][] = [];
-  const visit = (value: any) => {
-    if (Array.isArray(value)) return value.forEach(visit);
+  const visit = (value: any, parent?: string) => {
+    if (Array.isArray(value)) return value.forEach((inner) => visit(inner));
     if (value === null || typeof value !== 'object') return;
     if (isPayload(value)) return void groups.push([payloadFromJson(value)]);
     for (const [key, inner] of Object.entries(value)) {
       if (key === 'header' || key === 'searchAttributes') continue;
+      if (parent === 'markerRecordedEventAttributes' && key === 'details') {
+        visit({ result: (inner as Record<string, unknown>).result });
+        continue;
+      }
       if (key === 'payloads' && Array.isArray(inner) && inner.every(isPayload)) groups.push(inner.map(payloadFromJson));
-      else visit(inner);
+      else visit(inner, key);
     }
   };
   visit(history);
