@@ -1,37 +1,83 @@
 /**
- * `npm run bench:memory [-- --in-flight N]`: each process's memory idle, then with N purchases in flight (held in
- * their cancellation window), then once they have completed. Resident memory from /proc; the main thread's V8 heap and
- * the memory outside it (buffers, native) from each process's own `/metrics`. A workflow worker's workflow thread has a
- * V8 heap of its own, which only the resident figure includes.
+ * `npm run bench:memory [-- --in-flight N] [--temporal-address host:port] [--source]`: each process's memory idle,
+ * with N purchases in flight (held in their cancellation window), and once they have completed; beside them, on the
+ * same Temporal server, the bare chain's three workers with N bare chains held at the same step (bench/bare-chain,
+ * `hold`). Both sides run compiled, as `npm start -- --production` runs them (bench/sides.ts). Then the ratios the
+ * goals name: each owner's worker to the bare activity worker, the orchestrator to the bare workflow worker.
+ *
+ * Resident memory is the lowest reading over a few seconds (settled, not a peak), split as the kernel counts it:
+ * anonymous pages (V8's heaps, the SDK's core, thread stacks) and file pages (node's and native modules' code). The
+ * main thread's V8 heap (used/total) and the memory V8 tracks outside it (external, array buffers among it) come
+ * from each service's /metrics and from each bare worker over IPC; what is left of the RSS ("rest") is native: the
+ * SDK's core (Rust), a workflow worker's workflow thread with its own V8 isolate, code, allocator slack.
  */
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import { confirmSignal } from '../contracts/temporal';
 import { sample } from '../harness/prometheus-text';
-import { startSystem, type RunningSystem } from '../harness/system';
-import { ensureTemporalCli } from '../scripts/temporal-cli';
+import type { RunningSystem } from '../harness/system';
+import { bareMemory } from './bare-chain/start';
+import { bareQueues, heldQuery, releaseSignal } from './bare-chain/workflow';
 import { placeOrder } from './jobs';
-import { rssMb } from './proc';
+import { rssPartsMb } from './proc';
+import { sideOptions, startSides } from './sides';
 
 const services = ['orchestrator', 'supplier', 'carrier', 'gateway'] as const;
-const mb = (bytes: number | undefined) => (bytes === undefined ? '?' : (bytes / 1048576).toFixed(0));
+const bareRoles = ['store', 'supplier', 'carrier'] as const;
+const mb = (bytes: number | undefined) => (bytes === undefined || Number.isNaN(bytes) ? NaN : bytes / 1048576);
 
-async function snapshot(system: RunningSystem) {
-  // Settled figures, not a peak: the lowest resident memory over a few seconds.
-  const lowest: Record<string, number> = {};
+interface Figures {
+  rss: number;
+  anon: number;
+  file: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+const short = (f: Figures) => `${f.rss.toFixed(0).padStart(4)} MB (heap ${f.heapUsed.toFixed(0)}/${f.heapTotal.toFixed(0)}, external ${f.external.toFixed(0)})`;
+const breakdown = (f: Figures) =>
+  [f.rss, f.anon, f.file, f.heapUsed, f.heapTotal, f.external, f.arrayBuffers, f.rss - f.heapTotal - f.external]
+    .map((n) => (Number.isNaN(n) ? '?' : n.toFixed(0)).padStart(7))
+    .join('');
+
+async function snapshot(sides: Awaited<ReturnType<typeof startSides>>): Promise<Record<string, Figures>> {
+  const { system, bare } = sides;
+  const pids: Record<string, number | undefined> = {
+    ...Object.fromEntries(services.map((name) => [name, system.pid(name)])),
+    ...Object.fromEntries(bareRoles.map((role) => [`bare-${role}`, bare[role].pid])),
+  };
+  // Settled figures, not a peak: the reading with the lowest resident memory over a few seconds.
+  const lowest: Record<string, { rss: number; anon: number; file: number }> = {};
   for (let reading = 0; reading < 10; reading += 1) {
-    for (const name of services) lowest[name] = Math.min(lowest[name] ?? Infinity, rssMb(system.pid(name)) ?? Infinity);
+    for (const [name, pid] of Object.entries(pids)) {
+      const parts = rssPartsMb(pid);
+      if (parts && parts.rss < (lowest[name]?.rss ?? Infinity)) lowest[name] = parts;
+    }
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
-  return Object.fromEntries(
-    await Promise.all(
-      services.map(async (name) => {
-        const text = await (await fetch(`${system.urls[name]}/metrics`)).text();
-        const heap = `heap ${mb(sample(text, 'nodejs_heap_size_used_bytes'))}/${mb(sample(text, 'nodejs_heap_size_total_bytes'))}, external ${mb(sample(text, 'nodejs_external_memory_bytes'))}`;
-        return [name, `${lowest[name]!.toFixed(0).padStart(4)} MB (${heap})`];
-      }),
-    ),
-  ) as Record<(typeof services)[number], string>;
+  const heaps: Record<string, Omit<Figures, 'rss' | 'anon' | 'file'>> = {};
+  await Promise.all([
+    ...services.map(async (name) => {
+      const text = await (await fetch(`${system.urls[name]}/metrics`)).text();
+      heaps[name] = {
+        heapUsed: mb(sample(text, 'nodejs_heap_size_used_bytes')),
+        heapTotal: mb(sample(text, 'nodejs_heap_size_total_bytes')),
+        external: mb(sample(text, 'nodejs_external_memory_bytes')),
+        arrayBuffers: NaN,
+      };
+    }),
+    ...bareRoles.map(async (role) => {
+      const figures = await bareMemory(bare[role]);
+      heaps[`bare-${role}`] = {
+        heapUsed: mb(figures.heapUsed),
+        heapTotal: mb(figures.heapTotal),
+        external: mb(figures.external),
+        arrayBuffers: mb(figures.arrayBuffers),
+      };
+    }),
+  ]);
+  return Object.fromEntries(Object.keys(pids).map((name) => [name, { ...lowest[name]!, ...heaps[name]! }]));
 }
 
 /** The buyer's purchases in one status, counted through every page of GET /purchases. */
@@ -47,34 +93,54 @@ async function countOf(buyer: ReturnType<RunningSystem['client']>, status: 'RESE
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { 'in-flight': { type: 'string', default: '100' } } });
+  const { values } = parseArgs({ options: { 'in-flight': { type: 'string', default: '100' }, ...sideOptions } });
   const inFlight = Number(values['in-flight']);
-  process.env.TEMPORAL_CLI = await ensureTemporalCli();
-  const system = await startSystem({ env: { PURCHASE_CANCEL_WINDOW: '10m', LOG_LEVEL: 'warn' } });
-  const connection = await Connection.connect({ address: system.temporalAddress });
+  const sides = await startSides(values, { PURCHASE_CANCEL_WINDOW: '10m', LOG_LEVEL: 'warn' });
+  const { system, client, systemClient } = sides;
   try {
     await system.stockedProduct('MEMORY-1', inFlight, 100);
     const buyer = system.client((await system.newUser('memory')).token);
     await new Promise((resolve) => setTimeout(resolve, 5_000));
-    const idle = await snapshot(system);
+    const idle = await snapshot(sides);
 
     const placed = await Promise.all(
       Array.from({ length: inFlight }, async () => (await placeOrder(buyer, 'MEMORY-1')).purchase),
     );
+    const chains = await Promise.all(
+      Array.from({ length: inFlight }, (_, index) =>
+        client.workflow.start('bareChain', { taskQueue: bareQueues.store, workflowId: `bare-held-${Date.now()}-${index}`, args: [`held-${index}`, true] }),
+      ),
+    );
     await system.waitUntil(`${inFlight} purchases in their window`, async () => (await countOf(buyer, 'RESERVE_DELIVERED')) === inFlight, 300_000);
-    const holding = await snapshot(system);
+    await system.waitUntil(`${inFlight} bare chains held`, async () => (await Promise.all(chains.map((chain) => chain.query(heldQuery)))).every(Boolean), 300_000);
+    const holding = await snapshot(sides);
 
-    const client = new Client({ connection, dataConverter: system.dataConverter });
-    await Promise.all(placed.map((purchase) => client.workflow.getHandle(purchase.workflowId).signal(confirmSignal)));
+    await Promise.all(placed.map((purchase) => systemClient.workflow.getHandle(purchase.workflowId).signal(confirmSignal)));
+    await Promise.all(chains.map((chain) => chain.signal(releaseSignal)));
     await system.waitUntil(`${inFlight} purchases completed`, async () => (await countOf(buyer, 'COMPLETED')) === inFlight, 300_000);
-    const after = await snapshot(system);
+    await Promise.all(chains.map((chain) => chain.result()));
+    const after = await snapshot(sides);
 
-    console.log(`\nresident memory (and the main thread's V8 heap used/total, memory outside it), MB; ${inFlight} in flight\n`);
-    console.log(`${'process'.padEnd(14)}${'idle'.padEnd(40)}${`${inFlight} in flight`.padEnd(40)}after they completed`);
-    for (const name of services) console.log(`${name.padEnd(14)}${idle[name].padEnd(40)}${holding[name].padEnd(40)}${after[name]}`);
+    const names = Object.keys(idle);
+    console.log(`\n${sides.describe}`);
+    console.log(`resident memory, MB (the main thread's V8 heap used/total, external); ${inFlight} in flight on each side\n`);
+    console.log(`${'process'.padEnd(15)}${'idle'.padEnd(40)}${`${inFlight} in flight`.padEnd(40)}after they completed`);
+    for (const name of names) console.log(`${name.padEnd(15)}${short(idle[name]!).padEnd(40)}${short(holding[name]!).padEnd(40)}${short(after[name]!)}`);
+
+    console.log(`\nwith ${inFlight} in flight, MB: RSS = anon + file pages; heap, external (array buffers among it) of the main thread;`);
+    console.log('rest = RSS - heap total - external: native memory (the SDK core, a workflow thread and its isolate, code)');
+    console.log(`${'process'.padEnd(15)}${['RSS', 'anon', 'file', 'used', 'heap', 'extern', 'arrbuf', 'rest'].map((h) => h.padStart(7)).join('')}`);
+    for (const name of names) console.log(`${name.padEnd(15)}${breakdown(holding[name]!)}`);
+
+    const ratio = (name: string, of: string) => holding[name]!.rss / holding[of]!.rss;
+    const goal = (ok: boolean) => (ok ? 'met' : 'NOT met');
+    console.log(`\nwith ${inFlight} in flight:`);
+    for (const [name, of] of [['supplier', 'bare-supplier'], ['carrier', 'bare-carrier'], ['orchestrator', 'bare-store']] as const) {
+      console.log(`${name} ${ratio(name, of).toFixed(2)}× ${of} (goal ≤ 1.25×: ${goal(ratio(name, of) <= 1.25)})`);
+    }
+    console.log(`gateway ${holding.gateway!.rss.toFixed(0)} MB (goal ≤ 150 MB: ${goal(holding.gateway!.rss <= 150)})`);
   } finally {
-    await connection.close();
-    await system.stop();
+    await sides.stop();
   }
 }
 

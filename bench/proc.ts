@@ -39,3 +39,42 @@ export function cpuMeter(pids: Record<string, number | undefined>): () => Record
     return used;
   };
 }
+
+/** Resident memory split as the kernel counts it (MB): anonymous (heaps, the SDK's core, threads) and file pages (code). */
+export function rssPartsMb(pid: number | undefined): { rss: number; anon: number; file: number } | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
+    return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process listening on a local TCP port (a Temporal server this benchmark did not start), if it is this host's. */
+export function listenerPid(port: number): number | undefined {
+  try {
+    const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+    const inodes = new Set<string>();
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      for (const line of fs.readFileSync(table, 'utf8').split('\n').slice(1)) {
+        const fields = line.trim().split(/\s+/);
+        // local address, state 0A (LISTEN), inode
+        if (fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A') inodes.add(fields[9]!);
+      }
+    }
+    for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      try {
+        for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+          const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+          if (inodes.has(/^socket:\[(\d+)\]$/.exec(target)?.[1] ?? '')) return Number(pid);
+        }
+      } catch {
+        // gone, or not ours to read
+      }
+    }
+  } catch {
+    // no /proc/net
+  }
+  return undefined;
+}

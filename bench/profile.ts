@@ -77,7 +77,8 @@ async function main() {
   const system = await startSystem({ nodeOptions, env: { PURCHASE_CANCEL_WINDOW: '0s', LOG_LEVEL: 'warn' } });
   const bare = await startBareWorkers(system.temporalAddress, nodeOptions);
   const connection = await Connection.connect({ address: system.temporalAddress });
-  const client = new Client({ connection, dataConverter: system.dataConverter });
+  // The bare chain's workers have no payload codec: its payloads are plain.
+  const client = new Client({ connection });
   const services = ['gateway', 'orchestrator', 'supplier', 'carrier'];
   const names = new Map<number, string>();
   for (const name of services) names.set(system.pid(name)!, name);

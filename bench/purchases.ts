@@ -1,24 +1,24 @@
 /**
- * `npm run bench -- [--purchases N] [--concurrency 10,20,50,100] [--warmup W] [--read-seconds S]`: starts the real
- * processes on SQLite (or the server databases named by DATABASE_URL, SUPPLIER_DATABASE_URL, CARRIER_DATABASE_URL)
- * with no cancellation window, and beside them, on the same Temporal dev server, the bare chain (bench/bare-chain:
- * seven no-op activities over three task queues). At each concurrency it runs N purchases through the gateway and N bare chains
- * through a Temporal client, and prints one table: throughput, start latency, completion latency, each worker's peak
- * RSS, and the purchase's ratios to the bare chain. First, W jobs of each side (10 at a time) are run and not
- * measured: the first requests of a fresh process pay its JIT compilation and fill its caches (Prisma's query plans,
- * the SDK's workflow cache), which would otherwise land in the first level's tail. Then it loads the read path
- * (GET /products, GET /purchases) with autocannon.
+ * `npm run bench -- [--purchases N] [--concurrency 10,20,50,100] [--warmup W] [--read-seconds S]
+ * [--temporal-address host:port] [--source]`: starts the real processes, compiled (dist/, as `npm start --
+ * --production` runs them; `--source` runs them through tsx), on SQLite (or the server databases named by
+ * DATABASE_URL, SUPPLIER_DATABASE_URL, CARRIER_DATABASE_URL) with no cancellation window, and beside them, on the same
+ * Temporal server (a dev server of its own, or the one `--temporal-address`/TEMPORAL_ADDRESS names), the bare chain
+ * (bench/bare-chain: seven no-op activities over three task queues, its workers run the same way). At each
+ * concurrency it runs N purchases through the gateway and N bare chains through a Temporal client, and prints one
+ * table: throughput, start latency, completion latency, each worker's peak RSS, and the purchase's ratios to the bare
+ * chain. First, W jobs of each side (10 at a time) are run and not measured: the first requests of a fresh process
+ * pay its JIT compilation and fill its caches (Prisma's query plans, the SDK's workflow cache), which would otherwise
+ * land in the first level's tail. Then it loads the read path (GET /products, GET /purchases) with autocannon.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { Client, Connection } from '@temporalio/client';
-import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { sumOf } from '../harness/prometheus-text';
-import { startSystem, type RunningSystem } from '../harness/system';
-import { startBareWorkers, stopBareWorkers } from './bare-chain/start';
+import type { RunningSystem } from '../harness/system';
 import { inParallel, placeOrder, runBareChain, waitForPurchase } from './jobs';
 import { cpuMeter, rssMb } from './proc';
+import { sideOptions, startSides } from './sides';
 
 function percentile(figures: number[], p: number): number {
   const sorted = [...figures].sort((a, b) => a - b);
@@ -131,16 +131,14 @@ async function main() {
       concurrency: { type: 'string', default: '10,20,50,100' },
       warmup: { type: 'string', default: '20' },
       'read-seconds': { type: 'string', default: '10' },
+      ...sideOptions,
     },
   });
   const total = Number(values.purchases);
   const levels = values.concurrency.split(',').map(Number);
   const warmup = Number(values.warmup);
-  process.env.TEMPORAL_CLI = await ensureTemporalCli();
-  const system = await startSystem({ env: { PURCHASE_CANCEL_WINDOW: '0s', LOG_LEVEL: 'warn' } });
-  const bare = await startBareWorkers(system.temporalAddress);
-  const connection = await Connection.connect({ address: system.temporalAddress });
-  const client = new Client({ connection, dataConverter: system.dataConverter });
+  const sides = await startSides(values, { PURCHASE_CANCEL_WINDOW: '0s', LOG_LEVEL: 'warn' });
+  const { system, bare, client } = sides;
   try {
     await system.stockedProduct('BENCH-1', (total * levels.length + warmup) * 2, 100);
     const { token } = await system.newUser('bench');
@@ -155,7 +153,7 @@ async function main() {
     await inParallel(warmup, 10, () => purchaseJob(() => {}));
     retriedPosts = 0;
     // Both sides share the Temporal server, and this process as their client.
-    const shared = { temporal: system.pid('temporal'), client: process.pid };
+    const shared = { temporal: sides.temporalPid, client: process.pid };
     const servicePids = { ...Object.fromEntries(['orchestrator', 'supplier', 'carrier', 'gateway'].map((name) => [name, system.pid(name)])), ...shared };
     const barePids = { ...Object.fromEntries(Object.entries(bare).map(([role, child]) => [`bare-${role}`, child.pid])), ...shared };
 
@@ -206,7 +204,8 @@ async function main() {
           `completion p99 ${(saga.doneP99 / chain.doneP99).toFixed(2)}× bare`,
       );
     }
-    console.log(`\n${total} per side per level, after ${warmup} of each unmeasured; ${os.cpus().length} cores; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(`\n${sides.describe}`);
+    console.log(`${total} per side per level, after ${warmup} of each unmeasured; ${os.cpus().length} cores; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log(rows.join('\n'));
     console.log(cpuRows.join('\n'));
     console.log(workRows.join('\n'));
@@ -230,9 +229,7 @@ async function main() {
     console.error(error);
     process.exitCode = 1;
   } finally {
-    await connection.close();
-    await stopBareWorkers(bare);
-    await system.stop();
+    await sides.stop();
   }
 }
 

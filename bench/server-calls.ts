@@ -66,7 +66,8 @@ async function main() {
       const done = await waitForPurchase(system, token, id);
       if (done.status !== 'COMPLETED') throw new Error(`purchase ${id} ended ${done.status}`);
     });
-    const client = new Client({ connection, dataConverter: system.dataConverter });
+    // The bare chain's workers have no payload codec: its payloads are plain.
+    const client = new Client({ connection });
     const { counts: chain, cpu: chainCpu } = await perJob(system.temporalMetricsUrl, { ...bareWorkers, ...shared }, times, () =>
       runBareChain(client),
     );
