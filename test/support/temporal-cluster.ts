@@ -61,7 +61,10 @@ export async function startTemporalCluster(options: {
   namespace: string;
   /** The address every service binds and advertises (default 127.0.0.1); the certificate's name stays localhost. */
   host?: string;
+  /** Mutual TLS on the frontend and between services (default); false for a plain server (the benchmarks'). */
+  tls?: boolean;
 }) {
+  const tls = options.tls ?? true;
   const host = options.host ?? '127.0.0.1';
   const server = await ensureTool('temporal-server');
   const sqlTool = path.join(path.dirname(server), 'sql');
@@ -111,11 +114,13 @@ export async function startTemporalCluster(options: {
     },
     global: {
       membership: { maxJoinDuration: '30s', broadcastAddress: host },
-      tls: {
-        internode: { server: serverTls, client: clientTls },
-        frontend: { server: serverTls, client: clientTls },
-        systemWorker: { certFile: certs.client.cert, keyFile: certs.client.key, client: clientTls },
-      },
+      ...(tls && {
+        tls: {
+          internode: { server: serverTls, client: clientTls },
+          frontend: { server: serverTls, client: clientTls },
+          systemWorker: { certFile: certs.client.cert, keyFile: certs.client.key, client: clientTls },
+        },
+      }),
     },
     services: {
       frontend: service(ports.frontend, ports.frontendMembership, { httpPort: ports.frontendHttp }),
@@ -153,10 +158,12 @@ export async function startTemporalCluster(options: {
   const clientEnv = (overrides: Record<string, string> = {}): Record<string, string> => ({
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: options.namespace,
-    TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.ca,
-    TEMPORAL_TLS_CLIENT_CERT_PATH: certs.client.cert,
-    TEMPORAL_TLS_CLIENT_KEY_PATH: certs.client.key,
-    TEMPORAL_TLS_SERVER_NAME: 'localhost',
+    ...(tls && {
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.ca,
+      TEMPORAL_TLS_CLIENT_CERT_PATH: certs.client.cert,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: certs.client.key,
+      TEMPORAL_TLS_SERVER_NAME: 'localhost',
+    }),
     ...overrides,
   });
   const temporalCli = (args: string[], env: Record<string, string> = clientEnv()) =>
