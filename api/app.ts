@@ -26,10 +26,12 @@ import { countingUsers, rateLimit, userRateLimit } from './middleware/rate-limit
 import { bearerSecurityScheme, gatewayDocument } from './openapi';
 import { createPurchaseService } from './purchases/service';
 import { createWaitSlots } from './purchases/wait-slots';
+import { createErasureService } from './auth/erasure';
 import { authRoutes } from './routes/auth';
 import { codecCors, codecRoutes, isCodecPath } from './routes/codec';
 import { deliveryRoutes } from './routes/deliveries';
 import { docsRoutes } from './routes/docs';
+import { erasureRoutes } from './routes/erasures';
 import { healthRoutes } from './routes/health';
 import { inventoryRoutes } from './routes/inventory';
 import { orderRoutes } from './routes/orders';
@@ -163,6 +165,7 @@ export function createApp(deps: GatewayDeps) {
 
   app.route('/', healthRoutes({ store, temporal, temporalProblem: deps.temporalProblem, limits, timeoutMs: Math.min(temporalTimeoutMs, 3_000) }));
   app.route('/', authRoutes({ store, sessions, auth, loginThrottle }));
+  app.route('/', erasureRoutes({ erasures: createErasureService({ store, temporal, temporalTimeoutMs }), auth }));
   app.route('/', productRoutes({ store, services, auth }));
   app.route('/', inventoryRoutes({ services, auth }));
   app.route('/', deliveryRoutes({ services, auth }));

@@ -55,7 +55,11 @@ export interface paths {
         get: operations["getCurrentUser"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Erase the signed-in user and their personal data
+         * @description Starts the erasure workflow `erasure-<userId>`: the customer’s purchases in flight are cancelled and compensate, then the carrier’s deliveries and the store’s purchase records lose their address, the account its email, name and password, and the customer’s closed purchase workflows are deleted from Temporal. Amounts, statuses, SKUs and dates stay for the books. Every session of the customer ends at once. Idempotent: a request while it runs joins it, a later one finds nothing left to change. Follow it with GET /erasures/{id} or in the Temporal Web UI.
+         */
+        delete: operations["eraseCurrentUser"];
         options?: never;
         head?: never;
         patch?: never;
@@ -113,6 +117,26 @@ export interface paths {
          * @description The delivery as the carrier keeps it, with its status history, oldest first.
          */
         get: operations["getDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/erasures/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An erasure and, once it completed, what it erased where (ADMIN)
+         * @description RUNNING, COMPLETED with its result, or FAILED (see the workflow in the Web UI).
+         */
+        get: operations["getErasure"];
         put?: never;
         post?: never;
         delete?: never;
@@ -317,6 +341,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Erase a user and their personal data (ADMIN)
+         * @description Starts the erasure workflow `erasure-<userId>`: the customer’s purchases in flight are cancelled and compensate, then the carrier’s deliveries and the store’s purchase records lose their address, the account its email, name and password, and the customer’s closed purchase workflows are deleted from Temporal. Amounts, statuses, SKUs and dates stay for the books. Every session of the customer ends at once. Idempotent: a request while it runs joins it, a later one finds nothing left to change. Follow it with GET /erasures/{id} or in the Temporal Web UI.
+         */
+        delete: operations["eraseUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -366,6 +410,30 @@ export interface components {
         };
         /** @enum {string} */
         DeliveryStatus: "SCHEDULED" | "DISPATCHED" | "CANCELLED";
+        Erasure: {
+            /** @description The erasure workflow’s id, `erasure-<userId>`: find it in the Web UI or the CLI */
+            id: string;
+            /** @description What was erased where, once COMPLETED */
+            result?: {
+                cancelled: string[];
+                carrier: {
+                    deliveriesScrubbed: number;
+                };
+                customerId: string;
+                store: {
+                    accountScrubbed: boolean;
+                    purchasesScrubbed: number;
+                    sessionsEnded: number;
+                };
+                temporal: {
+                    stillRunning: string[];
+                    workflowsDeleted: number;
+                };
+            };
+            /** @enum {string} */
+            status: "RUNNING" | "COMPLETED" | "FAILED";
+            userId: string;
+        };
         /** @description Every error answer: a contract code, a message for people, and details */
         ErrorBody: {
             error: {
@@ -682,6 +750,66 @@ export interface operations {
             };
         };
     };
+    eraseCurrentUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The erasure, started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        erasure: components["schemas"]["Erasure"];
+                    };
+                };
+            };
+            /** @description Missing, invalid or expired session token (UNAUTHORIZED), or bad credentials (INVALID_CREDENTIALS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED); the Retry-After header says when to try again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unexpected failure (INTERNAL); the message carries the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service the gateway needs is unreachable (SERVICE_UNAVAILABLE); try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     changePassword: {
         parameters: {
             query?: never;
@@ -843,6 +971,95 @@ export interface operations {
                 content: {
                     "application/json": {
                         delivery: components["schemas"]["Delivery"];
+                    };
+                };
+            };
+            /** @description Invalid body, query, path or header (VALIDATION_FAILED, with one entry per field in details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid or expired session token (UNAUTHORIZED), or bad credentials (INVALID_CREDENTIALS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED); the Retry-After header says when to try again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unexpected failure (INTERNAL); the message carries the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A service the gateway needs is unreachable (SERVICE_UNAVAILABLE); try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getErasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The erasure */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        erasure: components["schemas"]["Erasure"];
                     };
                 };
             };
@@ -1882,6 +2099,95 @@ export interface operations {
                         /** @enum {string} */
                         status: "ok";
                     };
+                };
+            };
+            /** @description A service the gateway needs is unreachable (SERVICE_UNAVAILABLE); try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    eraseUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The erasure, started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        erasure: components["schemas"]["Erasure"];
+                    };
+                };
+            };
+            /** @description Invalid body, query, path or header (VALIDATION_FAILED, with one entry per field in details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, invalid or expired session token (UNAUTHORIZED), or bad credentials (INVALID_CREDENTIALS) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller lacks the role (FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED); the Retry-After header says when to try again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unexpected failure (INTERNAL); the message carries the request id to quote */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description A service the gateway needs is unreachable (SERVICE_UNAVAILABLE); try again */

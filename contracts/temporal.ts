@@ -17,6 +17,12 @@ export const taskQueues = {
 export const purchaseWorkflowType = 'purchase';
 export const purchaseWorkflowId = (purchaseId: string) => `purchase-${purchaseId}`;
 
+/** A customer's erasure (./erasure): one workflow per customer, so a second request joins or repeats it. */
+export const erasureWorkflowType = 'erasure';
+export const erasureWorkflowId = (userId: string) => `erasure-${userId}`;
+/** Ids per erasure activity: one input stays far below Temporal's payload limit; the workflow sends batches. */
+export const erasureBatchSize = 500;
+
 /** A cancel's input and its check, shared with the REST body (./cancel). */
 export { cancelInputProblems, maxCancelReasonLength, type CancelSignalInput } from './cancel';
 

@@ -27,8 +27,11 @@ export interface WorkerProcess<Db extends { $disconnect(): Promise<void> }> {
     /** Apply pending migrations at start; false where another process owns the schema. */
     migrate: boolean;
   };
-  /** `live` carries the settings that change while the process runs (config/settings.ts). */
-  activities(db: Db, config: Config, live: LiveConfig): object;
+  /**
+   * `live` carries the settings that change while the process runs (config/settings.ts); `connection` is the worker's
+   * own connection to Temporal, for activities that act on workflows.
+   */
+  activities(db: Db, config: Config, live: LiveConfig, connection: NativeConnection): object;
   workflowsPath?: string;
   http?: {
     port(config: Config): number;
@@ -73,7 +76,7 @@ export function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: Wor
           connection,
           namespace: config.temporal.namespace,
           taskQueue: spec.taskQueue,
-          activities: spec.activities(db, config, live),
+          activities: spec.activities(db, config, live, connection),
           ...(workflowBundle ? { workflowBundle } : {}),
           // Payload codecs run outside the workflow sandbox: the bundle needs nothing of the encryption.
           dataConverter,

@@ -1,5 +1,6 @@
 /** The carrier service: deliveries on task queue `carrier`, and its HTTP API (`CARRIER_PORT`). */
 import { createCarrierActivities } from '../activities/carrier/activities';
+import { createCarrierErasureActivities } from '../activities/carrier/erasure';
 import { createCarrierApi } from '../activities/carrier/http';
 import { serviceToken } from '../config/service-token';
 import { taskQueues } from '../contracts/temporal';
@@ -10,11 +11,13 @@ export const carrierWorker: WorkerProcess<CarrierDb> = {
   service: 'carrier',
   taskQueue: taskQueues.carrier,
   database: { name: 'carrier', connect: connectCarrier, migrate: true },
-  activities: (db, config, live) =>
-    createCarrierActivities(db, {
+  activities: (db, config, live) => ({
+    ...createCarrierActivities(db, {
       carrierName: config.services.carrier.name,
       dailyCapacity: () => live.current().services.carrier.dailyCapacity,
     }),
+    ...createCarrierErasureActivities(db),
+  }),
   http: {
     port: (config) => config.services.carrier.port,
     app: (db, logger, live) =>

@@ -1,9 +1,11 @@
 /**
- * The orchestrator: the purchase workflow on task queue `purchases`, and the store activity that writes its purchase
- * records to the store's database (who owns what there: activities/store/activities.ts). Its `/metrics`
+ * The orchestrator: the purchase and erasure workflows on task queue `purchases`, and the store activity that writes
+ * its purchase records to the store's database (who owns what there: activities/store/activities.ts). Its `/metrics`
  * (ORCHESTRATOR_PORT) counts the purchases it finished.
  */
 import { createStoreActivities } from '../activities/store/activities';
+import { createErasureHistoryActivities } from '../activities/histories/erasure';
+import { createErasureStoreActivities } from '../activities/store/erasure';
 import { createSessionSweepActivities } from '../activities/store/session-sweep';
 import { taskQueues } from '../contracts/temporal';
 import { createMetricsApi } from '../observability/metrics-api';
@@ -20,10 +22,13 @@ export const orchestratorWorker: WorkerProcess<StoreDb> = {
   taskQueue: taskQueues.purchases,
   // The gateway migrates the store's database: two processes migrating one SQLite file at once would collide.
   database: { name: 'store', connect: connectStore, migrate: false },
-  // The session sweep's activity too: the `session-sweep` Schedule runs its workflow on this queue.
-  activities: (db, config) => ({
+  // The session sweep's activity too (the `session-sweep` Schedule runs its workflow on this queue), and the
+  // erasure's store and Temporal parts (contracts/erasure.ts).
+  activities: (db, config, _live, connection) => ({
     ...createStoreActivities(db, purchaseMetrics),
     ...createSessionSweepActivities(db, { maxAgeMs: config.sessionMaxAgeMs }),
+    ...createErasureStoreActivities(db),
+    ...createErasureHistoryActivities(connection, config.temporal.namespace),
   }),
   // Loaded from build/workflows (npm run build:workflows), bundled again only when a file in it changed.
   workflowsPath: require.resolve('../workflows'),

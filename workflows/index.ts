@@ -1,2 +1,3 @@
 export { purchase } from './purchase';
 export { sessionSweep } from './session-sweep';
+export { erasure } from './erasure';

@@ -11,6 +11,7 @@ import type { Purchase } from '../../contracts/purchase';
 import type { CarrierDb, StoreDb, SupplierDb } from '../../prisma/clients';
 import { carrierWorker } from '../../workers/carrier';
 import { orchestratorWorker } from '../../workers/orchestrator';
+import { erasureContracts } from '../../contracts/erasure';
 import { sessionSweepContract } from '../../contracts/session-sweep';
 import { supplierWorker } from '../../workers/supplier';
 
@@ -86,15 +87,18 @@ const calls = fs
   });
 
 const owners = Object.values(activityContracts);
-/** Activities that a Schedule's workflow calls rather than the purchase saga: on a saga's queue, beside its own. */
-const scheduled = [sessionSweepContract];
+/**
+ * Activities that other workflows call rather than the purchase saga (a Schedule's sweep, a customer's erasure): on
+ * the saga's queues, beside its own.
+ */
+const scheduled = [sessionSweepContract, ...Object.values(erasureContracts)];
 const contractOn = (taskQueue: string) => owners.find((owner) => owner.taskQueue === taskQueue);
 /** Building a worker's activities touches nothing: their databases are used by the activities alone. */
 const inert = <T>() => ({}) as T;
 const workers = [supplierWorker, carrierWorker, orchestratorWorker];
 const registered = (taskQueue: string) => {
   const worker = workers.find((candidate) => candidate.taskQueue === taskQueue);
-  return worker ? (worker.activities(inert(), loadConfig({}), staticLiveConfig(loadConfig({}))) as Record<string, unknown>) : undefined;
+  return worker ? (worker.activities(inert(), loadConfig({}), staticLiveConfig(loadConfig({})), inert()) as Record<string, unknown>) : undefined;
 };
 
 describe('the workflow ↔ activity boundary', () => {

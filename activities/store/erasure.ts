@@ -1,0 +1,88 @@
+import { erasedEmail, erasedPasswordHash, erasedText, erasureContracts, type ErasureStoreActivities } from '../../contracts/erasure';
+import type { Address, PurchaseFailure, PurchaseStatus } from '../../contracts/purchase';
+import { purchaseWorkflowId } from '../../contracts/temporal';
+import { isFinal } from '../../domain/purchase-state';
+import type { StoreDb } from '../../prisma/clients';
+import { validatedActivities } from '../input-validation';
+
+/** An address with nothing personal left: the country stays for the books. */
+function erasedAddress(address: unknown): Address {
+  const country = (address as Partial<Address> | null)?.country ?? 'ZZ';
+  return { name: erasedText, street: erasedText, city: erasedText, postalCode: erasedText, country };
+}
+
+const isErased = (address: unknown) => (address as Partial<Address> | null)?.street === erasedText;
+
+type HistoryEntry = { status: string; at: string; note?: string };
+
+/**
+ * A cancel's reason is the customer's own words (the failure's message and its history notes): it goes too. The
+ * system's own messages (a refusal's) stay with the statuses and dates.
+ */
+function withoutCustomerWords(failure: unknown, history: unknown) {
+  const cancel = failure as PurchaseFailure | null;
+  if (cancel?.code !== 'CANCELLED') return {};
+  const reason = cancel.message;
+  return {
+    failure: { ...cancel, message: erasedText },
+    history: (history as HistoryEntry[]).map((entry) => (entry.note === reason ? { ...entry, note: erasedText } : entry)),
+  };
+}
+
+/**
+ * The store's part of an erasure (contracts/erasure.ts), run by the orchestrator: it finds the customer's purchases,
+ * scrubs the address from their records and scrubs the account. The gateway owns the users table
+ * (activities/store/activities.ts says who owns what); erasing is the one write to it that runs here, because it
+ * must come after the customer's sagas have ended, which only the erasure workflow knows.
+ */
+export function createErasureStoreActivities(db: StoreDb): ErasureStoreActivities {
+  return validatedActivities(erasureContracts.store, {
+    async findCustomerPurchases({ customerId }) {
+      const [records, slots] = await Promise.all([
+        db.purchase.findMany({ where: { userId: customerId }, select: { id: true, workflowId: true, status: true } }),
+        db.purchaseSlot.findMany({ where: { userId: customerId }, select: { purchaseId: true } }),
+      ]);
+      const purchases = records.map((record) => ({
+        purchaseId: record.id,
+        workflowId: record.workflowId,
+        final: isFinal(record.status as PurchaseStatus),
+      }));
+      // A slot is claimed before the workflow starts and freed when its record turns final: a slot without a record
+      // is a purchase whose saga has not written its record yet.
+      const recorded = new Set(records.map((record) => record.id));
+      for (const { purchaseId } of slots) {
+        if (!recorded.has(purchaseId)) purchases.push({ purchaseId, workflowId: purchaseWorkflowId(purchaseId), final: false });
+      }
+      return { purchases };
+    },
+
+    async scrubPurchaseRecords({ customerId }) {
+      const records = await db.purchase.findMany({
+        where: { userId: customerId },
+        select: { id: true, address: true, failure: true, history: true },
+      });
+      let scrubbed = 0;
+      for (const record of records) {
+        if (isErased(record.address)) continue;
+        await db.purchase.update({
+          where: { id: record.id },
+          data: { address: erasedAddress(record.address), ...withoutCustomerWords(record.failure, record.history) },
+        });
+        scrubbed += 1;
+      }
+      return { scrubbed };
+    },
+
+    async scrubAccount({ customerId }) {
+      const email = erasedEmail(customerId);
+      const [sessions, account] = await db.$transaction([
+        db.session.deleteMany({ where: { userId: customerId } }),
+        db.user.updateMany({
+          where: { id: customerId, NOT: { email } },
+          data: { email, name: null, passwordHash: erasedPasswordHash },
+        }),
+      ]);
+      return { scrubbed: account.count === 1, sessionsEnded: sessions.count };
+    },
+  });
+}
