@@ -14,9 +14,11 @@ import { listenerPid } from './proc';
 export const sideOptions = {
   'temporal-address': { type: 'string' },
   source: { type: 'boolean', default: false },
+  /** Node.js flags for the system's processes beyond their own (launch/services.ts), to try one: `--node-flags=--max-semi-space-size=2`. */
+  'node-flags': { type: 'string' },
 } as const;
 
-export async function startSides(values: { 'temporal-address'?: string; source?: boolean }, env: Record<string, string>) {
+export async function startSides(values: { 'temporal-address'?: string; source?: boolean; 'node-flags'?: string }, env: Record<string, string>) {
   const external = values['temporal-address'] || process.env.TEMPORAL_ADDRESS || undefined;
   const compiled = !values.source;
   if (compiled && !buildIsCurrent()) {
@@ -27,6 +29,7 @@ export async function startSides(values: { 'temporal-address'?: string; source?:
   const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
   const system = await startSystem({
     compiled,
+    nodeOptions: values['node-flags']?.split(/\s+/).filter(Boolean) ?? [],
     externalTemporal: Boolean(external),
     env: { ...env, ...(external ? { TEMPORAL_ADDRESS: external } : {}) },
   });
@@ -43,7 +46,8 @@ export async function startSides(values: { 'temporal-address'?: string; source?:
   const port = Number(system.temporalAddress.split(':').pop());
   const temporalPid = external ? (/^(127\.|localhost)/.test(external) ? listenerPid(port) : undefined) : system.pid('temporal');
   const describe = `${external ? `Temporal Server at ${external}` : 'Temporal dev server (SQLite)'}, namespace ${namespace}; ` +
-    `${compiled ? 'compiled (dist/, plain Node.js)' : 'from the sources (tsx)'}`;
+    `${compiled ? 'compiled (dist/, plain Node.js)' : 'from the sources (tsx)'}` +
+    `${values['node-flags'] ? `; services with ${values['node-flags']}` : ''}`;
   return {
     system,
     bare,
