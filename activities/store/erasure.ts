@@ -59,14 +59,19 @@ export function createErasureStoreActivities(db: StoreDb): ErasureStoreActivitie
     async scrubPurchaseRecords({ customerId }) {
       const records = await db.purchase.findMany({
         where: { userId: customerId },
-        select: { id: true, address: true, failure: true, history: true },
+        select: { id: true, address: true, failure: true, history: true, updatedAt: true },
       });
       let scrubbed = 0;
       for (const record of records) {
         if (isErased(record.address)) continue;
         await db.purchase.update({
           where: { id: record.id },
-          data: { address: erasedAddress(record.address), ...withoutCustomerWords(record.failure, record.history) },
+          // updatedAt is the saga's last transition, a date the books keep: Prisma's @updatedAt would stamp the scrub.
+          data: {
+            address: erasedAddress(record.address),
+            ...withoutCustomerWords(record.failure, record.history),
+            updatedAt: record.updatedAt,
+          },
         });
         scrubbed += 1;
       }
