@@ -79,8 +79,11 @@ interface Context {
   windowlessGateway: string;
 }
 
-/** Each scenario makes one purchase and answers its id once the history holds what the scenario is about. */
-const scenarios: Record<string, (context: Context) => Promise<string>> = {
+/**
+ * Each scenario makes one purchase and answers its id once the history holds what the scenario is about; one that is
+ * about another workflow (an erasure) answers that workflow's id.
+ */
+const scenarios: Record<string, (context: Context) => Promise<string | { workflowId: string }>> = {
   // The common path: the cancellation window's timer fires, then the sale is confirmed and the parcel dispatched.
   async 'completed-after-window'({ system, token, quickGateway }) {
     const answer = await fetch(`${quickGateway}/purchases`, {
@@ -198,6 +201,21 @@ const scenarios: Record<string, (context: Context) => Promise<string>> = {
     await system.waitForPurchase(token, id, ['RESERVE_DELIVERED']);
     return id;
   },
+
+  // A customer with a purchase in its window erases themselves: the erasure cancels it, scrubs, deletes the history.
+  async 'erased-customer'({ system }) {
+    const customer = await system.newUser('erased');
+    const id = await buy(system, customer.token, { items: [{ sku: 'SKU-1', quantity: 1 }] });
+    await system.waitForPurchase(customer.token, id, ['RESERVE_DELIVERED']);
+    const erasure = await system.api('DELETE', '/auth/me', { token: customer.token });
+    if (erasure.status !== 202) throw new Error(`DELETE /auth/me answered ${erasure.status}`);
+    const admin = await system.adminToken();
+    await system.waitUntil('the erasure completing', async () => {
+      const answer = await system.api('GET', `/erasures/${erasure.body.erasure.id}`, { token: admin });
+      return answer.body.erasure?.status === 'COMPLETED';
+    });
+    return { workflowId: erasure.body.erasure.id as string };
+  },
 };
 export const scenarioNames = Object.keys(scenarios);
 
@@ -240,10 +258,10 @@ async function main() {
 
     fs.mkdirSync(historiesDir, { recursive: true });
     for (const name of chosen) {
-      const id = await scenarios[name]!({ system, client, token, quickGateway, windowlessGateway });
+      const recorded = await scenarios[name]!({ system, client, token, quickGateway, windowlessGateway });
       // The purchase's status is written before the workflow task that wrote it completes: wait for the history to
       // reach its end, or the decisions of that last task would be missing from the recording.
-      const handle = client.workflow.getHandle(purchaseWorkflowId(id));
+      const handle = client.workflow.getHandle(typeof recorded === 'string' ? purchaseWorkflowId(recorded) : recorded.workflowId);
       let history: HistoryJson = {};
       await system.waitUntil(`${name}'s history ${expectedHistoryEnd(name)}`, async () => {
         // Payloads decoded: a recording replays without the throw-away key it was written under.
