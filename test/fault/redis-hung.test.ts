@@ -10,38 +10,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Redis } from 'ioredis';
 import { freePort } from '../../net/ports';
 import { startGatewayProcess } from '../support/gateway-process';
+import { eventually, get } from '../support/http-probe';
 import { createTemporalTestEnvironment } from '../support/temporal-env';
 
 const sleepSeconds = 30;
 const run = promisify(execFile);
-
-async function get(url: string) {
-  const response = await fetch(url);
-  const text = await response.text();
-  let body: any = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // Not JSON.
-  }
-  return { status: response.status, body };
-}
-
-async function eventually<T>(what: string, ask: () => Promise<T>, done: (answer: T) => boolean, output: () => string[] = () => []) {
-  const deadline = Date.now() + 90_000;
-  let last: unknown = 'no answer yet';
-  for (;;) {
-    try {
-      const answer = await ask();
-      if (done(answer)) return answer;
-      last = answer;
-    } catch (error) {
-      last = String(error);
-    }
-    if (Date.now() > deadline) throw new Error(`${what} did not happen; last: ${JSON.stringify(last)}\n${output().slice(-20).join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 let temporal: TestWorkflowEnvironment;
 let redisServer: ChildProcess | undefined;

@@ -13,46 +13,11 @@ import { freePort } from '../../net/ports';
 import { createEmptyDatabase } from '../support/engines';
 import { startGatedForwarder, type GatedForwarder } from '../support/gated-forwarder';
 import { startGatewayProcess } from '../support/gateway-process';
+import { eventually, get, type Answer } from '../support/http-probe';
 import { startNpmStart } from '../support/npm-start';
 import { createTemporalTestEnvironment } from '../support/temporal-env';
 
 const serviceToken = 'start-in-any-order-service-token';
-
-interface Answer {
-  status: number;
-  body: any;
-}
-
-async function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
-  const response = await fetch(url, { headers });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // Not JSON: kept as text.
-  }
-  return { status: response.status, body };
-}
-
-/** Asks `ask` every 250 ms until `done` holds for its answer; fails with the last answer and the process's output. */
-async function eventually(what: string, ask: () => Promise<Answer>, done: (answer: Answer) => boolean, output: () => string[]) {
-  const deadline = Date.now() + 90_000;
-  let last: Answer | string = 'no answer yet';
-  for (;;) {
-    try {
-      const answer = await ask();
-      if (done(answer)) return answer;
-      last = answer;
-    } catch (error) {
-      last = String(error);
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what} did not happen; last answer: ${JSON.stringify(last)}\n${output().slice(-30).join('\n')}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** A worker as a real process (`workers/<name>.ts`), on a free port, in a data folder of its own. */
 async function startWorkerProcess(name: 'supplier' | 'carrier', env: Record<string, string>) {
