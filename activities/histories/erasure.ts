@@ -5,8 +5,12 @@ import { erasureContracts, type ErasureHistoryActivities } from '../../contracts
 import { purchaseWorkflowType, searchAttributes } from '../../contracts/temporal';
 import { validatedActivities } from '../input-validation';
 
-const notFound = 5; // gRPC NOT_FOUND, as the connection's errors carry it
-const isNotFound = (error: unknown) => (error as { code?: unknown } | null)?.code === notFound;
+// gRPC status codes, as the connection's errors carry them.
+const notFound = 5;
+const invalidArgument = 3;
+const codeOf = (error: unknown) => (error as { code?: unknown } | null)?.code;
+const isNotFound = (error: unknown) => codeOf(error) === notFound;
+const isInvalidArgument = (error: unknown) => codeOf(error) === invalidArgument;
 const { WorkflowExecutionStatus, HistoryEventFilterType } = temporal.api.enums.v1;
 
 /**
@@ -51,12 +55,21 @@ export function createErasureHistoryActivities(connection: NativeConnection, nam
     };
     const query = `WorkflowType = '${purchaseWorkflowType}' AND ${searchAttributes.customerId.name} = '${customerId.replace(/'/g, '')}'`;
     let nextPageToken: Uint8Array | undefined;
-    do {
-      Context.current().heartbeat();
-      const page = await service.listWorkflowExecutions({ namespace, query, pageSize: 500, nextPageToken });
-      for (const info of page.executions ?? []) add(info);
-      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-    } while (nextPageToken);
+    try {
+      do {
+        Context.current().heartbeat();
+        const page = await service.listWorkflowExecutions({ namespace, query, pageSize: 500, nextPageToken });
+        for (const info of page.executions ?? []) add(info);
+        nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+      } while (nextPageToken);
+    } catch (error) {
+      // A visibility store that cannot filter by a custom search attribute refuses the query: the store's records
+      // still name every purchase, so the erasure goes on with those rather than retry a query that cannot pass.
+      if (!isInvalidArgument(error)) throw error;
+      Context.current().log.warn('Visibility refused the CustomerId query; deleting the purchases the store names', {
+        error: String(error),
+      });
+    }
     for (const workflowId of workflowIds) {
       try {
         const described = await service.describeWorkflowExecution({ namespace, execution: { workflowId } });
