@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { freePort, startSystem, type RunningSystem } from '../../harness/system';
+import { everythingIn, personalWords, showHistory, unusualAddress } from '../support/raw-history';
 import { startTemporalCluster, type TemporalCluster } from '../support/temporal-cluster';
 
 const run = promisify(execFile);
@@ -39,6 +40,34 @@ describe('against a Temporal cluster with mutual TLS', () => {
     const described = JSON.parse(stdout);
     expect(described.workflowExecutionInfo.type.name).toBe('purchase');
     expect(described.workflowExecutionInfo.status).toMatch(/COMPLETED/);
+  });
+
+  it("keeps the buyer's name, street, postal code, city and email out of the cluster's raw history; an ADMIN reads them through the codec", async () => {
+    await system.stockedProduct('PII-CLUSTER', 2);
+    const buyer = await system.newUser('pii');
+    const created = await system.api('POST', '/purchases', {
+      token: buyer.token,
+      body: { items: [{ sku: 'PII-CLUSTER', quantity: 1 }], address: unusualAddress },
+    });
+    expect(created.status).toBe(202);
+    const workflowId = `purchase-${created.body.purchase.id}`;
+    expect((await system.waitForPurchase(buyer.token, created.body.purchase.id, ['COMPLETED'], 90_000)).status).toBe('COMPLETED');
+    // The CLI as an operator runs it against this cluster: its address, namespace and client certificate, no codec.
+    const tls = ['--tls-ca-path', cluster.certs.ca, '--tls-cert-path', cluster.certs.client.cert, '--tls-key-path', cluster.certs.client.key,
+      '--tls-server-name', 'localhost'];
+    const args = ['--address', cluster.address, '--namespace', namespace, ...tls];
+
+    const raw = everythingIn(await showHistory(workflowId, { args }));
+    // The right history, read in full: its search attribute (an id, in clear) and its encrypted payloads are there.
+    expect(raw).toContain(buyer.user.id);
+    expect(raw).toContain('binary/encrypted');
+    for (const word of personalWords(buyer.email)) expect({ word, found: raw.includes(word) }).toEqual({ word, found: false });
+
+    const decoded = everythingIn(await showHistory(workflowId, { args, codec: { endpoint: `${system.urls.gateway}/codec`, token: await system.adminToken() } }));
+    for (const word of [unusualAddress.name, unusualAddress.street, unusualAddress.postalCode, unusualAddress.city]) {
+      expect({ word, found: decoded.includes(word) }).toEqual({ word, found: true });
+    }
+    expect(decoded).not.toContain('binary/encrypted');
   });
 
   it('lets the Temporal CLI, with the same settings, cancel a running purchase by signal', async () => {
