@@ -167,7 +167,8 @@ describe('role escalation', () => {
 
   it('offers no route that changes one’s own account: PATCH or PUT on /auth/me is 404', async () => {
     const session = await signIn(gateway);
-    for (const method of ['PATCH', 'PUT', 'POST', 'DELETE']) {
+    // DELETE /auth/me is the customer's erasure, which changes no role (test/e2e/erasure.test.ts).
+    for (const method of ['PATCH', 'PUT', 'POST']) {
       const response = await gateway.request('/auth/me', { method, ...json({ role: 'ADMIN' }, session.headers) });
       await expectOrderlyAnswer(response, [404]);
     }
@@ -180,6 +181,7 @@ describe('role escalation', () => {
 
   it('keeps a USER out of every ADMIN route with 403, changing nothing', async () => {
     const session = await signIn(gateway);
+    const other = await signIn(gateway);
     const before = await storeSnapshot(gateway);
     const attempts: [string, string, unknown?][] = [
       ['POST', '/products', { sku: 'ESC-1', name: 'x', priceCents: 1 }],
@@ -188,6 +190,8 @@ describe('role escalation', () => {
       ['PUT', '/inventory/SKU-1', { available: 0 }],
       ['GET', '/inventory/SKU-1'],
       ['GET', '/deliveries/d-1'],
+      ['DELETE', `/users/${other.user.id}`],
+      ['GET', '/erasures/erasure-someone'],
     ];
     for (const [method, path, body] of attempts) {
       const init = body === undefined ? { method, headers: session.headers } : { method, ...json(body, session.headers) };
