@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import pino from 'pino';
-import { createCarrierActivities } from '../../activities/carrier/activities';
-import { createStoreActivities } from '../../activities/store/activities';
-import { createSupplierActivities } from '../../activities/supplier/activities';
 import { createApp } from '../../api/app';
 import { seedCatalogIfEmpty } from '../../api/catalog-seed';
 import { loadConfig } from '../../config';
-import { taskQueues } from '../../contracts/temporal';
-import { workflowSinks } from '../../observability/temporal-tracing';
-import { workflowBundleFor } from '../../workers/workflow-bundle';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { describeEachEngine } from '../support/engines';
+import { startSagaWorkers } from '../support/saga-workers';
 import { createTemporalTestEnvironment } from '../support/temporal-env';
 import { json, signIn, unreachable, type Gateway, type JsonResponse } from '../unit/api/gateway-harness';
 
@@ -98,26 +92,7 @@ describeEachEngine('purchases in flight per user', (engine) => {
 
     // Workers run the sagas to their end: each final record frees its slot, and the user may buy again.
     await dbs.supplier.inventory.upsert({ where: { sku: 'SKU-1' }, update: { available: 1000 }, create: { sku: 'SKU-1', available: 1000, reserved: 0 } });
-    const workers = await Promise.all([
-      Worker.create({
-        connection: env.nativeConnection,
-        taskQueue: taskQueues.purchases,
-        workflowBundle: await workflowBundleFor(require.resolve('../../workflows')),
-        sinks: workflowSinks(),
-        activities: createStoreActivities(dbs.store),
-      }),
-      Worker.create({
-        connection: env.nativeConnection,
-        taskQueue: taskQueues.supplier,
-        activities: createSupplierActivities(dbs.supplier, { supplierName: 'Test Supply', leadTimeDays: 1 }),
-      }),
-      Worker.create({
-        connection: env.nativeConnection,
-        taskQueue: taskQueues.carrier,
-        activities: createCarrierActivities(dbs.carrier, { carrierName: 'Test Parcel', dailyCapacity: 1000 }),
-      }),
-    ]);
-    const running = workers.map((worker) => worker.run());
+    const saga = await startSagaWorkers(env, dbs);
     try {
       const deadline = Date.now() + 90_000;
       while ((await dbs.store.purchaseSlot.count({ where: { userId: buyer.user.id } })) > 0) {
@@ -129,8 +104,7 @@ describeEachEngine('purchases in flight per user', (engine) => {
       expect(finished.every((purchase) => purchase.status === 'COMPLETED')).toBe(true);
       expect((await buy(gateways[0], buyer.headers)).status).toBe(202);
     } finally {
-      workers.forEach((worker) => worker.shutdown());
-      await Promise.all(running);
+      await saga.shutdown();
     }
   });
 

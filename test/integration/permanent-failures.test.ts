@@ -3,11 +3,6 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { createCarrierActivities } from '../../activities/carrier/activities';
-import { createStoreActivities } from '../../activities/store/activities';
-import { createSupplierActivities } from '../../activities/supplier/activities';
-import type { CarrierActivities } from '../../contracts/activities';
 import type { Purchase } from '../../contracts/purchase';
 import {
   cancelSignal,
@@ -18,11 +13,10 @@ import {
   taskQueues,
 } from '../../contracts/temporal';
 import type { PurchaseWorkflowInput } from '../../contracts/workflow-input';
-import { workflowSinks } from '../../observability/temporal-tracing';
 import { connectStore, type StoreDb } from '../../prisma/clients';
-import { workflowBundleFor } from '../../workers/workflow-bundle';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { describeEachEngine, type Engine } from '../support/engines';
+import { startSagaWorkers, type SagaWorkers } from '../support/saga-workers';
 import { createTemporalTestEnvironment } from '../support/temporal-env';
 
 /**
@@ -35,15 +29,13 @@ jest.setTimeout(300_000);
 const lisbon = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
 
 let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleOption;
 let dbs: TestDatabases;
-let workers: Worker[] = [];
-let running: Promise<void>[] = [];
+let saga: SagaWorkers | undefined;
 /** Runs after the carrier's real scheduleDelivery, when a test sets it. */
 let afterScheduleDelivery: ((purchaseId: string) => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  [env, bundle] = await Promise.all([createTemporalTestEnvironment(), workflowBundleFor(require.resolve('../../workflows'))]);
+  env = await createTemporalTestEnvironment();
 });
 afterAll(async () => {
   await env?.teardown();
@@ -105,43 +97,32 @@ async function startWorkers(engine: Engine) {
     url.port = String(storeDoor.port);
     orchestratorStore = connectStore(url.toString());
   }
-  const carrier = createCarrierActivities(dbs.carrier, { carrierName: 'Test Parcel', dailyCapacity: () => 100_000 });
-  const observedCarrier: CarrierActivities = {
-    ...carrier,
-    async scheduleDelivery(input) {
-      const delivery = await carrier.scheduleDelivery(input);
-      await afterScheduleDelivery?.(input.purchaseId);
-      return delivery;
-    },
-  };
-  const connection = env.nativeConnection;
-  workers = await Promise.all([
-    Worker.create({
-      connection,
-      taskQueue: taskQueues.purchases,
-      workflowBundle: bundle,
-      sinks: workflowSinks(),
-      activities: createStoreActivities(orchestratorStore ?? dbs.store),
+  saga = await startSagaWorkers(env, dbs, {
+    storeDb: orchestratorStore,
+    dailyCapacity: 100_000,
+    carrier: (carrier) => ({
+      ...carrier,
+      async scheduleDelivery(input) {
+        const delivery = await carrier.scheduleDelivery(input);
+        await afterScheduleDelivery?.(input.purchaseId);
+        return delivery;
+      },
     }),
-    Worker.create({
-      connection,
-      taskQueue: taskQueues.supplier,
-      activities: createSupplierActivities(dbs.supplier, { supplierName: 'Test Supply', leadTimeDays: 1 }),
-    }),
-    Worker.create({ connection, taskQueue: taskQueues.carrier, activities: observedCarrier }),
-  ]);
-  running = workers.map((worker) => worker.run());
+  });
   await dbs.store.user.create({ data: { id: 'customer-1', email: 'ada@example.com', passwordHash: 'x' } });
 }
 
 async function stopWorkers() {
-  workers.forEach((worker) => worker.shutdown());
-  await Promise.allSettled(running);
-  await orchestratorStore?.$disconnect();
-  orchestratorStore = undefined;
-  await storeDoor?.close();
-  storeDoor = undefined;
-  await dbs?.drop();
+  try {
+    await saga?.shutdown();
+  } finally {
+    saga = undefined;
+    await orchestratorStore?.$disconnect();
+    orchestratorStore = undefined;
+    await storeDoor?.close();
+    storeDoor = undefined;
+    await dbs?.drop();
+  }
 }
 
 async function stock(sku: string, available: number) {

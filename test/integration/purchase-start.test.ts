@@ -2,21 +2,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createCarrierActivities } from '../../activities/carrier/activities';
-import { createStoreActivities } from '../../activities/store/activities';
-import { createSupplierActivities } from '../../activities/supplier/activities';
 import { newPurchaseId, purchaseIdFor } from '../../api/purchases/ids';
 import { createPurchaseService, type PurchaseService } from '../../api/purchases/service';
 import type { User } from '../../contracts/auth';
 import type { Purchase, PurchaseRequest } from '../../contracts/purchase';
-import { cancelSignal, taskQueues } from '../../contracts/temporal';
+import { cancelSignal } from '../../contracts/temporal';
 import type { SagaSettings } from '../../contracts/workflow-input';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { describeEachEngine, type Engine } from '../support/engines';
+import { startSagaWorkers, type SagaWorkers } from '../support/saga-workers';
 import { createTemporalTestEnvironment } from '../support/temporal-env';
-import { workflowSinks } from '../../observability/temporal-tracing';
-import { workflowBundleFor } from '../../workers/workflow-bundle';
 import { payloadDataConverter } from '../../codec/data-converter';
 
 /**
@@ -28,8 +23,7 @@ const lisbon = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '
 
 let env: TestWorkflowEnvironment;
 let dbs: TestDatabases;
-let workers: Worker[] = [];
-let running: Promise<void>[] = [];
+let saga: SagaWorkers | undefined;
 
 beforeAll(async () => {
   env = await createTemporalTestEnvironment();
@@ -73,46 +67,20 @@ function answerLost(client: Client, started: string[]): Client {
 
 async function startWorkers(engine: Engine) {
   dbs = await createTestDatabases(engine);
-  // The workers' prebuilt bundle (build/workflows), rebuilt only when a workflow source changed.
-  const bundle = await workflowBundleFor(require.resolve('../../workflows'));
-  const connection = env.nativeConnection;
-  workers = await Promise.all([
-    Worker.create({ connection, taskQueue: taskQueues.purchases, workflowBundle: bundle, sinks: workflowSinks(), activities: createStoreActivities(dbs.store) }),
-    Worker.create({
-      connection,
-      taskQueue: taskQueues.supplier,
-      activities: createSupplierActivities(dbs.supplier, { supplierName: 'Test Supply', leadTimeDays: 1 }),
-    }),
-    Worker.create({
-      connection,
-      taskQueue: taskQueues.carrier,
-      activities: createCarrierActivities(dbs.carrier, { carrierName: 'Test Parcel', dailyCapacity: 1000 }),
-    }),
-  ]);
-  running = workers.map((worker) => worker.run());
+  saga = await startSagaWorkers(env, dbs);
 }
 
-/** The orchestrator's worker (the first), stopped or started again on its own. */
-async function stopOrchestrator() {
-  workers[0].shutdown();
-  await running[0];
-}
-async function startOrchestrator() {
-  if (workers[0].getState() === 'RUNNING') return;
-  workers[0] = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: taskQueues.purchases,
-    workflowBundle: await workflowBundleFor(require.resolve('../../workflows')),
-    sinks: workflowSinks(),
-    activities: createStoreActivities(dbs.store),
-  });
-  running[0] = workers[0].run();
-}
+/** The orchestrator's worker, stopped or started again on its own. */
+const stopOrchestrator = () => saga!.stopOrchestrator();
+const startOrchestrator = () => saga!.startOrchestrator();
 
 async function stopWorkers() {
-  workers.forEach((worker) => worker.shutdown());
-  await Promise.allSettled(running);
-  await dbs?.drop();
+  try {
+    await saga?.shutdown();
+  } finally {
+    saga = undefined;
+    await dbs?.drop();
+  }
 }
 
 function serviceWith(temporal: Client, saga: SagaSettings = settings): PurchaseService {

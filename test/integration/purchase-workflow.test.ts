@@ -4,12 +4,7 @@ import { promisify } from 'node:util';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { createCarrierActivities } from '../../activities/carrier/activities';
 import { bookingHorizonDays, estimatedDeliveryDate, nextBusinessDay } from '../../activities/carrier/booking';
-import { createStoreActivities } from '../../activities/store/activities';
-import { createSupplierActivities } from '../../activities/supplier/activities';
-import type { SupplierActivities } from '../../contracts/activities';
 import type { Address, ItemRequest, Purchase, PurchaseFailure } from '../../contracts/purchase';
 import {
   cancelSignal,
@@ -22,12 +17,10 @@ import {
   taskQueues,
 } from '../../contracts/temporal';
 import type { PurchaseWorkflowInput } from '../../contracts/workflow-input';
-import { connectSupplier, type SupplierDb } from '../../prisma/clients';
 import { createTestDatabases, type TestDatabases } from '../support/databases';
 import { describeEachEngine, type Engine } from '../support/engines';
+import { startSagaWorkers, type SagaWorkers } from '../support/saga-workers';
 import { createTemporalTestEnvironment } from '../support/temporal-env';
-import { workflowSinks } from '../../observability/temporal-tracing';
-import { workflowBundleFor } from '../../workers/workflow-bundle';
 
 const run = promisify(execFile);
 const lisbon: Address = { name: 'Ada', street: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
@@ -57,19 +50,10 @@ const carrierFaults = {
 
 let env: TestWorkflowEnvironment;
 let dbs: TestDatabases;
-let workers: Worker[];
-let running: Promise<void>[];
-let bundle: WorkflowBundleOption;
-
-let secondSupplierDb: SupplierDb | undefined;
-let secondConnection: NativeConnection | undefined;
+let saga: SagaWorkers | undefined;
 
 beforeAll(async () => {
-  [env, bundle] = await Promise.all([
-    createTemporalTestEnvironment(),
-    // The workers' prebuilt bundle (build/workflows), rebuilt only when a workflow source changed.
-    workflowBundleFor(require.resolve('../../workflows')),
-  ]);
+  env = await createTemporalTestEnvironment();
 });
 
 afterAll(async () => {
@@ -79,90 +63,68 @@ afterAll(async () => {
 /** The three owners' workers on one engine's fresh databases; the supplier runs two workers, as in production. */
 async function startWorkers(engine: Engine) {
   dbs = await createTestDatabases(engine);
-  /** Both supplier workers misbehave alike when a test says so, whichever one Temporal hands a task. */
-  const flaky = (supplier: SupplierActivities): SupplierActivities => ({
-    ...supplier,
-    async reserveStock(input) {
-      supplierFaults.reserveAttempts += 1;
-      if (supplierFaults.reserveFailuresLeft > 0) {
-        supplierFaults.reserveFailuresLeft -= 1;
-        throw new Error('supplier database unreachable (injected)');
-      }
-      if (supplierFaults.reserveGate) {
-        supplierFaults.reserveStarted();
-        await supplierFaults.reserveGate;
-        try {
-          return await supplier.reserveStock(input);
-        } finally {
-          supplierFaults.reserveFinished();
+  saga = await startSagaWorkers(env, dbs, {
+    supplierWorkers: 2,
+    // Both supplier workers misbehave alike when a test says so, whichever one Temporal hands a task.
+    supplier: (supplier) => ({
+      ...supplier,
+      async reserveStock(input) {
+        supplierFaults.reserveAttempts += 1;
+        if (supplierFaults.reserveFailuresLeft > 0) {
+          supplierFaults.reserveFailuresLeft -= 1;
+          throw new Error('supplier database unreachable (injected)');
         }
-      }
-      return supplier.reserveStock(input);
-    },
-    async confirmSale(input) {
-      supplierFaults.confirmStarted();
-      if (supplierFaults.confirmBroken) {
-        throw ApplicationFailure.nonRetryable(`reservation of ${input.purchaseId} is gone (injected)`, supplierFaults.confirmBroken);
-      }
-      await new Promise((resolve) => setTimeout(resolve, supplierFaults.confirmDelayMs));
-      return supplier.confirmSale(input);
-    },
+        if (supplierFaults.reserveGate) {
+          supplierFaults.reserveStarted();
+          await supplierFaults.reserveGate;
+          try {
+            return await supplier.reserveStock(input);
+          } finally {
+            supplierFaults.reserveFinished();
+          }
+        }
+        return supplier.reserveStock(input);
+      },
+      async confirmSale(input) {
+        supplierFaults.confirmStarted();
+        if (supplierFaults.confirmBroken) {
+          throw ApplicationFailure.nonRetryable(`reservation of ${input.purchaseId} is gone (injected)`, supplierFaults.confirmBroken);
+        }
+        await new Promise((resolve) => setTimeout(resolve, supplierFaults.confirmDelayMs));
+        return supplier.confirmSale(input);
+      },
+    }),
+    dailyCapacity: () => carrierFaults.dailyCapacity,
+    carrier: (carrier) => ({
+      ...carrier,
+      async scheduleDelivery(input) {
+        if (carrierFaults.scheduleGate) {
+          carrierFaults.scheduleStarted();
+          await carrierFaults.scheduleGate;
+          try {
+            return await carrier.scheduleDelivery(input);
+          } finally {
+            carrierFaults.scheduleFinished();
+          }
+        }
+        const result = await carrier.scheduleDelivery(input);
+        // After its side effect, as a bug found late would: the delivery exists and must be cancelled.
+        if (carrierFaults.scheduleBroken) throw ApplicationFailure.nonRetryable('delivery record is corrupt (injected)', carrierFaults.scheduleBroken);
+        return result;
+      },
+    }),
   });
-  const flakySupplier = flaky(createSupplierActivities(dbs.supplier, { supplierName: 'Test Supply', leadTimeDays: 1 }));
-  // The second supplier worker has a connection pool of its own on the server engines. On SQLite it shares the first
-  // one's client: better-sqlite3 waits for the file lock synchronously, which would block this one event loop.
-  secondSupplierDb = engine === 'sqlite' ? undefined : connectSupplier(dbs.urls.supplier);
-  const secondSupplier = flaky(
-    createSupplierActivities(secondSupplierDb ?? dbs.supplier, { supplierName: 'Test Supply', leadTimeDays: 1 }),
-  );
-  const carrier = createCarrierActivities(dbs.carrier, { carrierName: 'Test Parcel', dailyCapacity: () => carrierFaults.dailyCapacity });
-  const brokenCarrier: typeof carrier = {
-    ...carrier,
-    async scheduleDelivery(input) {
-      if (carrierFaults.scheduleGate) {
-        carrierFaults.scheduleStarted();
-        await carrierFaults.scheduleGate;
-        try {
-          return await carrier.scheduleDelivery(input);
-        } finally {
-          carrierFaults.scheduleFinished();
-        }
-      }
-      const result = await carrier.scheduleDelivery(input);
-      // After its side effect, as a bug found late would: the delivery exists and must be cancelled.
-      if (carrierFaults.scheduleBroken) throw ApplicationFailure.nonRetryable('delivery record is corrupt (injected)', carrierFaults.scheduleBroken);
-      return result;
-    },
-  };
-  const connection = env.nativeConnection;
-  workers = await Promise.all([
-    Worker.create({
-      connection,
-      taskQueue: taskQueues.purchases,
-      workflowBundle: bundle,
-      sinks: workflowSinks(),
-      activities: createStoreActivities(dbs.store),
-    }),
-    Worker.create({ connection, taskQueue: taskQueues.supplier, activities: flakySupplier }),
-    // Its own connection: one connection may hold only one worker per task queue.
-    NativeConnection.connect({ address: env.address }).then((own) => {
-      secondConnection = own;
-      return Worker.create({ connection: own, taskQueue: taskQueues.supplier, activities: secondSupplier });
-    }),
-    Worker.create({ connection, taskQueue: taskQueues.carrier, activities: brokenCarrier }),
-  ]);
-  running = workers.map((worker) => worker.run());
   await dbs.store.user.create({ data: { id: 'customer-1', email: 'ada@example.com', passwordHash: 'x' } });
 }
 
 async function stopWorkers() {
-  workers?.forEach((worker) => worker.shutdown());
-  await Promise.allSettled(running ?? []);
-  await secondSupplierDb?.$disconnect();
-  await secondConnection?.close();
-  await dbs?.drop();
+  try {
+    await saga?.shutdown();
+  } finally {
+    saga = undefined;
+    await dbs?.drop();
+  }
 }
-
 
 beforeEach(() => {
   supplierFaults.reserveFailuresLeft = 0;
