@@ -1,15 +1,18 @@
 import net from 'node:net';
+import { freePort } from '../net/ports';
 
 /**
  * A TCP proxy in front of a server (a database, Temporal), so a fault can make it stop answering: while paused, bytes
  * in flight are held and nothing reaches either side, as when a network partition or a stalled server hangs clients.
+ * Closed, nothing listens on its port and every connection through it is cut, as when the server's host is gone (or
+ * not there yet: `{ closed: true }` starts it so); `open()` brings it back on the same port.
  */
-export async function startTcpProxy(target: { host: string; port: number }) {
+export async function startTcpProxy(target: { host: string; port: number }, options: { closed?: boolean } = {}) {
   const sockets = new Set<net.Socket>();
   const upstreams = new Set<net.Socket>();
   let paused = false;
   let holdingAnswers = false;
-  const server = net.createServer((client) => {
+  const forward = (client: net.Socket) => {
     const upstream = net.connect(target);
     upstreams.add(upstream);
     upstream.on('close', () => upstreams.delete(upstream));
@@ -24,12 +27,23 @@ export async function startTcpProxy(target: { host: string; port: number }) {
     }
     client.pipe(upstream);
     upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
+  };
+  // A port of its own rather than the kernel's pick, so that it is still free when the proxy opens again.
+  const port = await freePort();
+  let server: net.Server | undefined;
 
-  return {
+  const proxy = {
     port,
+    /** Listens again on its port, if closed. */
+    async open() {
+      if (server) return;
+      const listening = net.createServer(forward);
+      await new Promise<void>((resolve, reject) => {
+        listening.once('error', reject);
+        listening.listen(port, '127.0.0.1', () => resolve());
+      });
+      server = listening;
+    },
     /** Holds every connection, old and new, for `ms` milliseconds. */
     async pause(ms: number) {
       paused = true;
@@ -50,11 +64,17 @@ export async function startTcpProxy(target: { host: string; port: number }) {
         for (const socket of upstreams) socket.resume();
       };
     },
+    /** Stops listening and cuts every connection through it: new ones are refused until `open()`. */
     async close() {
+      const closing = server;
+      server = undefined;
+      const closed = closing ? new Promise((resolve) => closing.close(resolve)) : undefined;
       for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
+      await closed;
     },
   };
+  if (!options.closed) await proxy.open();
+  return proxy;
 }
 export type TcpProxy = Awaited<ReturnType<typeof startTcpProxy>>;
 

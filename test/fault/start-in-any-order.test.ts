@@ -8,10 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startTcpProxy, throughProxy } from '../../chaos/tcp-proxy';
 import { projectRoot } from '../../config';
 import { freePort } from '../../net/ports';
 import { createEmptyDatabase } from '../support/engines';
-import { startGatedForwarder, type GatedForwarder } from '../support/gated-forwarder';
 import { startGatewayProcess } from '../support/gateway-process';
 import { eventually, get, type Answer } from '../support/http-probe';
 import { startNpmStart } from '../support/npm-start';
@@ -77,13 +77,6 @@ const waitingOn = (dependency: string) => (answer: Answer) =>
   answer.body.waitingFor.includes(dependency) &&
   !/no answer yet/.test(answer.body.error?.message ?? '');
 
-const throughForwarder = (url: string, forwarder: GatedForwarder) => {
-  const parsed = new URL(url);
-  parsed.hostname = '127.0.0.1';
-  parsed.port = String(forwarder.port);
-  return parsed.toString();
-};
-
 const postgresTarget = (url: string) => {
   const parsed = new URL(url);
   return { host: parsed.hostname, port: Number(parsed.port || 5432) };
@@ -104,11 +97,11 @@ describe('a database that is not there when the process starts', () => {
   it('leaves the gateway up, not ready naming the database; ready with no restart once it answers, and again after it went away', async () => {
     const database = await createEmptyDatabase('postgresql', 'store');
     cleanUps.push(() => database.drop());
-    const forwarder = await startGatedForwarder(postgresTarget(database.url));
-    cleanUps.push(() => forwarder.close());
+    const proxy = await startTcpProxy(postgresTarget(database.url), { closed: true });
+    cleanUps.push(() => proxy.close());
 
     const gateway = await startGatewayProcess({
-      DATABASE_URL: throughForwarder(database.url, forwarder),
+      DATABASE_URL: throughProxy(database.url, proxy),
       TEMPORAL_ADDRESS: temporal.address,
     }, { until: 'health' });
     cleanUps.push(() => gateway.stop());
@@ -124,7 +117,7 @@ describe('a database that is not there when the process starts', () => {
     expect((await get(`${gateway.url}/products`)).status).toBe(503);
     expect(gateway.running()).toBe(true);
 
-    await forwarder.open();
+    await proxy.open();
     const ready = await eventually('/ready 200', () => get(`${gateway.url}/ready`), (answer) => answer.status === 200, output);
     expect(ready.body).toEqual({ status: 'ok' });
     // The database is migrated and seeded by this same process: the catalog is there.
@@ -136,10 +129,10 @@ describe('a database that is not there when the process starts', () => {
     // Waiting was said once, not once per attempt.
     expect(gateway.output.filter((line) => /does not answer/.test(line))).toHaveLength(1);
 
-    await forwarder.close();
+    await proxy.close();
     const away = await eventually('/ready 503 again', () => get(`${gateway.url}/ready`), (answer) => answer.status === 503, output);
     expect(away.body).toMatchObject({ status: 'waiting', waitingFor: ['database'], error: { details: { database: 'down', temporal: 'up' } } });
-    await forwarder.open();
+    await proxy.open();
     await eventually('/ready 200 again', () => get(`${gateway.url}/ready`), (answer) => answer.status === 200, output);
     expect((await get(`${gateway.url}/products`)).status).toBe(200);
     expect(gateway.running()).toBe(true);
@@ -148,11 +141,11 @@ describe('a database that is not there when the process starts', () => {
   it('leaves the supplier up, not ready naming the database; migrated, seeded and ready once it answers', async () => {
     const database = await createEmptyDatabase('postgresql', 'supplier');
     cleanUps.push(() => database.drop());
-    const forwarder = await startGatedForwarder(postgresTarget(database.url));
-    cleanUps.push(() => forwarder.close());
+    const proxy = await startTcpProxy(postgresTarget(database.url), { closed: true });
+    cleanUps.push(() => proxy.close());
 
     const supplier = await startWorkerProcess('supplier', {
-      SUPPLIER_DATABASE_URL: throughForwarder(database.url, forwarder),
+      SUPPLIER_DATABASE_URL: throughProxy(database.url, proxy),
       TEMPORAL_ADDRESS: temporal.address,
     });
     cleanUps.push(() => supplier.stop());
@@ -164,7 +157,7 @@ describe('a database that is not there when the process starts', () => {
     expect((await get(`${supplier.url}/health`)).status).toBe(200);
     expect((await get(`${supplier.url}/inventory`, authorized)).status).toBe(503);
 
-    await forwarder.open();
+    await proxy.open();
     const ready = await eventually('/ready 200', () => get(`${supplier.url}/ready`), (answer) => answer.status === 200, output);
     expect(ready.body).toEqual({ status: 'ok' });
     const stock = await get(`${supplier.url}/inventory`, authorized);
@@ -178,9 +171,9 @@ describe('a database that is not there when the process starts', () => {
 
 describe('a Temporal server that is not there when a worker starts', () => {
   it('leaves the carrier up, not ready naming Temporal; polling and ready once it answers, and again after it went away', async () => {
-    const forwarder = await startGatedForwarder({ host: '127.0.0.1', port: Number(temporal.address.split(':').pop()) });
-    cleanUps.push(() => forwarder.close());
-    const carrier = await startWorkerProcess('carrier', { TEMPORAL_ADDRESS: `127.0.0.1:${forwarder.port}` });
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(temporal.address.split(':').pop()) }, { closed: true });
+    cleanUps.push(() => proxy.close());
+    const carrier = await startWorkerProcess('carrier', { TEMPORAL_ADDRESS: `127.0.0.1:${proxy.port}` });
     cleanUps.push(() => carrier.stop());
     const output = () => carrier.output;
 
@@ -189,17 +182,17 @@ describe('a Temporal server that is not there when a worker starts', () => {
     expect((await get(`${carrier.url}/health`)).status).toBe(200);
     expect(carrier.output.some((line) => /Worker polling/.test(line))).toBe(false);
 
-    await forwarder.open();
+    await proxy.open();
     const ready = await eventually('/ready 200', () => get(`${carrier.url}/ready`), (answer) => answer.status === 200, output);
     expect(ready.body).toEqual({ status: 'ok' });
     await eventually('the worker polling', async () => ({ status: 0, body: carrier.output.some((line) => /Worker polling/.test(line)) }), (answer) => answer.body === true, output);
     expect(carrier.running()).toBe(true);
     expect(pidsIn(carrier.output)).toEqual(new Set([carrier.pid]));
 
-    await forwarder.close();
+    await proxy.close();
     const away = await eventually('/ready 503 again', () => get(`${carrier.url}/ready`), (answer) => answer.status === 503, output);
     expect(away.body).toMatchObject({ status: 'waiting', waitingFor: ['temporal'], error: { details: { database: 'up', temporal: 'down' } } });
-    await forwarder.open();
+    await proxy.open();
     await eventually('/ready 200 again', () => get(`${carrier.url}/ready`), (answer) => answer.status === 200, output);
     expect(carrier.running()).toBe(true);
   });
@@ -209,14 +202,14 @@ describe('npm start with the store database away', () => {
   it('keeps running, the gateway and the orchestrator waiting for it, and the system ready once it answers', async () => {
     const database = await createEmptyDatabase('postgresql', 'store');
     cleanUps.push(() => database.drop());
-    const forwarder = await startGatedForwarder(postgresTarget(database.url));
-    cleanUps.push(() => forwarder.close());
+    const proxy = await startTcpProxy(postgresTarget(database.url), { closed: true });
+    cleanUps.push(() => proxy.close());
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-database-away-'));
     cleanUps.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
     const start = await startNpmStart({
       temporalAddress: temporal.address,
       dataDir,
-      env: { HOME: dataDir, DATABASE_URL: throughForwarder(database.url, forwarder), SERVICE_TOKEN: serviceToken },
+      env: { HOME: dataDir, DATABASE_URL: throughProxy(database.url, proxy), SERVICE_TOKEN: serviceToken },
     });
     cleanUps.push(() => start.ctrlC());
     const output = () => start.output().split('\n');
@@ -228,7 +221,7 @@ describe('npm start with the store database away', () => {
     expect((await get(`${gateway}/health`)).status).toBe(200);
     expect(start.running()).toBe(true);
 
-    await forwarder.open();
+    await proxy.open();
     await eventually('the gateway ready', () => get(`${gateway}/ready`), (answer) => answer.status === 200, output);
     await eventually('the orchestrator ready', () => get(`${orchestrator}/ready`), (answer) => answer.status === 200, output);
     expect((await get(`${gateway}/products`)).status).toBe(200);

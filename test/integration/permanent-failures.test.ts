@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startTcpProxy, throughProxy, type TcpProxy } from '../../chaos/tcp-proxy';
 import type { Purchase } from '../../contracts/purchase';
 import {
   cancelSignal,
@@ -41,51 +41,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/**
- * A TCP forwarder in front of a server database that can shut: every connection through it is cut and new ones are
- * refused, as when the database's host goes away, until `letGo()`.
- */
-async function startDoor(target: { host: string; port: number }) {
-  const sockets = new Set<net.Socket>();
-  let open = true;
-  const server = net.createServer((client) => {
-    if (!open) {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(target.port, target.host);
-    const cut = () => {
-      for (const socket of [client, upstream]) {
-        socket.destroy();
-        sockets.delete(socket);
-      }
-    };
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', cut).on('close', cut);
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    shut() {
-      open = false;
-      for (const socket of sockets) socket.destroy();
-      return {
-        letGo: async () => {
-          open = true;
-        },
-      };
-    },
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
-  };
-}
-
-let storeDoor: Awaited<ReturnType<typeof startDoor>> | undefined;
+let storeDoor: TcpProxy | undefined;
 let orchestratorStore: StoreDb | undefined;
 
 async function startWorkers(engine: Engine) {
@@ -93,9 +49,8 @@ async function startWorkers(engine: Engine) {
   if (engine !== 'sqlite') {
     // The orchestrator reaches a server database through a door the test can shut.
     const url = new URL(dbs.urls.store);
-    storeDoor = await startDoor({ host: url.hostname, port: Number(url.port) });
-    url.port = String(storeDoor.port);
-    orchestratorStore = connectStore(url.toString());
+    storeDoor = await startTcpProxy({ host: url.hostname, port: Number(url.port) });
+    orchestratorStore = connectStore(throughProxy(dbs.urls.store, storeDoor));
   }
   saga = await startSagaWorkers(env, dbs, {
     storeDb: orchestratorStore,
@@ -179,6 +134,13 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** The store's server gone for the orchestrator until `letGo()`: its connections cut, new ones refused. */
+async function shutStoreDoor() {
+  const door = storeDoor!;
+  await door.close();
+  return { letGo: () => door.open() };
 }
 
 /** Another process holds the SQLite file's write lock until `letGo()`. */
@@ -267,7 +229,7 @@ describeEachEngine('permanent failures end the purchase, faults only delay it', 
 
   it(`retries a record write while the store's database is away (${engine === 'sqlite' ? 'its file locked by another process' : 'its server unreachable'}) on durable timers, and completes once it is back`, async () => {
     await stock('AWAY-1', 5);
-    const away = engine === 'sqlite' ? await lockSqliteFile(dbs.urls.store) : storeDoor!.shut();
+    const away = engine === 'sqlite' ? await lockSqliteFile(dbs.urls.store) : await shutStoreDoor();
     let purchase: Awaited<ReturnType<typeof startPurchase>>;
     try {
       purchase = await startPurchase('AWAY-1');
