@@ -1,11 +1,11 @@
 /**
  * `npm run bench:temporal-server`: Temporal Server itself (not the dev server) on the local PostgreSQL, without TLS,
  * for `npm run bench -- --temporal-address …` and the other benchmarks. Built and set up as the cluster suite's
- * (test/support/temporal-cluster.ts): its own two databases, schemas from the server's module, namespace `default`.
+ * (scripts/temporal-server.ts): its own two databases, schemas from the server's module, namespace `default`.
  * Prints the address, runs until Ctrl-C (or SIGTERM), then stops the server and drops its databases.
  */
 import { ensureTemporalCli } from '../scripts/temporal-cli';
-import { startTemporalCluster } from '../test/support/temporal-cluster';
+import { startTemporalCluster } from '../scripts/temporal-server';
 
 async function main() {
   process.env.TEMPORAL_CLI = await ensureTemporalCli();
