@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { sumOf } from '../harness/prometheus-text';
 import type { RunningSystem } from '../harness/system';
-import { inParallel, placeOrder, runBareChain, waitForPurchase } from './jobs';
+import { inParallel, placeOrder, runBareChain, unansweredPolls, waitForPurchase } from './jobs';
 import { cpuMeter, rssMb } from './proc';
 import { sideOptions, startSides } from './sides';
 
@@ -152,6 +152,7 @@ async function main() {
     await inParallel(warmup, 10, () => runBareChain(client));
     await inParallel(warmup, 10, () => purchaseJob(() => {}));
     retriedPosts = 0;
+    unansweredPolls.count = 0;
     // Both sides share the Temporal server, and this process as their client.
     const shared = { temporal: sides.temporalPid, client: process.pid };
     const servicePids = { ...Object.fromEntries(['orchestrator', 'supplier', 'carrier', 'gateway'].map((name) => [name, system.pid(name)])), ...shared };
@@ -180,7 +181,9 @@ async function main() {
       );
       best.push(saga.throughput);
       if (retriedPosts > 0) console.error(`purchase c=${concurrency}: ${retriedPosts} POSTs answered 5xx and were sent again with their key`);
+      if (unansweredPolls.count > 0) console.error(`purchase c=${concurrency}: ${unansweredPolls.count} long polls (?wait=30s) had no answer in 45 s and were sent again`);
       retriedPosts = 0;
+      unansweredPolls.count = 0;
       for (const [side, figures] of [['bare', chain], ['purchase', saga]] as const) {
         if (figures.firstError) console.error(`${side} c=${concurrency}: ${figures.failed} failed; first: ${figures.firstError}`);
       }
