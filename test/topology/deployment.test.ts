@@ -114,6 +114,43 @@ describe('the deployed topology', () => {
     expect(stock.body).toMatchObject({ available: 1, reserved: 0 });
   });
 
+  it('erases a customer from the client host: the workers on their hosts scrub their rows and the cluster drops the histories', async () => {
+    const admin = await adminToken();
+    const sku = `ERASE-${Date.now().toString(36).toUpperCase()}`;
+    const created = await requestFrom(client(), 'POST', `${topology.edgeUrl}/products`, {
+      token: admin,
+      body: { sku, name: `Product ${sku}`, priceCents: 500, stock: 3 },
+    });
+    expect(created.status).toBe(201);
+    const buyer = await newUser();
+    const placed = await requestFrom(client(), 'POST', `${topology.edgeUrl}/purchases`, {
+      token: buyer.token,
+      body: { items: [{ sku, quantity: 1 }], address: lisbon },
+    });
+    expect(placed.status).toBe(202);
+    const id = placed.body.purchase.id as string;
+    await topology.waitUntil(`purchase ${id} completing`, async () => {
+      const answer = await requestFrom(client(), 'GET', `${topology.edgeUrl}/purchases/${id}`, { token: buyer.token });
+      return answer.body?.purchase?.status === 'COMPLETED';
+    });
+
+    const erased = await requestFrom(client(), 'DELETE', `${topology.edgeUrl}/auth/me`, { token: buyer.token });
+    expect(erased.status).toBe(202);
+    expect((await requestFrom(client(), 'GET', `${topology.edgeUrl}/auth/me`, { token: buyer.token })).status).toBe(401);
+    let erasure: any;
+    await topology.waitUntil('the erasure ending', async () => {
+      erasure = (await requestFrom(client(), 'GET', `${topology.edgeUrl}/erasures/${erased.body.erasure.id}`, { token: admin })).body.erasure;
+      return erasure?.status === 'COMPLETED' || erasure?.status === 'FAILED';
+    });
+    // The orchestrator's certificate may list and delete on Temporal Server; the carrier's host scrubbed its row.
+    expect(erasure).toMatchObject({
+      status: 'COMPLETED',
+      result: { carrier: { deliveriesScrubbed: 1 }, store: { purchasesScrubbed: 1, accountScrubbed: true }, temporal: { workflowsDeleted: 1 } },
+    });
+    const record = await requestFrom(client(), 'GET', `${topology.edgeUrl}/purchases/${id}`, { token: admin });
+    expect(record.body.purchase).toMatchObject({ status: 'COMPLETED', address: { street: '[erased]', country: lisbon.country } });
+  });
+
   it('registers every instance once in Consul, at the address others reach it on, its checks passing', async () => {
     const names: InstanceName[] = Object.keys(instances) as InstanceName[];
     const byService = new Map<string, InstanceName[]>();
