@@ -53,15 +53,23 @@ export type ErasureResult = z.infer<typeof ErasureResult>;
 const activity = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 const Scrubbed = z.object({ scrubbed: z.number().int().min(0) });
 
+/** One page of a customer's purchase records, by id: `after` is the last id of the page before. */
+const CustomerPage = z.object({ customerId: Id, after: Id.optional() }).strict();
+/** The next page's `after`, when there is one. */
+const Next = Id.optional();
+
 /** The erasure's activities, each on its owner's task queue. */
 export const erasureContracts = {
   store: {
     taskQueue: activityTaskQueues.store,
     activities: {
-      /** The customer's purchases: every record, and every in-flight slot whose record is not written yet. */
-      findCustomerPurchases: activity(ErasureInput, z.object({ purchases: z.array(CustomerPurchase) })),
-      /** Replaces the address of each of the customer's purchase records; amounts, statuses, SKUs and dates stay. */
-      scrubPurchaseRecords: activity(ErasureInput, Scrubbed),
+      /**
+       * The customer's purchases, a page of records at a time; the first page also names every in-flight slot whose
+       * record is not written yet.
+       */
+      findCustomerPurchases: activity(CustomerPage, z.object({ purchases: z.array(CustomerPurchase), next: Next })),
+      /** Replaces the address in a page of the customer's purchase records; amounts, statuses, SKUs and dates stay. */
+      scrubPurchaseRecords: activity(CustomerPage, Scrubbed.extend({ next: Next })),
       /** Ends every session, replaces email, name and password hash. The row stays: the books' records point at it. */
       scrubAccount: activity(ErasureInput, z.object({ scrubbed: z.boolean(), sessionsEnded: z.number().int().min(0) })),
     },
@@ -80,11 +88,11 @@ export const erasureContracts = {
       /** Returns once each of these workflows is closed (or no longer exists); heartbeats while it waits. */
       awaitWorkflowsClosed: activity(z.object({ workflowIds: Batch }).strict(), z.object({ closed: z.number().int().min(0) })),
       /**
-       * Deletes the closed purchase workflows of these ids and of the customer (found by its CustomerId search
-       * attribute), never a running one.
+       * Deletes the closed purchase workflows of these ids and, with `byCustomer`, every other of the customer (found
+       * by its CustomerId search attribute), never a running one.
        */
       deletePurchaseWorkflows: activity(
-        z.object({ customerId: Id, workflowIds: Batch }).strict(),
+        z.object({ customerId: Id, workflowIds: Batch, byCustomer: z.boolean().optional() }).strict(),
         z.object({ deleted: z.number().int().min(0), stillRunning: z.array(Id) }),
       ),
     },

@@ -48,10 +48,15 @@ export async function erasure({ customerId }: ErasureInput): Promise<ErasureResu
   const cancelled: string[] = [];
   for (let look = 1; look <= maxLooks; look += 1) {
     setCurrentDetails(`Ending the customer's purchases in flight (look ${look})`);
-    const { purchases } = await store.findCustomerPurchases.executeWithOptions(
-      { summary: "Find the customer's purchases" },
-      [{ customerId }],
-    );
+    const purchases: CustomerPurchase[] = [];
+    let after: string | undefined;
+    do {
+      const page = await store.findCustomerPurchases.executeWithOptions({ summary: "Find the customer's purchases" }, [
+        { customerId, ...(after ? { after } : {}) },
+      ]);
+      purchases.push(...page.purchases);
+      after = page.next;
+    } while (after);
     for (const purchase of purchases) known.set(purchase.purchaseId, purchase);
     const inFlight = purchases.filter((purchase) => !purchase.final);
     if (inFlight.length === 0) break;
@@ -76,19 +81,27 @@ export async function erasure({ customerId }: ErasureInput): Promise<ErasureResu
     );
     deliveriesScrubbed += scrubbed;
   }
-  const records = await store.scrubPurchaseRecords.executeWithOptions({ summary: "Scrub the store's purchase records" }, [
-    { customerId },
-  ]);
+  let purchasesScrubbed = 0;
+  let after: string | undefined;
+  do {
+    const page = await store.scrubPurchaseRecords.executeWithOptions({ summary: "Scrub the store's purchase records" }, [
+      { customerId, ...(after ? { after } : {}) },
+    ]);
+    purchasesScrubbed += page.scrubbed;
+    after = page.next;
+  } while (after);
   const account = await store.scrubAccount.executeWithOptions({ summary: "Scrub the store's account" }, [{ customerId }]);
 
   setCurrentDetails('Deleting the purchase workflows from Temporal');
   let workflowsDeleted = 0;
   const stillRunning: string[] = [];
-  // One call at least: it also finds, by search attribute, purchase workflows the store has no record of.
-  for (const batch of purchaseIds.length === 0 ? [[]] : batches(purchaseIds.map(purchaseWorkflowId))) {
+  // The last call also finds, by search attribute, purchase workflows the store has no record of.
+  const workflowBatches = purchaseIds.length === 0 ? [[]] : batches(purchaseIds.map(purchaseWorkflowId));
+  for (const [index, batch] of workflowBatches.entries()) {
+    const byCustomer = index === workflowBatches.length - 1;
     const deleted = await histories.deletePurchaseWorkflows.executeWithOptions(
       { summary: `Delete the customer's closed purchase workflows` },
-      [{ customerId, workflowIds: batch }],
+      [{ customerId, workflowIds: batch, ...(byCustomer ? { byCustomer } : {}) }],
     );
     workflowsDeleted += deleted.deleted;
     stillRunning.push(...deleted.stillRunning.filter((id) => !stillRunning.includes(id)));
@@ -98,11 +111,11 @@ export async function erasure({ customerId }: ErasureInput): Promise<ErasureResu
     customerId,
     cancelled,
     carrier: { deliveriesScrubbed },
-    store: { purchasesScrubbed: records.scrubbed, accountScrubbed: account.scrubbed, sessionsEnded: account.sessionsEnded },
+    store: { purchasesScrubbed: purchasesScrubbed, accountScrubbed: account.scrubbed, sessionsEnded: account.sessionsEnded },
     temporal: { workflowsDeleted, stillRunning },
   };
   setCurrentDetails(
-    `**Erased**: ${cancelled.length} purchases cancelled, ${deliveriesScrubbed} deliveries and ${records.scrubbed} ` +
+    `**Erased**: ${cancelled.length} purchases cancelled, ${deliveriesScrubbed} deliveries and ${purchasesScrubbed} ` +
       `purchase records scrubbed, account ${account.scrubbed ? 'scrubbed' : 'already erased'}, ` +
       `${workflowsDeleted} purchase workflows deleted`,
   );

@@ -40,8 +40,8 @@ export function createErasureHistoryActivities(connection: NativeConnection, nam
     }
   }
 
-  /** Every run of the customer's purchase workflows the visibility store knows, and the latest run of each named id. */
-  async function executionsOf(customerId: string, workflowIds: string[]) {
+  /** The latest run of each named id and, `byCustomer`, every run of the customer's purchase workflows visibility knows. */
+  async function executionsOf(customerId: string, workflowIds: string[], byCustomer: boolean) {
     const found = new Map<string, { workflowId: string; runId: string; running: boolean }>();
     const add = (info: temporal.api.workflow.v1.IWorkflowExecutionInfo | null | undefined) => {
       const workflowId = info?.execution?.workflowId;
@@ -55,20 +55,22 @@ export function createErasureHistoryActivities(connection: NativeConnection, nam
     };
     const query = `WorkflowType = '${purchaseWorkflowType}' AND ${searchAttributes.customerId.name} = '${customerId.replace(/'/g, '')}'`;
     let nextPageToken: Uint8Array | undefined;
-    try {
-      do {
-        Context.current().heartbeat();
-        const page = await service.listWorkflowExecutions({ namespace, query, pageSize: 500, nextPageToken });
-        for (const info of page.executions ?? []) add(info);
-        nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-      } while (nextPageToken);
-    } catch (error) {
-      // A visibility store that cannot filter by a custom search attribute refuses the query: the store's records
-      // still name every purchase, so the erasure goes on with those rather than retry a query that cannot pass.
-      if (!isInvalidArgument(error)) throw error;
-      Context.current().log.warn('Visibility refused the CustomerId query; deleting the purchases the store names', {
-        error: String(error),
-      });
+    if (byCustomer) {
+      try {
+        do {
+          Context.current().heartbeat();
+          const page = await service.listWorkflowExecutions({ namespace, query, pageSize: 500, nextPageToken });
+          for (const info of page.executions ?? []) add(info);
+          nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+        } while (nextPageToken);
+      } catch (error) {
+        // A visibility store that cannot filter by a custom search attribute refuses the query: the store's records
+        // still name every purchase, so the erasure goes on with those rather than retry a query that cannot pass.
+        if (!isInvalidArgument(error)) throw error;
+        Context.current().log.warn('Visibility refused the CustomerId query; deleting the purchases the store names', {
+          error: String(error),
+        });
+      }
     }
     for (const workflowId of workflowIds) {
       try {
@@ -87,10 +89,10 @@ export function createErasureHistoryActivities(connection: NativeConnection, nam
       return { closed: workflowIds.length };
     },
 
-    async deletePurchaseWorkflows({ customerId, workflowIds }) {
+    async deletePurchaseWorkflows({ customerId, workflowIds, byCustomer }) {
       let deleted = 0;
       const stillRunning: string[] = [];
-      for (const execution of await executionsOf(customerId, workflowIds)) {
+      for (const execution of await executionsOf(customerId, workflowIds, byCustomer ?? false)) {
         // Deleting a running workflow would terminate it midway, with stock held: it is reported, never deleted.
         if (execution.running) {
           if (!stillRunning.includes(execution.workflowId)) stillRunning.push(execution.workflowId);

@@ -1,4 +1,4 @@
-import { erasedEmail, erasedPasswordHash, erasedText, erasureContracts, type ErasureStoreActivities } from '../../contracts/erasure';
+import { erasedEmail, erasedPasswordHash, erasedText, erasureBatchSize, erasureContracts, type ErasureStoreActivities } from '../../contracts/erasure';
 import type { Address, PurchaseFailure, PurchaseStatus } from '../../contracts/purchase';
 import { purchaseWorkflowId } from '../../contracts/temporal';
 import { isFinal } from '../../domain/purchase-state';
@@ -9,6 +9,13 @@ import { validatedActivities } from '../input-validation';
 function erasedAddress(address: unknown): Address {
   const country = (address as Partial<Address> | null)?.country ?? 'ZZ';
   return { name: erasedText, street: erasedText, city: erasedText, postalCode: erasedText, country };
+}
+
+/** A page of at most erasureBatchSize rows (asked for one more, to know whether another page follows). */
+function page<Row extends { id: string }>(rows: Row[]): { rows: Row[]; next?: string } {
+  if (rows.length <= erasureBatchSize) return { rows };
+  const kept = rows.slice(0, erasureBatchSize);
+  return { rows: kept, next: kept[kept.length - 1]!.id };
 }
 
 const isErased = (address: unknown) => (address as Partial<Address> | null)?.street === erasedText;
@@ -37,30 +44,45 @@ function withoutCustomerWords(failure: unknown, history: unknown) {
  */
 export function createErasureStoreActivities(db: StoreDb): ErasureStoreActivities {
   return validatedActivities(erasureContracts.store, {
-    async findCustomerPurchases({ customerId }) {
-      const [records, slots] = await Promise.all([
-        db.purchase.findMany({ where: { userId: customerId }, select: { id: true, workflowId: true, status: true } }),
-        db.purchaseSlot.findMany({ where: { userId: customerId }, select: { purchaseId: true } }),
-      ]);
+    async findCustomerPurchases({ customerId, after }) {
+      const { rows: records, next } = page(
+        await db.purchase.findMany({
+          where: { userId: customerId, ...(after ? { id: { gt: after } } : {}) },
+          select: { id: true, workflowId: true, status: true },
+          orderBy: { id: 'asc' },
+          take: erasureBatchSize + 1,
+        }),
+      );
       const purchases = records.map((record) => ({
         purchaseId: record.id,
         workflowId: record.workflowId,
         final: isFinal(record.status as PurchaseStatus),
       }));
-      // A slot is claimed before the workflow starts and freed when its record turns final: a slot without a record
-      // is a purchase whose saga has not written its record yet.
-      const recorded = new Set(records.map((record) => record.id));
-      for (const { purchaseId } of slots) {
-        if (!recorded.has(purchaseId)) purchases.push({ purchaseId, workflowId: purchaseWorkflowId(purchaseId), final: false });
+      if (after === undefined) {
+        // A slot is claimed before the workflow starts and freed when its record turns final: a slot without a record
+        // is a purchase whose saga has not written its record yet. Slots are few (MAX_PURCHASES_IN_FLIGHT).
+        const slots = await db.purchaseSlot.findMany({ where: { userId: customerId }, select: { purchaseId: true } });
+        const recorded = await db.purchase.findMany({
+          where: { id: { in: slots.map((slot) => slot.purchaseId) } },
+          select: { id: true },
+        });
+        const known = new Set(recorded.map((record) => record.id));
+        for (const { purchaseId } of slots) {
+          if (!known.has(purchaseId)) purchases.push({ purchaseId, workflowId: purchaseWorkflowId(purchaseId), final: false });
+        }
       }
-      return { purchases };
+      return { purchases, ...(next ? { next } : {}) };
     },
 
-    async scrubPurchaseRecords({ customerId }) {
-      const records = await db.purchase.findMany({
-        where: { userId: customerId },
-        select: { id: true, address: true, failure: true, history: true, updatedAt: true },
-      });
+    async scrubPurchaseRecords({ customerId, after }) {
+      const { rows: records, next } = page(
+        await db.purchase.findMany({
+          where: { userId: customerId, ...(after ? { id: { gt: after } } : {}) },
+          select: { id: true, address: true, failure: true, history: true, updatedAt: true },
+          orderBy: { id: 'asc' },
+          take: erasureBatchSize + 1,
+        }),
+      );
       let scrubbed = 0;
       for (const record of records) {
         if (isErased(record.address)) continue;
@@ -75,7 +97,7 @@ export function createErasureStoreActivities(db: StoreDb): ErasureStoreActivitie
         });
         scrubbed += 1;
       }
-      return { scrubbed };
+      return { scrubbed, ...(next ? { next } : {}) };
     },
 
     async scrubAccount({ customerId }) {

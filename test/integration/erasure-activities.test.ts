@@ -143,6 +143,45 @@ describeEachEngine('the erasure activities', (engine) => {
     });
   });
 
+  describe('paging', () => {
+    it(`finds and scrubs a customer's records ${erasureBatchSize} at a time, each page naming the next, every record once`, async () => {
+      const ada = await customer(0);
+      const count = erasureBatchSize + 1;
+      const ids = Array.from({ length: count }, () => randomUUID());
+      await dbs.store.purchase.createMany({
+        data: ids.map((id) => ({
+          id,
+          workflowId: purchaseWorkflowId(id),
+          userId: ada,
+          status: 'COMPLETED',
+          items: [{ sku: 'SKU-1', quantity: 1, unitPriceCents: 100 }],
+          address: lisbon,
+          totalCents: 100,
+          discountCents: 0,
+          history: [{ status: 'COMPLETED', at: at(0) }],
+        })),
+      });
+      const unrecorded = randomUUID();
+      await dbs.store.purchaseSlot.create({ data: { userId: ada, slot: 0, purchaseId: unrecorded } });
+
+      const first = await erasure.findCustomerPurchases({ customerId: ada });
+      // The first page: a full page of records, and the slot without one.
+      expect(first.purchases).toHaveLength(erasureBatchSize + 1);
+      expect(first.purchases.map((purchase) => purchase.purchaseId)).toContain(unrecorded);
+      expect(first.next).toBeDefined();
+      const second = await erasure.findCustomerPurchases({ customerId: ada, after: first.next });
+      expect(second.next).toBeUndefined();
+      const found = [...first.purchases, ...second.purchases].map((purchase) => purchase.purchaseId);
+      expect(new Set(found)).toEqual(new Set([...ids, unrecorded]));
+      expect(found).toHaveLength(count + 1);
+
+      const scrubbedFirst = await erasure.scrubPurchaseRecords({ customerId: ada });
+      expect(scrubbedFirst).toEqual({ scrubbed: erasureBatchSize, next: expect.any(String) });
+      expect(await erasure.scrubPurchaseRecords({ customerId: ada, after: scrubbedFirst.next })).toEqual({ scrubbed: 1 });
+      for (const row of await rowsOf(ada)) expect(row.address).toEqual(erasedLisbon);
+    });
+  });
+
   describe('scrubPurchaseRecords', () => {
     it('replaces the address (the country stays) and a cancel’s own words; totals, statuses, items and dates stay', async () => {
       const ada = await customer(0);
