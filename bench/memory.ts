@@ -95,7 +95,12 @@ async function countOf(buyer: ReturnType<RunningSystem['client']>, status: 'RESE
 async function main() {
   const { values } = parseArgs({ options: { 'in-flight': { type: 'string', default: '100' }, ...sideOptions } });
   const inFlight = Number(values['in-flight']);
-  const sides = await startSides(values, { PURCHASE_CANCEL_WINDOW: '10m', LOG_LEVEL: 'warn' });
+  const sides = await startSides(values, {
+    PURCHASE_CANCEL_WINDOW: '10m',
+    LOG_LEVEL: 'warn',
+    // As in npm run bench: a bound near what the one user holds, not the harness's 100000.
+    MAX_PURCHASES_IN_FLIGHT: String(inFlight * 4),
+  });
   const { system, client, systemClient } = sides;
   try {
     await system.stockedProduct('MEMORY-1', inFlight, 100);
