@@ -26,6 +26,7 @@ import { countingUsers, rateLimit, userRateLimit } from './middleware/rate-limit
 import { bearerSecurityScheme, gatewayDocument } from './openapi';
 import { createPurchaseService } from './purchases/service';
 import { createWaitSlots } from './purchases/wait-slots';
+import { noReadinessNotes, type ReadinessNotes } from '../service/readiness';
 import { createErasureService } from './auth/erasure';
 import { authRoutes } from './routes/auth';
 import { codecCors, codecRoutes, isCodecPath } from './routes/codec';
@@ -77,6 +78,8 @@ export interface GatewayDeps {
   maxBodyBytes?: number;
   /** Where the rate limit and the login throttle count (main.ts: Redis when REDIS_URL is set); default in memory. */
   limits?: LimitCounters;
+  /** What `/ready` adds from outside the gateway (whether Consul lists it: service/readiness.ts); default nothing. */
+  readinessNotes?: ReadinessNotes;
 }
 
 /** Probes and scrapes come every few seconds from Consul, Kubernetes and Prometheus: their lines are debug only. */
@@ -163,7 +166,17 @@ export function createApp(deps: GatewayDeps) {
     ),
   );
 
-  app.route('/', healthRoutes({ store, temporal, temporalProblem: deps.temporalProblem, limits, timeoutMs: Math.min(temporalTimeoutMs, 3_000) }));
+  app.route(
+    '/',
+    healthRoutes({
+      store,
+      temporal,
+      temporalProblem: deps.temporalProblem,
+      limits,
+      readinessNotes: deps.readinessNotes ?? noReadinessNotes,
+      timeoutMs: Math.min(temporalTimeoutMs, 3_000),
+    }),
+  );
   app.route('/', authRoutes({ store, sessions, auth, loginThrottle }));
   app.route('/', erasureRoutes({ erasures: createErasureService({ store, temporal, temporalTimeoutMs }), auth }));
   app.route('/', productRoutes({ store, services, auth }));

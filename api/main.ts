@@ -13,7 +13,7 @@ void runService({
   stopping: 'no new connections, requests in flight finish',
   // Served at once: /health, and /ready naming the database while the gateway waits for it (service/lifecycle.ts).
   listen: (config) => ({ port: config.gateway.port }),
-  async start({ config, live, logger, dataConverter, db, setupDb }) {
+  async start({ config, live, logger, dataConverter, db, setupDb, readinessNotes }) {
     if (config.seedCatalog) {
       const seeded = await seedCatalogIfEmpty(setupDb);
       if (seeded > 0) logger.info({ products: seeded }, 'Seeded the catalog');
@@ -29,7 +29,7 @@ void runService({
     if (config.limits.redisUrl && !(await limits.ready())) {
       logger.warn('Redis does not answer yet: throttling counts in this process until it does');
     }
-    const app = createApp({ config, live, store: db, temporal: link.client, temporalProblem: link.problem, logger, limits });
+    const app = createApp({ config, live, store: db, temporal: link.client, temporalProblem: link.problem, logger, limits, readinessNotes });
     return {
       http: { app, port: config.gateway.port, registerAs: 'gateway' },
       close: async () => void (await Promise.allSettled([link.close(), limits.close()])),

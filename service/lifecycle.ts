@@ -13,7 +13,7 @@ import { startTracing, type TracedService, type Tracing } from '../observability
 import type { ConnectOptions } from '../prisma/clients';
 import type { DatabaseName } from '../prisma/databases';
 import { migrateDatabase } from '../prisma/migrations';
-import { createStartWaits, isDatabaseAway, untilAnswers, type StartWaits } from './readiness';
+import { consulReadinessNotes, createStartWaits, isDatabaseAway, untilAnswers, type ReadinessNotes, type StartWaits } from './readiness';
 
 type Database = { $disconnect(): Promise<void> };
 
@@ -56,6 +56,8 @@ export interface ServiceContext<Db> {
   stopped: Promise<void>;
   /** What `start` waits for (Temporal), for `/ready` until it answers. */
   waits: StartWaits;
+  /** What the process's own `/ready` adds once it answers 200: whether Consul lists it (service/readiness.ts). */
+  readinessNotes: ReadinessNotes;
 }
 
 export interface StartedService {
@@ -150,16 +152,16 @@ export async function runService<Db extends Database>(definition: ServiceDefinit
     });
     if (!setupDb) return await shutDown();
     db = definition.database.connect(url);
+    let registration: ServiceRegistration | undefined;
+    const readinessNotes = consulReadinessNotes(() => registration?.state());
     started = await definition
-      .start({ config, live, logger, tracing, dataConverter, db, setupDb, stopped: stop.signalled, waits })
+      .start({ config, live, logger, tracing, dataConverter, db, setupDb, stopped: stop.signalled, waits, readinessNotes })
       .finally(() => setupDb.$disconnect());
     if (!started || stop.isSignalled()) return await shutDown();
 
-    let registration: ServiceRegistration | undefined;
     if (started.http) {
-      const served = withConsulNote(started.http.app, () => registration);
-      if (server) app = served;
-      else server = await listen(service, { ...started.http, app: served }, logger);
+      if (server) app = started.http.app;
+      else server = await listen(service, started.http, logger);
     }
     registration =
       server && started.http && config.consulAddress
@@ -186,27 +188,6 @@ export async function runService<Db extends Database>(definition: ServiceDefinit
     reportError(error);
     return exit(service, logger, 1, [() => tracing.shutdown(), () => flushErrorReports()]);
   }
-}
-
-/**
- * A `/ready` that answers 200 also says whether Consul lists the instance (with CONSUL_HTTP_ADDR): Consul away does not
- * make a process unready, since it does its work all the same, but nobody finds it there meanwhile.
- */
-function withConsulNote(app: HttpApp, registration: () => ServiceRegistration | undefined): HttpApp {
-  return {
-    fetch: async (request, env) => {
-      const response = await app.fetch(request, env);
-      const current = registration();
-      if (!current || response.status !== 200 || new URL(request.url).pathname !== '/ready') return response;
-      const body = (await response.json()) as { degraded?: string[] } & Record<string, unknown>;
-      const away = current.state() === 'away';
-      const degraded = [...(body.degraded ?? []), ...(away ? ['consul'] : [])];
-      return Response.json(
-        { ...body, consul: away ? 'away, not discoverable' : 'up', ...(degraded.length ? { degraded } : {}) },
-        { status: 200, headers: response.headers },
-      );
-    },
-  };
 }
 
 /** The setting that holds each database's URL (config/index.ts). */

@@ -73,6 +73,31 @@ export function createStartWaits() {
 }
 export type StartWaits = ReturnType<typeof createStartWaits>;
 
+/**
+ * What a process adds to a 200 `/ready` from outside its own dependencies: the service lifecycle's Consul registration,
+ * for one. The process's own `/ready` composes them into its `readyAnswer`.
+ */
+export interface ReadinessNotes {
+  notes(): Record<string, string>;
+  degraded(): string[];
+}
+
+export const noReadinessNotes: ReadinessNotes = { notes: () => ({}), degraded: () => [] };
+
+/**
+ * With CONSUL_HTTP_ADDR, whether Consul lists the instance: Consul away does not make a process unready, since it
+ * does its work all the same, but nobody finds it there meanwhile.
+ */
+export function consulReadinessNotes(state: () => 'registered' | 'away' | undefined): ReadinessNotes {
+  return {
+    notes: (): Record<string, string> => {
+      const current = state();
+      return current === undefined ? {} : { consul: current === 'away' ? 'away, not discoverable' : 'up' };
+    },
+    degraded: () => (state() === 'away' ? ['consul'] : []),
+  };
+}
+
 /** Retry delays: 0.5 s, doubling, at most 10 s. */
 export const backoff = { firstMs: 500, maxMs: 10_000 };
 

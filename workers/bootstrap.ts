@@ -11,7 +11,7 @@ import type { TracedService } from '../observability/tracing';
 import type { ConnectOptions } from '../prisma/clients';
 import type { DatabaseName } from '../prisma/databases';
 import { runService } from '../service/lifecycle';
-import { readyAnswer, untilAnswers, type StartWaits } from '../service/readiness';
+import { readyAnswer, untilAnswers, type ReadinessNotes, type StartWaits } from '../service/readiness';
 import { workflowBundleFor } from './workflow-bundle';
 
 /**
@@ -57,7 +57,7 @@ export function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: Wor
     stopping: 'tasks in flight finish or go back to Temporal',
     // Its port from the start: /health, and /ready naming the database or Temporal while it waits for them.
     listen: spec.http && ((config) => ({ port: spec.http!.port(config), host: config.services.host })),
-    async start({ config, live, logger, tracing, dataConverter, db, setupDb, stopped, waits }) {
+    async start({ config, live, logger, tracing, dataConverter, db, setupDb, stopped, waits, readinessNotes }) {
       // The prebuilt bundle (npm run build:workflows) when it matches the sources, so no webpack at start; else it is
       // bundled now and kept for the next start.
       const workflowBundle = spec.workflowsPath
@@ -90,7 +90,7 @@ export function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: Wor
       ]);
       return {
         http: spec.http && {
-          app: withReadiness(spec.http.app(db, logger, live), db, connection),
+          app: withReadiness(spec.http.app(db, logger, live), db, connection, readinessNotes),
           port: spec.http.port(config),
           host: config.services.host,
           registerAs: spec.http.registerAs,
@@ -113,12 +113,14 @@ export function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: Wor
 
 /**
  * The worker's HTTP API with `/ready` in front (open, as `/health` is, for probes): 200 while its database and its
- * Temporal server answer, else 503 naming the one that does not, the same answer as the gateway's.
+ * Temporal server answer (with `extra`'s notes: whether Consul lists it), else 503 naming the one that does not, the
+ * same answer as the gateway's.
  */
 function withReadiness(
   app: { fetch: (request: Request) => Response | Promise<Response> },
   db: object,
   connection: NativeConnection,
+  extra: ReadinessNotes,
 ): { fetch: (request: Request, env?: unknown) => Response | Promise<Response> } {
   const answers = async (check: () => Promise<unknown>) => {
     let timer: NodeJS.Timeout | undefined;
@@ -144,7 +146,7 @@ function withReadiness(
         answers(() => (db as { $queryRawUnsafe(sql: string): Promise<unknown> }).$queryRawUnsafe('SELECT 1')),
         answers(() => connection.withDeadline(Date.now() + readyCheckMs, () => connection.workflowService.getSystemInfo({}))),
       ]);
-      const ready = readyAnswer({ database, temporal });
+      const ready = readyAnswer({ database, temporal }, { notes: extra.notes(), degraded: extra.degraded() });
       return Response.json(ready.body, { status: ready.status });
     },
   };

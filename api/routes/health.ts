@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { StoreDb } from '../../prisma/clients';
 import type { TemporalProblem } from '../../config/temporal-diagnosis';
 import type { ErrorBody } from '../../contracts/errors';
-import { readyAnswer } from '../../service/readiness';
+import { readyAnswer, type ReadinessNotes } from '../../service/readiness';
 import type { LimitCounters } from '../limits';
 import { createRouter, errorResponsesOf, jsonContent, noSecurity } from '../openapi';
 
@@ -28,6 +28,8 @@ export function healthRoutes(deps: {
   temporalProblem?: () => TemporalProblem | undefined;
   /** Where the throttling counters are kept: with REDIS_URL, `/ready` says whether Redis answers. */
   limits?: Pick<LimitCounters, 'redisState'>;
+  /** What `/ready` adds from outside the gateway: whether Consul lists it (service/readiness.ts). */
+  readinessNotes: ReadinessNotes;
 }) {
   const { store, temporal, timeoutMs } = deps;
   const router = createRouter();
@@ -68,7 +70,8 @@ export function healthRoutes(deps: {
         '`status: "waiting"` and `waitingFor`, the list of those that do not answer (`database`, `temporal`). While ' +
         'the gateway starts and waits for its database, `/ready` answers the same 503. Redis does not make it ' +
         'unready: with REDIS_URL, `redis` says `up`, or `away, limiting in memory` (and `degraded` lists `redis`) ' +
-        'while each gateway counts on its own.',
+        'while each gateway counts on its own; nor does Consul: with CONSUL_HTTP_ADDR, `consul` says `up`, or ' +
+        '`away, not discoverable` (and `degraded` lists `consul`).',
       security: noSecurity,
       responses: { 200: jsonContent(Ready, 'Ready'), ...errorResponsesOf(503) },
     }),
@@ -92,8 +95,8 @@ export function healthRoutes(deps: {
         {
           ...(reason ? { reason } : {}),
           details: { ...(problem ? { temporalProblem: problem.code as string } : {}), ...redisNote },
-          notes: redisNote,
-          degraded: redis === 'away' ? ['redis'] : [],
+          notes: { ...redisNote, ...deps.readinessNotes.notes() },
+          degraded: [...(redis === 'away' ? ['redis'] : []), ...deps.readinessNotes.degraded()],
         },
       );
       return ready.status === 200 ? c.json(ready.body as z.infer<typeof Ready>, 200) : c.json(ready.body as ErrorBody, 503);

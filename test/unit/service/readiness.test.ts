@@ -1,11 +1,28 @@
 import type { Logger } from '../../../logging';
-import { createStartWaits, isDatabaseAway, readyAnswer, untilAnswers } from '../../../service/readiness';
+import { consulReadinessNotes, createStartWaits, isDatabaseAway, readyAnswer, untilAnswers } from '../../../service/readiness';
 
 function recordingLogger() {
   const lines: { level: string; msg: string }[] = [];
   const at = (level: string) => (fields: unknown, msg?: string) => lines.push({ level, msg: typeof fields === 'string' ? fields : (msg ?? '') });
   return { lines, logger: { info: at('info'), warn: at('warn'), error: at('error') } as unknown as Logger };
 }
+
+describe('consulReadinessNotes', () => {
+  it('says nothing without a registration, `up` while Consul lists the instance, and `away` (degraded) while not', () => {
+    let state: 'registered' | 'away' | undefined;
+    const notes = consulReadinessNotes(() => state);
+    expect([notes.notes(), notes.degraded()]).toEqual([{}, []]);
+    state = 'registered';
+    expect([notes.notes(), notes.degraded()]).toEqual([{ consul: 'up' }, []]);
+    state = 'away';
+    expect([notes.notes(), notes.degraded()]).toEqual([{ consul: 'away, not discoverable' }, ['consul']]);
+    expect(readyAnswer({ database: 'up' }, { notes: notes.notes(), degraded: notes.degraded() }).body).toEqual({
+      status: 'ok',
+      consul: 'away, not discoverable',
+      degraded: ['consul'],
+    });
+  });
+});
 
 describe('readyAnswer', () => {
   it('is 200 when every dependency is up, with what runs degraded beside the status', () => {
