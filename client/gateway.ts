@@ -330,7 +330,7 @@ export interface paths {
         };
         /**
          * Temporal and the database answer
-         * @description Readiness: 200 when Temporal and the store’s database answer, else 503: the error body, with `details` giving each one’s state (`up`/`down`; for Temporal, why, in `details.temporalProblem`), and beside `error` `status: "waiting"` and `waitingFor`, the list of those that do not answer (`database`, `temporal`). While the gateway starts and waits for its database, `/ready` answers the same 503. Redis does not make it unready: with REDIS_URL, `redis` says `up`, or `away, limiting in memory` (and `degraded` lists `redis`) while each gateway counts on its own.
+         * @description Readiness: 200 when Temporal and the store’s database answer, else 503: the error body, with `details` giving each one’s state (`up`/`down`; for Temporal, why, in `details.temporalProblem`), and beside `error` `status: "waiting"` and `waitingFor`, the list of those that do not answer (`database`, `temporal`). While the gateway starts and waits for its database, `/ready` answers the same 503. Redis does not make it unready: with REDIS_URL, `redis` says `up`, or `away, limiting in memory` (and `degraded` lists `redis`) while each gateway counts on its own; nor does Consul: with CONSUL_HTTP_ADDR, `consul` says `up`, or `away, not discoverable` (and `degraded` lists `consul`).
          */
         get: operations["getReadiness"];
         put?: never;
