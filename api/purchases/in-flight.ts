@@ -72,17 +72,14 @@ export function createInFlightSlots(deps: { store: StoreDb; temporal: Client; ma
       for (let attempt = 1; attempt <= claimAttempts; attempt++) {
         const held = await store.purchaseSlot.findMany({ where: { userId }, select: { slot: true, purchaseId: true, createdAt: true } });
         if (held.some((slot) => slot.purchaseId === purchaseId)) return;
-        const taken = new Set(held.map((slot) => slot.slot));
-        const free = Array.from({ length: limit }, (_, slot) => slot).filter((slot) => !taken.has(slot));
-        if (held.length >= limit || free.length === 0) {
+        const slot = held.length >= limit ? undefined : randomFreeSlot(limit, new Set(held.map((row) => row.slot)));
+        if (slot === undefined) {
           if (!freedFinished) {
             freedFinished = true;
             if (await freeFinished(held)) continue;
           }
           throw tooMany(limit);
         }
-        // A random free slot: concurrent claims of one user spread over the free slots instead of all racing for one.
-        const slot = free[Math.floor(Math.random() * free.length)];
         try {
           await store.purchaseSlot.create({ data: { userId, slot, purchaseId } });
           return;
@@ -96,4 +93,25 @@ export function createInFlightSlots(deps: { store: StoreDb; temporal: Client; ma
       await store.purchaseSlot.deleteMany({ where: { purchaseId } });
     },
   };
+}
+
+/**
+ * A random slot below `limit` that `taken` does not hold, or undefined when there is none: concurrent claims of one
+ * user spread over the free slots instead of all racing for one. While most slots are free it draws at random (about
+ * two draws at worst), so a claim costs the same whatever MAX_PURCHASES_IN_FLIGHT is; only a user holding more than
+ * half of their slots has the free ones listed.
+ */
+export function randomFreeSlot(limit: number, taken: Set<number>, random: () => number = Math.random): number | undefined {
+  let takenBelow = 0;
+  for (const slot of taken) if (slot < limit) takenBelow += 1;
+  if (takenBelow >= limit) return undefined;
+  if (takenBelow < limit / 2) {
+    for (;;) {
+      const slot = Math.floor(random() * limit);
+      if (!taken.has(slot)) return slot;
+    }
+  }
+  const free: number[] = [];
+  for (let slot = 0; slot < limit; slot += 1) if (!taken.has(slot)) free.push(slot);
+  return free[Math.floor(random() * free.length)];
 }
