@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import type { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
@@ -17,7 +17,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import { PrismaInstrumentation } from '@prisma/instrumentation';
+import type { PrismaInstrumentation } from '@prisma/instrumentation';
 
 export type TracedService = 'gateway' | 'orchestrator' | 'supplier' | 'carrier';
 
@@ -59,7 +59,9 @@ export function startTracing(service: TracedService, env: NodeJS.ProcessEnv = pr
     return started;
   }
 
-  const processor = endpoint ? new BatchSpanProcessor(new OTLPTraceExporter()) : new NoopSpanProcessor();
+  // The exporter and Prisma's instrumentation are loaded only when spans leave the process: they weigh several
+  // megabytes of memory in every process that would never use them.
+  const processor = endpoint ? new BatchSpanProcessor(new (otlpExporter())()) : new NoopSpanProcessor();
   // Spans that go nowhere are not recorded: a non-recording span still carries its trace id (to the logs, the
   // traceparent answered, and on through Temporal, unsampled, so the workers record none either), at a fraction of the
   // CPU a recorded one costs in every process and in the workflow's sandbox.
@@ -83,7 +85,7 @@ export function startTracing(service: TracedService, env: NodeJS.ProcessEnv = pr
       new UndiciInstrumentation({ requireParentforSpans: true }),
       // Prisma's query compiling and result serializing are in-process steps of each query: its span is enough. Its
       // spans are leaves, which carry no context on: without an endpoint, where none would be recorded, it is left out.
-      ...(endpoint ? [new PrismaInstrumentation({ ignoreSpanTypes: ['prisma:client:compile', 'prisma:client:serialize'] })] : []),
+      ...(endpoint ? [new (prismaInstrumentation())({ ignoreSpanTypes: ['prisma:client:compile', 'prisma:client:serialize'] })] : []),
     ],
   });
   // The HTTP instrumentation patches node:http (shared by every module) when it is next required, and a process has
@@ -92,6 +94,11 @@ export function startTracing(service: TracedService, env: NodeJS.ProcessEnv = pr
   started = { processor, resource, exporting: Boolean(endpoint), shutdown: () => provider.shutdown() };
   return started;
 }
+
+const otlpExporter = () =>
+  (require('@opentelemetry/exporter-trace-otlp-http') as { OTLPTraceExporter: typeof OTLPTraceExporter }).OTLPTraceExporter;
+const prismaInstrumentation = () =>
+  (require('@prisma/instrumentation') as { PrismaInstrumentation: typeof PrismaInstrumentation }).PrismaInstrumentation;
 
 /**
  * A query outside any request or activity (start-up checks, seeding, `/ready`'s probe) would each be a trace of its

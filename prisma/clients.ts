@@ -1,14 +1,8 @@
-import { PrismaClient as CarrierClient } from './carrier/generated/client';
-import { PrismaClient as CarrierMysqlClient } from './carrier/engines/mysql/generated/client';
-import { PrismaClient as CarrierPostgresClient } from './carrier/engines/postgresql/generated/client';
+import type { PrismaClient as CarrierClient } from './carrier/generated/client';
 import { adapterFor } from './databases';
 import { engineOf, type Engine } from './engines';
-import { PrismaClient as StoreClient } from './store/generated/client';
-import { PrismaClient as StoreMysqlClient } from './store/engines/mysql/generated/client';
-import { PrismaClient as StorePostgresClient } from './store/engines/postgresql/generated/client';
-import { PrismaClient as SupplierClient } from './supplier/generated/client';
-import { PrismaClient as SupplierMysqlClient } from './supplier/engines/mysql/generated/client';
-import { PrismaClient as SupplierPostgresClient } from './supplier/engines/postgresql/generated/client';
+import type { PrismaClient as StoreClient } from './store/generated/client';
+import type { PrismaClient as SupplierClient } from './supplier/generated/client';
 
 /**
  * One TypeScript type per service's database, whatever the engine: the client generated from the source schema.
@@ -31,9 +25,16 @@ export interface ConnectOptions {
 
 const engineByClient = new WeakMap<object, Engine>();
 
-function connect<Db extends object>(clients: Record<Engine, AnyClient>, url: string, options: ConnectOptions = {}): Db {
+/**
+ * Each engine's client is loaded when a URL first asks for it: a process loads the one it uses, not nine generated
+ * clients with their query compilers (about 20 MB of memory per process).
+ */
+type ClientLoaders = Record<Engine, () => AnyClient>;
+
+function connect<Db extends object>(clients: ClientLoaders, url: string, options: ConnectOptions = {}): Db {
   const engine = engineOf(url);
-  const db = new clients[engine]({ adapter: adapterFor(url, options) }) as Db;
+  const Client = clients[engine]();
+  const db = new Client({ adapter: adapterFor(url, options) }) as Db;
   engineByClient.set(db, engine);
   return db;
 }
@@ -47,8 +48,32 @@ export function engineOfClient(db: object): Engine {
 
 /** Each service opens only its own database. */
 export const connectStore = (url: string, options?: ConnectOptions): StoreDb =>
-  connect({ sqlite: StoreClient, postgresql: StorePostgresClient, mysql: StoreMysqlClient }, url, options);
+  connect(
+    {
+      sqlite: () => require('./store/generated/client').PrismaClient,
+      postgresql: () => require('./store/engines/postgresql/generated/client').PrismaClient,
+      mysql: () => require('./store/engines/mysql/generated/client').PrismaClient,
+    },
+    url,
+    options,
+  );
 export const connectSupplier = (url: string, options?: ConnectOptions): SupplierDb =>
-  connect({ sqlite: SupplierClient, postgresql: SupplierPostgresClient, mysql: SupplierMysqlClient }, url, options);
+  connect(
+    {
+      sqlite: () => require('./supplier/generated/client').PrismaClient,
+      postgresql: () => require('./supplier/engines/postgresql/generated/client').PrismaClient,
+      mysql: () => require('./supplier/engines/mysql/generated/client').PrismaClient,
+    },
+    url,
+    options,
+  );
 export const connectCarrier = (url: string, options?: ConnectOptions): CarrierDb =>
-  connect({ sqlite: CarrierClient, postgresql: CarrierPostgresClient, mysql: CarrierMysqlClient }, url, options);
+  connect(
+    {
+      sqlite: () => require('./carrier/generated/client').PrismaClient,
+      postgresql: () => require('./carrier/engines/postgresql/generated/client').PrismaClient,
+      mysql: () => require('./carrier/engines/mysql/generated/client').PrismaClient,
+    },
+    url,
+    options,
+  );

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaMariaDb } from '@prisma/adapter-mariadb';
-import { PrismaPg } from '@prisma/adapter-pg';
+import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import type { PrismaMariaDb } from '@prisma/adapter-mariadb';
+import type { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { databaseLimits } from '../contracts/timeouts';
 import { engineOf } from './engines';
@@ -28,13 +28,18 @@ export function adapterFor(
       if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       // Short while serving: better-sqlite3's busy wait blocks the event loop (contracts/timeouts.ts says why).
       const blockingAllowed = options.shortLived || options.waitForLocks;
-      return new PrismaBetterSqlite3({
+      // Each engine's adapter and driver are loaded when a URL first asks for them, as the clients are.
+      const { PrismaBetterSqlite3: Adapter } = require('@prisma/adapter-better-sqlite3') as {
+        PrismaBetterSqlite3: typeof PrismaBetterSqlite3;
+      };
+      return new Adapter({
         url: file,
         timeout: blockingAllowed ? databaseLimits.sqliteStartupBusyTimeoutMs : databaseLimits.sqliteBusyTimeoutMs,
       });
     }
-    case 'postgresql':
-      return new PrismaPg({
+    case 'postgresql': {
+      const { PrismaPg: Adapter } = require('@prisma/adapter-pg') as { PrismaPg: typeof PrismaPg };
+      return new Adapter({
         connectionString: url,
         connectionTimeoutMillis: databaseLimits.connectMs,
         // Every wait bounded (contracts/timeouts.ts): a row lock, and a statement with its lock waits.
@@ -44,8 +49,11 @@ export function adapterFor(
         // (the migration engine never disposes of its adapter, and pg keeps idle connections for 10 s by default).
         ...(options.shortLived ? { idleTimeoutMillis: 50, allowExitOnIdle: true } : {}),
       });
-    case 'mysql':
-      return new PrismaMariaDb(mariadbUrl(url));
+    }
+    case 'mysql': {
+      const { PrismaMariaDb: Adapter } = require('@prisma/adapter-mariadb') as { PrismaMariaDb: typeof PrismaMariaDb };
+      return new Adapter(mariadbUrl(url));
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import mariadb from 'mariadb';
-import Postgrator from 'postgrator';
+import type mariadbDriver from 'mariadb';
+import type Postgrator from 'postgrator';
 import { redactUrl } from '../config/redact-url';
 import { runPrisma } from './cli';
 import { adapterFor, mariadbUrl, type DatabaseName } from './databases';
@@ -173,9 +173,12 @@ function engineOrFailure(database: DatabaseName, url: string): Engine {
 async function withPostgrator<T>(database: DatabaseName, url: string, work: (postgrator: Postgrator) => Promise<T>) {
   // multipleStatements: a migration file is a script of several DDL statements.
   const options = connectionOptions(url);
+  // Loaded for MySQL alone: a process on another engine never needs them.
+  const mariadb = require('mariadb') as typeof mariadbDriver;
+  const PostgratorRunner = (require('postgrator') as { default: typeof Postgrator }).default;
   const connection = await mariadb.createConnection({ ...options, multipleStatements: true });
   try {
-    const postgrator = new Postgrator({
+    const postgrator = new PostgratorRunner({
       migrationPattern: path.join(migrationsPath(database, 'mysql'), '*.sql'),
       driver: 'mysql',
       database: options.database,
