@@ -89,7 +89,7 @@ export const erasureContracts = {
       awaitWorkflowsClosed: activity(z.object({ workflowIds: Batch }).strict(), z.object({ closed: z.number().int().min(0) })),
       /**
        * Deletes the closed purchase workflows of these ids and, with `byCustomer`, every other of the customer (found
-       * by its CustomerId search attribute), never a running one.
+       * by its CustomerId search attribute), never a running one; returns once the server no longer has them.
        */
       deletePurchaseWorkflows: activity(
         z.object({ customerId: Id, workflowIds: Batch, byCustomer: z.boolean().optional() }).strict(),

@@ -83,6 +83,28 @@ export function createErasureHistoryActivities(connection: NativeConnection, nam
     return [...found.values()];
   }
 
+  /**
+   * The server deletes in the background, seconds or more after it accepted the deletion: the erasure says done once
+   * no history of these runs can be read any more, and a second erasure finds nothing left.
+   */
+  async function untilGone(executions: { workflowId: string; runId: string }[]): Promise<void> {
+    let remaining = executions;
+    while (remaining.length > 0) {
+      Context.current().heartbeat();
+      const still: typeof remaining = [];
+      for (const execution of remaining) {
+        try {
+          await service.describeWorkflowExecution({ namespace, execution });
+          still.push(execution);
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+        }
+      }
+      remaining = still;
+      if (remaining.length > 0) await Context.current().sleep(1_000);
+    }
+  }
+
   return validatedActivities(erasureContracts.histories, {
     async awaitWorkflowsClosed({ workflowIds }) {
       for (const workflowId of workflowIds) await waitUntilClosed(workflowId);
@@ -90,7 +112,7 @@ export function createErasureHistoryActivities(connection: NativeConnection, nam
     },
 
     async deletePurchaseWorkflows({ customerId, workflowIds, byCustomer }) {
-      let deleted = 0;
+      const deleted: { workflowId: string; runId: string }[] = [];
       const stillRunning: string[] = [];
       for (const execution of await executionsOf(customerId, workflowIds, byCustomer ?? false)) {
         // Deleting a running workflow would terminate it midway, with stock held: it is reported, never deleted.
@@ -103,12 +125,13 @@ export function createErasureHistoryActivities(connection: NativeConnection, nam
             namespace,
             workflowExecution: { workflowId: execution.workflowId, runId: execution.runId },
           });
-          deleted += 1;
+          deleted.push(execution);
         } catch (error) {
           if (!isNotFound(error)) throw error;
         }
       }
-      return { deleted, stillRunning };
+      await untilGone(deleted);
+      return { deleted: deleted.length, stillRunning };
     },
   });
 }
