@@ -15,6 +15,8 @@ interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
   text: string;
+  /** The server closed the connection while the body was still being sent (status 0): EPIPE or ECONNRESET. */
+  cut?: string;
 }
 
 /** One request on `agent`; `chunked` sends the body without Content-Length. */
@@ -38,7 +40,13 @@ function send(
       response.on('data', (chunk: string) => (text += chunk));
       response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
     });
-    request.on('error', reject);
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      // A server that refuses a body it will not read answers and closes: a client still sending may meet the close
+      // before it reads the answer, as curl or a browser would. Told apart from any other failure.
+      if (options.body !== undefined && (error.code === 'EPIPE' || error.code === 'ECONNRESET')) {
+        resolve({ status: 0, headers: {}, text: '', cut: error.code });
+      } else reject(error);
+    });
     if (options.body !== undefined) request.write(options.body);
     request.end();
   });
@@ -100,8 +108,11 @@ describe('the gateway process over keep-alive connections', () => {
           async (route, size, chunked) => {
             const headers: Record<string, string> = route.auth ? { authorization: `Bearer ${token}` } : {};
             const refused = await send(gateway.url, agent, route.method, route.path, { body: 'x'.repeat(size), chunked, headers });
-            expect(refused.status).toBeGreaterThanOrEqual(400);
-            expect(refused.status).toBeLessThan(500);
+            // A 4xx, or the connection closed under a body still being sent; never a 5xx, never a stuck connection.
+            if (refused.cut === undefined) {
+              expect(refused.status).toBeGreaterThanOrEqual(400);
+              expect(refused.status).toBeLessThan(500);
+            }
             const next = await send(gateway.url, agent, 'GET', '/health');
             expect(next.status).toBe(200);
           },
