@@ -48,15 +48,12 @@ export async function erasure({ customerId }: ErasureInput): Promise<ErasureResu
   const cancelled: string[] = [];
   for (let look = 1; look <= maxLooks; look += 1) {
     setCurrentDetails(`Ending the customer's purchases in flight (look ${look})`);
-    const purchases: CustomerPurchase[] = [];
-    let after: string | undefined;
-    do {
-      const page = await store.findCustomerPurchases.executeWithOptions({ summary: "Find the customer's purchases" }, [
+    const pages = await allPages((after) =>
+      store.findCustomerPurchases.executeWithOptions({ summary: "Find the customer's purchases" }, [
         { customerId, ...(after ? { after } : {}) },
-      ]);
-      purchases.push(...page.purchases);
-      after = page.next;
-    } while (after);
+      ]),
+    );
+    const purchases = pages.flatMap((page) => page.purchases);
     for (const purchase of purchases) known.set(purchase.purchaseId, purchase);
     const inFlight = purchases.filter((purchase) => !purchase.final);
     if (inFlight.length === 0) break;
@@ -81,15 +78,12 @@ export async function erasure({ customerId }: ErasureInput): Promise<ErasureResu
     );
     deliveriesScrubbed += scrubbed;
   }
-  let purchasesScrubbed = 0;
-  let after: string | undefined;
-  do {
-    const page = await store.scrubPurchaseRecords.executeWithOptions({ summary: "Scrub the store's purchase records" }, [
+  const scrubbedPages = await allPages((after) =>
+    store.scrubPurchaseRecords.executeWithOptions({ summary: "Scrub the store's purchase records" }, [
       { customerId, ...(after ? { after } : {}) },
-    ]);
-    purchasesScrubbed += page.scrubbed;
-    after = page.next;
-  } while (after);
+    ]),
+  );
+  const purchasesScrubbed = scrubbedPages.reduce((sum, page) => sum + page.scrubbed, 0);
   const account = await store.scrubAccount.executeWithOptions({ summary: "Scrub the store's account" }, [{ customerId }]);
 
   setCurrentDetails('Deleting the purchase workflows from Temporal');
@@ -111,7 +105,7 @@ export async function erasure({ customerId }: ErasureInput): Promise<ErasureResu
     customerId,
     cancelled,
     carrier: { deliveriesScrubbed },
-    store: { purchasesScrubbed: purchasesScrubbed, accountScrubbed: account.scrubbed, sessionsEnded: account.sessionsEnded },
+    store: { purchasesScrubbed, accountScrubbed: account.scrubbed, sessionsEnded: account.sessionsEnded },
     temporal: { workflowsDeleted, stillRunning },
   };
   setCurrentDetails(
@@ -130,6 +124,18 @@ async function askToCancel(workflowId: string): Promise<void> {
     // Closed or never started: nothing to cancel.
     log.info('Cancel not delivered', { workflowId, error: String(error) });
   }
+}
+
+/** Asks for page after page, each after the last one's `next`, until a page names none. */
+async function allPages<Page extends { next?: string }>(call: (after: string | undefined) => Promise<Page>): Promise<Page[]> {
+  const pages: Page[] = [];
+  let after: string | undefined;
+  do {
+    const page = await call(after);
+    pages.push(page);
+    after = page.next;
+  } while (after);
+  return pages;
 }
 
 function batches<T>(items: T[]): T[][] {

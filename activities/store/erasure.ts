@@ -18,6 +18,15 @@ function page<Row extends { id: string }>(rows: Row[]): { rows: Row[]; next?: st
   return { rows: kept, next: kept[kept.length - 1]!.id };
 }
 
+/** The customer's records after `after`, in id order, one more than a page: `page` tells whether another follows. */
+function customerRecords(customerId: string, after?: string) {
+  return {
+    where: { userId: customerId, ...(after ? { id: { gt: after } } : {}) },
+    orderBy: { id: 'asc' as const },
+    take: erasureBatchSize + 1,
+  };
+}
+
 const isErased = (address: unknown) => (address as Partial<Address> | null)?.street === erasedText;
 
 type HistoryEntry = { status: string; at: string; note?: string };
@@ -46,12 +55,7 @@ export function createErasureStoreActivities(db: StoreDb): ErasureStoreActivitie
   return validatedActivities(erasureContracts.store, {
     async findCustomerPurchases({ customerId, after }) {
       const { rows: records, next } = page(
-        await db.purchase.findMany({
-          where: { userId: customerId, ...(after ? { id: { gt: after } } : {}) },
-          select: { id: true, workflowId: true, status: true },
-          orderBy: { id: 'asc' },
-          take: erasureBatchSize + 1,
-        }),
+        await db.purchase.findMany({ ...customerRecords(customerId, after), select: { id: true, workflowId: true, status: true } }),
       );
       const purchases = records.map((record) => ({
         purchaseId: record.id,
@@ -77,10 +81,8 @@ export function createErasureStoreActivities(db: StoreDb): ErasureStoreActivitie
     async scrubPurchaseRecords({ customerId, after }) {
       const { rows: records, next } = page(
         await db.purchase.findMany({
-          where: { userId: customerId, ...(after ? { id: { gt: after } } : {}) },
+          ...customerRecords(customerId, after),
           select: { id: true, address: true, failure: true, history: true, updatedAt: true },
-          orderBy: { id: 'asc' },
-          take: erasureBatchSize + 1,
         }),
       );
       let scrubbed = 0;

@@ -86,9 +86,10 @@ describe('the deployed topology', () => {
     return (await answer.json()) as HealthEntry[];
   }
 
-  it('completes a purchase made from the client host through the proxy', async () => {
+  /** A product of 3 in stock, a new buyer, and their purchase of `quantity` placed through the proxy and COMPLETED. */
+  async function completedPurchase(skuPrefix: string, quantity: number) {
     const admin = await adminToken();
-    const sku = `TOPO-${Date.now().toString(36).toUpperCase()}`;
+    const sku = `${skuPrefix}-${Date.now().toString(36).toUpperCase()}`;
     const created = await requestFrom(client(), 'POST', `${topology.edgeUrl}/products`, {
       token: admin,
       body: { sku, name: `Product ${sku}`, priceCents: 500, stock: 3 },
@@ -98,7 +99,7 @@ describe('the deployed topology', () => {
     const placed = await requestFrom(client(), 'POST', `${topology.edgeUrl}/purchases`, {
       token: buyer.token,
       headers: { 'idempotency-key': `topology-${sku}` },
-      body: { items: [{ sku, quantity: 2 }], address: lisbon },
+      body: { items: [{ sku, quantity }], address: lisbon },
     });
     expect(placed.status).toBe(202);
     const id = placed.body.purchase.id as string;
@@ -109,30 +110,18 @@ describe('the deployed topology', () => {
       return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(status);
     });
     expect(status).toBe('COMPLETED');
+    return { admin, sku, buyer, id };
+  }
+
+  it('completes a purchase made from the client host through the proxy', async () => {
+    const { admin, sku } = await completedPurchase('TOPO', 2);
     const stock = await requestFrom(client(), 'GET', `${topology.edgeUrl}/inventory/${sku}`, { token: admin });
     expect(stock.status).toBe(200);
     expect(stock.body).toMatchObject({ available: 1, reserved: 0 });
   });
 
   it('erases a customer from the client host: the workers on their hosts scrub their rows and the cluster drops the histories', async () => {
-    const admin = await adminToken();
-    const sku = `ERASE-${Date.now().toString(36).toUpperCase()}`;
-    const created = await requestFrom(client(), 'POST', `${topology.edgeUrl}/products`, {
-      token: admin,
-      body: { sku, name: `Product ${sku}`, priceCents: 500, stock: 3 },
-    });
-    expect(created.status).toBe(201);
-    const buyer = await newUser();
-    const placed = await requestFrom(client(), 'POST', `${topology.edgeUrl}/purchases`, {
-      token: buyer.token,
-      body: { items: [{ sku, quantity: 1 }], address: lisbon },
-    });
-    expect(placed.status).toBe(202);
-    const id = placed.body.purchase.id as string;
-    await topology.waitUntil(`purchase ${id} completing`, async () => {
-      const answer = await requestFrom(client(), 'GET', `${topology.edgeUrl}/purchases/${id}`, { token: buyer.token });
-      return answer.body?.purchase?.status === 'COMPLETED';
-    });
+    const { admin, buyer, id } = await completedPurchase('ERASE', 1);
 
     const erased = await requestFrom(client(), 'DELETE', `${topology.edgeUrl}/auth/me`, { token: buyer.token });
     expect(erased.status).toBe(202);
