@@ -38,5 +38,5 @@ COPY --from=dependencies --chown=node:node /app/node_modules /app/node_modules
 USER node
 EXPOSE 3000 3001 3002 3003
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["node", "scripts/healthcheck.mjs"]
-ENTRYPOINT ["node", "--enable-source-maps"]
+ENTRYPOINT ["node", "--enable-source-maps", "--max-semi-space-size=4"]
 CMD ["dist/api/main.js"]

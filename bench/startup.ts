@@ -1,9 +1,9 @@
 /**
  * `npm run bench:startup [-- --rounds N]`: each service process's start, from the sources through tsx (`npm start`)
- * and compiled (`npm run build`, `node --enable-source-maps dist/…`, as the image runs it). For each process: the time
- * from its spawn to its first /health 200 (its HTTP server up, config and logging loaded), to /ready 200 (its database
- * migrated, Temporal connected, a worker polling), and its resident memory once ready and settled. Each process is
- * restarted on its own while the rest of the system runs; the figures are medians over the rounds.
+ * and compiled (`npm run build`, `node` with the image's options on dist/…, as the image runs it). For each process:
+ * the time from its spawn to its first /health 200 (its HTTP server up, config and logging loaded), to /ready 200
+ * (its database migrated, Temporal connected, a worker polling), and its resident memory once ready and settled. Each
+ * process is restarted on its own while the rest of the system runs; the figures are medians over the rounds.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
