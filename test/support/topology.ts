@@ -503,8 +503,23 @@ export async function deployTopology(
       throw new Error(`${what} did not happen within ${timeoutMs / 1000}s. Last logs:\n${logs.slice(-60).join('\n')}`);
     }
     const answers200 = (url: string) => async () => (await fetch(url, { signal: AbortSignal.timeout(3_000) })).status === 200;
-    const waitReady = (instance: InstanceName, timeoutMs = 120_000) =>
-      waitUntil(`${instance} being ready`, answers200(`${instanceUrl(instance)}${readyPath(instance)}`), timeoutMs);
+    /** On a timeout, says what the instance itself answers and logs: the shared log's tail is other processes' too. */
+    const waitReady = async (instance: InstanceName, timeoutMs = 120_000) => {
+      const url = `${instanceUrl(instance)}${readyPath(instance)}`;
+      try {
+        await waitUntil(`${instance} being ready`, answers200(url), timeoutMs);
+      } catch (error) {
+        const answer = await fetch(url, { signal: AbortSignal.timeout(3_000) }).then(
+          async (response) => `${response.status} ${await response.text()}`,
+          (failure: unknown) => `no answer (${String(failure)})`,
+        );
+        const own = logs.filter((line) => line.startsWith(`[${instance}] `)).slice(-30);
+        throw new Error(
+          `${instance} being ready did not happen within ${timeoutMs / 1000}s (running: ${running(instance)}). ` +
+            `${url} answers ${answer}. Its last logs:\n${own.join('\n')}\n\n${(error as Error).message}`,
+        );
+      }
+    };
 
     cleanUps.push(async () => {
       for (const name of [...processes.keys()].reverse()) await stopInstance(name as InstanceName);
