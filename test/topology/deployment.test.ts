@@ -459,7 +459,14 @@ describe('the deployed topology', () => {
       await topology.waitReady('carrier');
       restarted.sameProcess = topology.running('carrier') && topology.pid('carrier') === pid;
     })();
-    await Promise.all([faults, sendPurchases({} as RunningSystem, () => temporal, plan, buyers.map((buyer) => buyer.token), load)]);
+    // The watchers stop however the load ends: a fault step that throws must not leave them polling past the test.
+    await Promise.all([faults, sendPurchases({} as RunningSystem, () => temporal, plan, buyers.map((buyer) => buyer.token), load)]).catch(
+      async (error: unknown) => {
+        running = false;
+        await Promise.all([watchReadiness, watchStock]);
+        throw error;
+      },
+    );
 
     const ids = plan.flatMap((purchase) => (purchase.id ? [purchase.id] : []));
     await topology
