@@ -46,7 +46,10 @@ export function engineOfClient(db: object): Engine {
   return engine;
 }
 
-/** Each service opens only its own database. */
+/**
+ * Each service opens only its own database. The three maps differ only in their paths, which stay literal: the build
+ * (scripts/build.ts) bundles each generated client by the path its `require` names.
+ */
 export const connectStore = (url: string, options?: ConnectOptions): StoreDb =>
   connect(
     {
