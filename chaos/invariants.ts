@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
+import type { activityContracts } from '../contracts/activities';
 import { finalPurchaseStatuses, type Purchase } from '../contracts/purchase';
-import { purchaseWorkflowId, purchaseWorkflowType, searchAttributes } from '../contracts/temporal';
+import { cancelSignal, purchaseWorkflowId, purchaseWorkflowType, searchAttributes } from '../contracts/temporal';
 import type { CarrierDb, StoreDb, SupplierDb } from '../prisma/clients';
 import { expectedOutcome, type PlannedPurchase } from './load';
 
@@ -27,6 +28,28 @@ export interface InvariantInput {
 }
 
 const sample = (items: string[]) => items.slice(0, 5);
+
+/** The parts of a Temporal history event that tell when a cancel arrived and when the saga committed. */
+export interface SagaHistoryEvent {
+  workflowExecutionSignaledEventAttributes?: { signalName?: string | null } | null;
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null;
+}
+
+/** The step that commits a purchase: once it is scheduled, a cancel signal is ignored (CONTRACT.md). */
+const commitStep: keyof (typeof activityContracts)['supplier']['activities'] = 'confirmSale';
+
+/**
+ * Whether the saga received the cancel signal before it committed. A client whose answers were lost to a fault keeps
+ * retrying its POST, so its cancel can come after the window closed; the purchase then rightly completes. The history
+ * orders the two: the workflow task that scheduled the commit step had seen every event before it.
+ */
+export function cancelCameBeforeCommit(events: SagaHistoryEvent[]): boolean {
+  for (const event of events) {
+    if (event.workflowExecutionSignaledEventAttributes?.signalName === cancelSignal.name) return true;
+    if (event.activityTaskScheduledEventAttributes?.activityType?.name === commitStep) return false;
+  }
+  return false;
+}
 
 function result(name: string, violations: string[], figures: string): InvariantResult {
   return { name, held: violations.length === 0, figures, violations: sample(violations) };
@@ -83,12 +106,20 @@ export async function checkInvariants(input: InvariantInput): Promise<InvariantR
   {
     const violations: string[] = [];
     const counts: Record<string, number> = {};
+    let lateCancels = 0;
     for (const purchase of accepted) {
       const record = recordById.get(purchase.id!);
       if (!record) continue;
       counts[record.status] = (counts[record.status] ?? 0) + 1;
       const failure = record.failure as { code?: string } | null;
-      const expected = expectedOutcome[purchase.kind];
+      let expected = expectedOutcome[purchase.kind];
+      if (purchase.kind === 'cancel') {
+        const { events } = await temporal.workflow.getHandle(purchaseWorkflowId(purchase.id!)).fetchHistory();
+        if (!cancelCameBeforeCommit(events ?? [])) {
+          expected = expectedOutcome.complete;
+          lateCancels += 1;
+        }
+      }
       if (record.status !== expected) violations.push(`${purchase.id} (${purchase.kind}): ${record.status} ${failure?.code ?? ''}`);
       else if (purchase.kind === 'refuse' && failure?.code !== 'UNSERVED_COUNTRY') {
         violations.push(`${purchase.id}: failed with ${failure?.code}, not UNSERVED_COUNTRY`);
@@ -98,9 +129,10 @@ export async function checkInvariants(input: InvariantInput): Promise<InvariantR
       result(
         'infrastructure faults never turn into FAILED',
         violations,
-        Object.entries(counts)
-          .map(([status, count]) => `${count} ${status}`)
-          .join(', '),
+        [
+          ...Object.entries(counts).map(([status, count]) => `${count} ${status}`),
+          ...(lateCancels > 0 ? [`${lateCancels} cancelled after the window closed`] : []),
+        ].join(', '),
       ),
     );
   }

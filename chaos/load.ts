@@ -3,7 +3,10 @@ import { createGatewayClient } from '../client';
 import { cancelSignal, purchaseWorkflowId } from '../contracts/temporal';
 import type { RunningSystem } from '../harness/system';
 
-/** What a planned purchase should end as when only infrastructure faults happen. */
+/**
+ * What a planned purchase should end as when only infrastructure faults happen. A cancel that reaches the saga only
+ * after its window closed is ignored, and that purchase completes (invariants.ts, cancelCameBeforeCommit).
+ */
 export type PurchaseKind = 'complete' | 'refuse' | 'cancel';
 export const expectedOutcome: Record<PurchaseKind, string> = {
   complete: 'COMPLETED',

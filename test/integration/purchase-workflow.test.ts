@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { cancelCameBeforeCommit } from '../../chaos/invariants';
 import { bookingHorizonDays, estimatedDeliveryDate, nextBusinessDay } from '../../activities/carrier/booking';
 import type { Address, ItemRequest, Purchase, PurchaseFailure } from '../../contracts/purchase';
 import {
@@ -391,6 +392,8 @@ describeEachEngine('the purchase saga on real workers', (engine) => {
       expect(await stockOf('CANCEL-1')).toEqual({ available: 4, reserved: 0 });
       expect(await liveDeliveries(purchaseId)).toBe(0);
       expect((await recordOf(purchaseId)).status).toBe('CANCELLED');
+      // The fault suite reads the same history to tell a cancel the saga took from one that came too late.
+      expect(cancelCameBeforeCommit((await handle.fetchHistory()).events ?? [])).toBe(true);
     });
 
     it('answers a cancellation update with the compensating purchase', async () => {
@@ -422,6 +425,7 @@ describeEachEngine('the purchase saga on real workers', (engine) => {
       expect(result.status).toBe('COMPLETED');
       expect(await stockOf('LATE-1')).toEqual({ available: 2, reserved: 0 });
       expect(await liveDeliveries(purchaseId)).toBe(1);
+      expect(cancelCameBeforeCommit((await handle.fetchHistory()).events ?? [])).toBe(false);
     });
 
     it('compensates a failure that is not a business refusal, then fails with INTERNAL', async () => {
