@@ -30,6 +30,8 @@ RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:20.19-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# Two malloc arenas per process instead of glibc's 8 per core, as compiledEnvironment (launch/services.ts) says why.
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 # The sources stay beside dist/: the worker checks the workflow bundle against them, and Prisma's migrations, schemas
 # and config files are read from prisma/.

@@ -7,7 +7,7 @@ import { payloadDataConverter } from '../codec/data-converter';
 import { ensureLocalPayloadKeys } from '../codec/local-keys';
 import { loadConfig, projectRoot } from '../config';
 import { serviceToken } from '../config/service-token';
-import { entryArguments, readinessUrl, services, tsxLoader, type ServiceName } from '../launch/services';
+import { entryArguments, entryEnvironment, readinessUrl, services, tsxLoader, type ServiceName } from '../launch/services';
 import { startTemporalDevServer, waitForPort } from '../launch/temporal-dev-server';
 import { freePort } from '../net/ports';
 
@@ -115,12 +115,13 @@ export async function startSystem(
   ) => {
     const root = systemOptions.root ?? projectRoot;
     // A test double's entry always runs from its source.
+    const mode = options.entry || !systemOptions.compiled ? 'source' : 'compiled';
     const entry = options.entry
       ? [...tsxLoader, path.join(root, options.entry)]
-      : entryArguments(root, services.find((service) => service.name === name)!.entry, systemOptions.compiled ? 'compiled' : 'source');
+      : entryArguments(root, services.find((service) => service.name === name)!.entry, mode);
     const child = spawn(process.execPath, [...(systemOptions.nodeOptions ?? []), ...entry], {
       cwd: root,
-      env: { ...env, ...options.env },
+      env: entryEnvironment(mode, { ...env, ...options.env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     remember(options.instance ?? name, child);

@@ -13,7 +13,7 @@ import { payloadKeysFor } from '../codec/local-keys';
 import { loadConfig, projectRoot } from '../config';
 import { connectionOptions, hostAndPort, tlsEnabled, type TemporalConnectionSettings } from '../config/temporal';
 import { explainTemporalFailure } from '../config/temporal-diagnosis';
-import { entryArguments, readinessUrl, services, type RunMode } from '../launch/services';
+import { entryArguments, entryEnvironment, readinessUrl, services, type RunMode } from '../launch/services';
 import { devServerOptions, devServerUiOrigin, portAnswers, startTemporalDevServer, waitForPort } from '../launch/temporal-dev-server';
 import { createStartOutput } from './start-output';
 import { startBackends, withOptions } from './start-with';
@@ -157,7 +157,7 @@ async function main() {
     // Own process group: Ctrl-C reaches only this supervisor, which then stops each child in order.
     const child = spawn(process.execPath, entryArguments(projectRoot, service.entry, mode), {
       cwd: projectRoot,
-      env: serviceEnv,
+      env: entryEnvironment(mode, serviceEnv),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../config';
-import { compiledEntry, compiledNodeOptions, services } from '../../launch/services';
+import { compiledEntry, compiledEnvironment, compiledNodeOptions, services } from '../../launch/services';
 
 /**
  * No Docker engine and no Dockerfile linter (hadolint is Haskell; its npm wrappers download a binary) can be had here:
@@ -52,10 +52,12 @@ describe('the Dockerfile', () => {
     expect(copies.indexOf(built)).toBeLessThan(copies.indexOf(modules));
   });
 
-  it('compiles the processes in the build stage (npm run build) and runs the bundle with the options npm start -- --production uses', () => {
+  it('compiles the processes in the build stage (npm run build) and runs the bundle with the options and environment npm start -- --production uses', () => {
     expect(stage('build').some((i) => i.keyword === 'RUN' && /npm run build(\s|$)/.test(i.args))).toBe(true);
     const entrypoint = lastStage.find((i) => i.keyword === 'ENTRYPOINT')!;
     expect(JSON.parse(entrypoint.args)).toEqual(['node', ...compiledNodeOptions]);
+    const environment = lastStage.filter((i) => i.keyword === 'ENV').map((i) => i.args);
+    for (const [name, value] of Object.entries(compiledEnvironment)) expect(environment).toContain(`${name}=${value}`);
     const [command] = JSON.parse(lastStage.find((i) => i.keyword === 'CMD')!.args);
     expect(services.map((service) => compiledEntry(service.entry))).toContain(command);
   });

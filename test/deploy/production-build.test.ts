@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../config';
-import { compiledEntry, compiledNodeOptions, services } from '../../launch/services';
+import { compiledEntry, compiledEnvironment, compiledNodeOptions, services } from '../../launch/services';
 import { startSystem, type RunningSystem } from '../../harness/system';
 
 const run = promisify(execFile);
@@ -15,7 +15,8 @@ const run = promisify(execFile);
  * leaves out) with production dependencies only (`npm ci --omit=dev`: no tsx, no esbuild), compiled as the image's
  * build stage compiles them (Prisma clients, `npm run build`, `npm run build:workflows`, with this project's
  * development tools lent through NODE_PATH and tsx's loader by path, as the build stage has them installed), then the
- * four compiled processes on plain `node` with the image's options (compiledNodeOptions) and NODE_ENV=production
+ * four compiled processes on plain `node` with the image's options and environment (compiledNodeOptions,
+ * compiledEnvironment) and NODE_ENV=production
  * against a dev server, and a purchase through them.
  */
 describe('the production build', () => {
@@ -83,6 +84,8 @@ describe('the production build', () => {
     for (const service of services) {
       const commandLine = fs.readFileSync(`/proc/${system.pid(service.name)}/cmdline`, 'utf8').split('\0').filter(Boolean);
       expect(commandLine.slice(1)).toEqual([...compiledNodeOptions, path.join(build, compiledEntry(service.entry))]);
+      const environment = fs.readFileSync(`/proc/${system.pid(service.name)}/environ`, 'utf8').split('\0');
+      for (const [name, value] of Object.entries(compiledEnvironment)) expect(environment).toContain(`${name}=${value}`);
     }
     const { token } = await system.newUser();
     const done = await system.purchase(token);

@@ -11,6 +11,7 @@ import { secretNames } from '../../config/secret-files';
 import { invalidActivityInput } from '../../contracts/activities';
 import { businessRefusalCodes, errorCodes } from '../../contracts/error-codes';
 import { deliveryStatuses, purchaseStatuses } from '../../contracts/purchase';
+import { compiledEnvironment } from '../../launch/services';
 
 const root = projectRoot;
 const docFiles = [
@@ -108,6 +109,8 @@ const readByCode = new Set<string>([...Object.keys(envSchema.shape), ...secretNa
 for (const match of code.matchAll(/\b(?:env|values)\??\.([A-Z][A-Z0-9_]*)\b/g)) readByCode.add(match[1]!);
 for (const match of code.matchAll(/\benv\[\s*['"`]([A-Z][A-Z0-9_]*)['"`]\s*\]/g)) readByCode.add(match[1]!);
 for (const name of secretNames) readByCode.add(`${name}_FILE`); // config/secret-files.ts reads `${name}_FILE`
+// What the project sets for the C library beneath Node.js when it runs compiled (the image sets the same).
+for (const name of Object.keys(compiledEnvironment)) readByCode.add(name);
 
 /**
  * Standard variables the documents name that libraries read, not the project's code: each with the package that
