@@ -49,6 +49,7 @@ export type GatewayConfig = Pick<
   | 'loginThrottle'
   | 'corsOrigins'
   | 'trustedProxies'
+  | 'clientIpv6Prefix'
   | 'sessionTtlMs'
   | 'sessionMaxAgeMs'
   | 'purchase'
@@ -151,8 +152,8 @@ export function createApp(deps: GatewayDeps) {
       }),
     ),
   );
-  // TRUSTED_PROXIES applies from the start of the process (a KV change waits for the next start).
-  app.use('*', identifyClient(config.trustedProxies));
+  // TRUSTED_PROXIES and CLIENT_IPV6_PREFIX apply from the start of the process (a KV change waits for the next start).
+  app.use('*', identifyClient(config.trustedProxies, config.clientIpv6Prefix));
   app.use('/codec/*', codecCors(config.codecCorsOrigin));
   app.use('*', rateLimit(() => live.current().rateLimitPerMinute, limits));
   app.use(

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
+import ipaddr from 'ipaddr.js';
 import proxyaddr from 'proxy-addr';
 import type { AppEnv } from './context';
 
@@ -57,6 +58,16 @@ export function resolveClient(peer: string, forwardedFor: string | undefined, tr
   return client;
 }
 
+/**
+ * What limits and throttles count as one client: an IPv4 address, or the IPv6 network of `ipv6Prefix` bits it is in
+ * (`2001:db8:1:200::/56`). One subscriber is given a whole IPv6 network and may send from any of its addresses, so
+ * keying by the address alone would give one client a budget per address. 128 keys each IPv6 address by itself.
+ */
+export function clientNetwork(address: string, ipv6Prefix: number): string {
+  if (ipv6Prefix >= 128 || isIP(address) !== 6) return address;
+  return `${ipaddr.IPv6.networkAddressFromCIDR(`${address}/${ipv6Prefix}`).toString()}/${ipv6Prefix}`;
+}
+
 /** The socket's peer address; requests that come without a socket (in-process `app.request()`) share one key. */
 function peerAddress(c: Context): string {
   try {
@@ -67,13 +78,13 @@ function peerAddress(c: Context): string {
 }
 
 /**
- * Works out the request's client once (see `resolveClient`) for the rate limit and the login throttle after it.
- * `trustedProxies` are the checked entries of TRUSTED_PROXIES.
+ * Works out the request's client once (see `resolveClient`, then `clientNetwork`) for the rate limit and the login
+ * throttle after it. `trustedProxies` are the checked entries of TRUSTED_PROXIES; `ipv6Prefix` is CLIENT_IPV6_PREFIX.
  */
-export function identifyClient(trustedProxies: readonly string[]): MiddlewareHandler<AppEnv> {
+export function identifyClient(trustedProxies: readonly string[], ipv6Prefix: number): MiddlewareHandler<AppEnv> {
   const trust = compileTrust(trustedProxies);
   return async (c, next) => {
-    c.set('client', resolveClient(peerAddress(c), c.req.header('x-forwarded-for'), trust));
+    c.set('client', clientNetwork(resolveClient(peerAddress(c), c.req.header('x-forwarded-for'), trust), ipv6Prefix));
     await next();
   };
 }

@@ -10,7 +10,7 @@ export interface SessionInfo {
 export interface AppEnv {
   Variables: RequestIdVariables & {
     user?: User;
-    /** Who sent the request, behind trusted proxies (api/client-address.ts): what limits and throttles key by. */
+    /** Who sent the request (an IPv4 address or an IPv6 network, behind trusted proxies; api/client-address.ts). */
     client?: string;
     session?: SessionInfo;
     /** The purchase a request made or acted on, for its log line. */

@@ -76,6 +76,8 @@ export const envSchema = z.object({
   CORS_ORIGINS: z.string().max(4096).default('*'),
   // The proxies whose X-Forwarded-For the gateway believes (addresses and CIDR ranges, comma-separated); none by default.
   TRUSTED_PROXIES: addressList(4096),
+  // The IPv6 network that limits and throttles count as one client (a prefix length; 128: each address by itself).
+  CLIENT_IPV6_PREFIX: z.coerce.number().int().min(32).max(128).default(56),
   // The Web UI's origin (a URL's origin: scheme://host:port), the one origin whose pages may call the codec server
   // (/codec) with credentials.
   CODEC_CORS_ORIGIN: optionalUrl,
@@ -209,6 +211,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, kv: Readonly<
       clientWindowMs: ms(values.LOGIN_CLIENT_WINDOW as ms.StringValue),
     },
     trustedProxies: trustedProxyEntries(values.TRUSTED_PROXIES),
+    clientIpv6Prefix: values.CLIENT_IPV6_PREFIX,
     // Undefined: the local key file (codec/local-keys.ts).
     payloadKeys,
     codecCorsOrigin: values.CODEC_CORS_ORIGIN && new URL(values.CODEC_CORS_ORIGIN).origin,

@@ -198,11 +198,51 @@ describe('IPv6 and ranges', () => {
         200, 200,
       ]);
       await expectOrderlyAnswer(await served.send('/products', '2001:db8:0:0:0:0:0:7'), [429]);
-      await expectOrderlyAnswer(await served.send('/products', '2001:db8::8'), [200]);
+      await expectOrderlyAnswer(await served.send('/products', '2001:db8:0:100::7'), [200]);
       // An IPv4-mapped client is the IPv4 client.
       await expectOrderlyAnswer(await served.send('/products', '::ffff:203.0.113.40'), [200]);
       await expectOrderlyAnswer(await served.send('/products', '203.0.113.40'), [200]);
       await expectOrderlyAnswer(await served.send('/products', '::ffff:cb00:7128'), [429]);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('counts one IPv6 network (CLIENT_IPV6_PREFIX, /56 by default) as one client: new addresses in it do not escape', async () => {
+    const served = await serveGateway({ TRUSTED_PROXIES: '::1', RATE_LIMIT_PER_MINUTE: '3' }, '::1');
+    try {
+      const inNetwork = (index: number) => served.send('/products', `2001:db8:1:2${index}::${index + 1}`);
+      expect(await sequence(3, inNetwork)).toEqual([200, 200, 200]);
+      await expectOrderlyAnswer(await inNetwork(7), [429]);
+      await expectOrderlyAnswer(await served.send('/products', '2001:db8:1:ff::1'), [429]);
+      // The next /56 is another client.
+      await expectOrderlyAnswer(await served.send('/products', '2001:db8:1:300::1'), [200]);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('counts failed logins from one IPv6 network together', async () => {
+    const served = await serveGateway({ TRUSTED_PROXIES: '::1', LOGIN_FREE_FAILURES: '2', LOGIN_MAX_FAILURES_PER_CLIENT: '1000' }, '::1');
+    try {
+      const account = await signIn(served.gateway);
+      const login = (password: string, client: string) =>
+        served.send('/auth/login', client, { method: 'POST', ...json({ email: account.email, password }) });
+      await expectOrderlyAnswer(await login('wrong', '2001:db8:5:10::1'), [401]);
+      await expectOrderlyAnswer(await login('wrong', '2001:db8:5:20::2'), [401]);
+      await expectOrderlyAnswer(await login(account.password, '2001:db8:5:30::3'), [429]);
+      await expectOrderlyAnswer(await login(account.password, '2001:db8:6::1'), [200]);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('counts each IPv6 address by itself with CLIENT_IPV6_PREFIX=128', async () => {
+    const served = await serveGateway({ TRUSTED_PROXIES: '::1', RATE_LIMIT_PER_MINUTE: '1', CLIENT_IPV6_PREFIX: '128' }, '::1');
+    try {
+      await expectOrderlyAnswer(await served.send('/products', '2001:db8::1'), [200]);
+      await expectOrderlyAnswer(await served.send('/products', '2001:db8::1'), [429]);
+      await expectOrderlyAnswer(await served.send('/products', '2001:db8::2'), [200]);
     } finally {
       await served.close();
     }

@@ -1,4 +1,4 @@
-import { compileTrust, normaliseAddress, resolveClient } from '../../../api/client-address';
+import { clientNetwork, compileTrust, normaliseAddress, resolveClient } from '../../../api/client-address';
 import { ConfigError, loadConfig } from '../../../config';
 import { kvSettingProblem } from '../../../config/settings';
 
@@ -99,5 +99,42 @@ describe('resolveClient', () => {
 
   it('keeps a peer that is not an address as it is (in-process requests)', () => {
     expect(resolveClient('in-process', '203.0.113.7', trust)).toBe('in-process');
+  });
+});
+
+describe('clientNetwork', () => {
+  it('keys IPv4 by the address', () => {
+    expect(clientNetwork('203.0.113.7', 56)).toBe('203.0.113.7');
+  });
+
+  it.each([
+    ['2001:db8:1:2ff:a:b:c:d', 56, '2001:db8:1:200::/56'],
+    ['2001:db8:1:200::1', 56, '2001:db8:1:200::/56'],
+    ['2001:db8:1:2ff:a:b:c:d', 64, '2001:db8:1:2ff::/64'],
+    ['2001:db8:1:2ff:a:b:c:d', 48, '2001:db8:1::/48'],
+    ['fe80::1%eth0', 64, 'fe80::/64'],
+  ])('keys IPv6 %s by its /%i network', (address, prefix, network) => {
+    expect(clientNetwork(address, prefix)).toBe(network);
+  });
+
+  it('keys each IPv6 address by itself at 128', () => {
+    expect(clientNetwork('2001:db8::7', 128)).toBe('2001:db8::7');
+  });
+
+  it('keeps what is not an address as it is', () => {
+    expect(clientNetwork('in-process', 56)).toBe('in-process');
+  });
+});
+
+describe('CLIENT_IPV6_PREFIX', () => {
+  it('is 56 by default', () => {
+    expect(loadConfig({}).clientIpv6Prefix).toBe(56);
+    expect(loadConfig({ CLIENT_IPV6_PREFIX: '64' }).clientIpv6Prefix).toBe(64);
+  });
+
+  it.each(['31', '129', '56.5', 'wide'])('refuses %j at start, naming the setting', (value) => {
+    const load = () => loadConfig({ CLIENT_IPV6_PREFIX: value });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow('CLIENT_IPV6_PREFIX');
   });
 });
