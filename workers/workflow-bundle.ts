@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
+import { failureConverterPath } from '../codec/data-converter';
 import { projectRoot } from '../config';
 import { workflowInterceptorModules } from '../observability/temporal-tracing';
 
@@ -21,6 +22,8 @@ interface Manifest {
   sdkVersion: string;
   /** The workflow interceptor modules bundled with it (tracing, request context): a bundle without them is stale. */
   interceptorModules: string[];
+  /** The failure converter bundled with it: a bundle without it writes failure messages in clear. */
+  failureConverter?: string;
   /** Project-relative path (or absolute, outside the project) → SHA-256 of its content. */
   inputs: Record<string, string>;
 }
@@ -43,12 +46,14 @@ export async function buildWorkflowBundle(workflowsPath: string, options: Bundle
   const bundle = await bundleWorkflowCode({
     workflowsPath,
     workflowInterceptorModules,
+    failureConverterPath,
     logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
   });
   const manifest: Manifest = {
     workflowsPath: keyOf(workflowsPath),
     sdkVersion: sdkVersion(),
     interceptorModules: workflowInterceptorModules.map(keyOf),
+    failureConverter: keyOf(failureConverterPath),
     inputs: Object.fromEntries(bundledFiles(bundle.code).map((file) => [keyOf(file), hashOf(file)])),
   };
   fs.mkdirSync(buildDir, { recursive: true });
@@ -77,6 +82,7 @@ export async function workflowBundleFor(workflowsPath: string, options: BundleOp
     const { code } = await bundleWorkflowCode({
       workflowsPath,
       workflowInterceptorModules,
+      failureConverterPath,
       logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
     });
     return { code: withoutSourcesContent(code) };
@@ -114,6 +120,7 @@ export function staleInputs(workflowsPath: string, buildDir = workflowsBuildDir)
   if (JSON.stringify(manifest.interceptorModules ?? []) !== JSON.stringify(interceptors)) {
     return [`workflow interceptors ${interceptors.join(', ')}`];
   }
+  if (manifest.failureConverter !== keyOf(failureConverterPath)) return [`failure converter ${keyOf(failureConverterPath)}`];
   return Object.entries(manifest.inputs)
     .filter(([key, hash]) => {
       try {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type LogEntry, type ReplayResult } from '@temporalio/worker';
 import { payloadDataConverter } from '../../codec/data-converter';
 import { formatPayloadKeys, type PayloadKey } from '../../config/payload-keys';
 import { purchaseWorkflowId } from '../../contracts/temporal';
@@ -18,6 +18,8 @@ let connection: Connection;
 let admin: string;
 let buyer: Awaited<ReturnType<RunningSystem['newUser']>>;
 let purchaseId: string;
+/** What the SDK's workers in this process logged at WARN and above. */
+const workerLog: LogEntry[] = [];
 
 const personal = () => personalWords(buyer.email);
 
@@ -46,7 +48,7 @@ async function replay(keys: PayloadKey[]): Promise<ReplayResult> {
 }
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('WARN', (entry) => workerLog.push(entry)) });
   system = await startSystem();
   connection = await Connection.connect({ address: system.temporalAddress });
   admin = await system.adminToken();
@@ -84,6 +86,27 @@ describe('personal data in Temporal', () => {
     expect(everythingIn(await showHistory({ token: admin }))).not.toContain(buyer.email);
   });
 
+  it('keeps a failure’s message encrypted and its type in clear; the CLI shows the message through the codec server', async () => {
+    const created = await system.api('POST', '/purchases', {
+      token: buyer.token,
+      body: { items: [{ sku: 'PII-1', quantity: 1 }], address: { ...address, country: 'CA' } },
+    });
+    expect(created.status).toBe(202);
+    const refusedId = created.body.purchase.id as string;
+    expect((await system.waitForPurchase(buyer.token, refusedId, ['FAILED'])).failure).toMatchObject({ code: 'UNSERVED_COUNTRY' });
+    const show = (codec?: { token: string }) =>
+      showWorkflow(purchaseWorkflowId(refusedId), {
+        args: ['--address', system.temporalAddress],
+        codec: codec && { token: codec.token, endpoint: `${system.urls.gateway}/codec` },
+      });
+
+    const raw = everythingIn(await show());
+    expect(raw).toContain('UNSERVED_COUNTRY');
+    expect(raw).toContain('Encoded failure');
+    expect(raw).not.toContain('does not deliver to CA');
+    expect(everythingIn(await show({ token: admin }))).toContain('does not deliver to CA');
+  });
+
   it('refuses the CLI its codec calls with a USER token: the CLI shows nothing', async () => {
     // The codec server answers 403 (test/unit/api/codec-server.test.ts); the CLI retries until its deadline, then fails.
     const shown = showHistory({ token: buyer.token });
@@ -98,7 +121,9 @@ describe('personal data in Temporal', () => {
     expect((await replay([keyB, keyA])).error).toBeUndefined();
     const withoutA = await replay([keyB]);
     expect(withoutA.error).toBeDefined();
-    expect(String(withoutA.error?.message)).toContain(keyA.id);
+    // The failure goes back to Temporal encoded, as every failure does; the worker's log names the missing key.
+    const named = workerLog.filter((entry) => String((entry.meta?.error as Error | undefined)?.message).includes(keyA.id));
+    expect(named.length).toBeGreaterThan(0);
   });
 
   it('still reads the history through the codec server once the gateway runs with the keys B,A', async () => {

@@ -54,6 +54,19 @@ describe('the prebuilt workflow bundle', () => {
     expect(staleInputs(workflowsPath, buildDir)).toEqual([]);
   });
 
+  it('bundles the failure converter that encodes messages, and counts a bundle made without it as stale', () => {
+    const manifestPath = path.join(buildDir, 'manifest.json');
+    const written = fs.readFileSync(manifestPath, 'utf8');
+    const manifest = JSON.parse(written) as { inputs: Record<string, string>; failureConverter?: string };
+    expect(manifest.failureConverter).toBe('codec/failure-converter.ts');
+    expect(Object.keys(manifest.inputs)).toContain('codec/failure-converter.ts');
+    delete manifest.failureConverter;
+    fs.writeFileSync(manifestPath, JSON.stringify(manifest));
+    expect(staleInputs(workflowsPath, buildDir)).toEqual(['failure converter codec/failure-converter.ts']);
+    fs.writeFileSync(manifestPath, written);
+    expect(staleInputs(workflowsPath, buildDir)).toEqual([]);
+  });
+
   it('bundles the workflow interceptors, and counts a bundle made without them as stale', () => {
     const manifestPath = path.join(buildDir, 'manifest.json');
     const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { inputs: Record<string, string>; interceptorModules?: string[] };

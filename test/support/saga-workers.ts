@@ -1,5 +1,6 @@
+import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createCarrierActivities } from '../../activities/carrier/activities';
 import { createStoreActivities } from '../../activities/store/activities';
 import { createSupplierActivities } from '../../activities/supplier/activities';
@@ -21,6 +22,8 @@ export interface SagaWorkerOptions {
   carrier?: (real: CarrierActivities) => CarrierActivities;
   /** How many supplier workers run, as production may run several; 1 unless given. */
   supplierWorkers?: number;
+  /** Every worker's data converter, as the services give theirs (codec/data-converter.ts); the SDK's default unless given. */
+  dataConverter?: DataConverter;
 }
 
 /**
@@ -35,9 +38,11 @@ export async function startSagaWorkers(env: TestWorkflowEnvironment, dbs: TestDa
   const connection = env.nativeConnection;
   const ownConnections: NativeConnection[] = [];
   const ownSupplierDbs: SupplierDb[] = [];
+  const create = (workerOptions: WorkerOptions) =>
+    Worker.create({ ...workerOptions, ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) });
 
   const orchestrator = async () =>
-    Worker.create({
+    create({
       connection,
       taskQueue: taskQueues.purchases,
       // The prebuilt bundle (build/workflows), rebuilt only when a workflow source changed.
@@ -56,14 +61,14 @@ export async function startSagaWorkers(env: TestWorkflowEnvironment, dbs: TestDa
       db = connectSupplier(dbs.urls.supplier);
       ownSupplierDbs.push(db);
     }
-    return Worker.create({ connection: own, taskQueue: taskQueues.supplier, activities: supplierOf(db) });
+    return create({ connection: own, taskQueue: taskQueues.supplier, activities: supplierOf(db) });
   };
 
   const workers = await Promise.all([
     orchestrator(),
-    Worker.create({ connection, taskQueue: taskQueues.supplier, activities: supplierOf(dbs.supplier) }),
+    create({ connection, taskQueue: taskQueues.supplier, activities: supplierOf(dbs.supplier) }),
     ...Array.from({ length: supplierWorkers - 1 }, furtherSupplier),
-    Worker.create({
+    create({
       connection,
       taskQueue: taskQueues.carrier,
       activities: wrapCarrier(createCarrierActivities(dbs.carrier, { carrierName: 'Test Parcel', dailyCapacity })),
