@@ -39,16 +39,21 @@ export interface BundleOptions {
   buildDir?: string;
 }
 
-/** Bundles the workflows at `workflowsPath` into the build folder and writes the manifest beside it. */
-export async function buildWorkflowBundle(workflowsPath: string, options: BundleOptions = {}): Promise<string> {
-  const { logger, buildDir = workflowsBuildDir } = options;
+/** webpack's bundle of the workflows with what every bundle takes in: the interceptors and the failure converter. */
+function bundledCode(workflowsPath: string) {
   const quiet = () => undefined;
-  const bundle = await bundleWorkflowCode({
+  return bundleWorkflowCode({
     workflowsPath,
     workflowInterceptorModules,
     failureConverterPath,
     logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
   });
+}
+
+/** Bundles the workflows at `workflowsPath` into the build folder and writes the manifest beside it. */
+export async function buildWorkflowBundle(workflowsPath: string, options: BundleOptions = {}): Promise<string> {
+  const { logger, buildDir = workflowsBuildDir } = options;
+  const bundle = await bundledCode(workflowsPath);
   const manifest: Manifest = {
     workflowsPath: keyOf(workflowsPath),
     sdkVersion: sdkVersion(),
@@ -78,13 +83,7 @@ export async function workflowBundleFor(workflowsPath: string, options: BundleOp
     if (!isNotWritable(error)) throw error;
     // A read-only install (an image built without the bundle): bundle in memory, as the SDK would.
     logger?.warn(`Cannot write ${buildDir}; bundling in memory at every start`);
-    const quiet = () => undefined;
-    const { code } = await bundleWorkflowCode({
-      workflowsPath,
-      workflowInterceptorModules,
-      failureConverterPath,
-      logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
-    });
+    const { code } = await bundledCode(workflowsPath);
     return { code: withoutSourcesContent(code) };
   }
 }
