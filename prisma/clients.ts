@@ -21,6 +21,8 @@ type AnyClient = new (options: { adapter: ReturnType<typeof adapterFor> }) => un
  */
 export interface ConnectOptions {
   waitForLocks?: boolean;
+  /** SQLite: false runs Prisma's adapter as it ships, preparing each query's statement again (a benchmark's baseline). */
+  statementCache?: boolean;
 }
 
 const engineByClient = new WeakMap<object, Engine>();

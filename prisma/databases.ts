@@ -6,6 +6,7 @@ import type { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { databaseLimits } from '../contracts/timeouts';
 import { engineOf } from './engines';
+import { withStatementCache } from './sqlite-statements';
 
 export { UnsupportedDatabaseUrlError, engineOf, type Engine } from './engines';
 
@@ -20,7 +21,7 @@ export type DatabaseName = (typeof databaseNames)[number];
  */
 export function adapterFor(
   url: string,
-  options: { shortLived?: boolean; waitForLocks?: boolean } = {},
+  options: { shortLived?: boolean; waitForLocks?: boolean; statementCache?: boolean } = {},
 ): SqlMigrationAwareDriverAdapterFactory | SqlDriverAdapterFactory {
   switch (engineOf(url)) {
     case 'sqlite': {
@@ -32,10 +33,11 @@ export function adapterFor(
       const { PrismaBetterSqlite3: Adapter } = require('@prisma/adapter-better-sqlite3') as {
         PrismaBetterSqlite3: typeof PrismaBetterSqlite3;
       };
-      return new Adapter({
+      const adapter = new Adapter({
         url: file,
         timeout: blockingAllowed ? databaseLimits.sqliteStartupBusyTimeoutMs : databaseLimits.sqliteBusyTimeoutMs,
       });
+      return options.statementCache === false ? adapter : withStatementCache(adapter);
     }
     case 'postgresql': {
       const { PrismaPg: Adapter } = require('@prisma/adapter-pg') as { PrismaPg: typeof PrismaPg };
