@@ -1,5 +1,6 @@
 /**
- * `npm run bench:memory [-- --in-flight N] [--settle-seconds S] [--temporal-address host:port] [--source]`: each
+ * `npm run bench:memory [-- --in-flight N] [--settle-seconds S] [--heap-snapshots DIR] [--temporal-address host:port]
+ * [--source]`: each
  * process's memory idle, with N purchases in flight (held in their cancellation window, each with its buyer's long poll
  * open on the gateway, as `npm run bench` waits), and once they have completed; beside them, on the
  * same Temporal server, the bare chain's three workers with N bare chains held at the same step (bench/bare-chain,
@@ -12,14 +13,19 @@
  * anonymous pages (V8's heaps, the SDK's core, thread stacks) and file pages (node's and native modules' code). The
  * main thread's V8 heap (used/total) and the memory V8 tracks outside it (external, array buffers among it) come
  * from each service's /metrics and from each bare worker over IPC; what is left of the RSS ("rest") is native: the
- * SDK's core (Rust), a workflow worker's workflow thread with its own V8 isolate, code, allocator slack.
+ * SDK's core (Rust), a workflow worker's workflow thread with its own V8 isolate, code, allocator slack. With
+ * `--heap-snapshots DIR`, each service's main thread is also snapshotted after each reading (bench/heap-snapshot.ts),
+ * into DIR, and the live objects' size printed: what of its heap is live, and what is garbage not yet collected.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { confirmSignal } from '../contracts/temporal';
 import { sample } from '../harness/prometheus-text';
 import type { RunningSystem } from '../harness/system';
 import { bareMemory } from './bare-chain/start';
 import { bareQueues, heldQuery, releaseSignal } from './bare-chain/workflow';
+import { heapSnapshotFlags, liveHeapMb, takeHeapSnapshot } from './heap-snapshot';
 import { placeOrder, waitForPurchase } from './jobs';
 import { rssPartsMb } from './proc';
 import { sideOptions, startSides } from './sides';
@@ -108,23 +114,43 @@ async function countOf(buyer: ReturnType<RunningSystem['client']>, status: 'RESE
 
 async function main() {
   const { values } = parseArgs({
-    options: { 'in-flight': { type: 'string', default: '100' }, 'settle-seconds': { type: 'string', default: '30' }, ...sideOptions },
+    options: {
+      'in-flight': { type: 'string', default: '100' },
+      'settle-seconds': { type: 'string', default: '30' },
+      'heap-snapshots': { type: 'string' },
+      ...sideOptions,
+    },
   });
   const inFlight = Number(values['in-flight']);
   const settleSeconds = Number(values['settle-seconds']);
-  const sides = await startSides(values, {
+  const snapshotDir = values['heap-snapshots'] ? path.resolve(values['heap-snapshots']) : undefined;
+  if (snapshotDir) fs.mkdirSync(snapshotDir, { recursive: true });
+  const nodeFlags = [values['node-flags'], ...(snapshotDir ? heapSnapshotFlags(snapshotDir) : [])].filter(Boolean).join(' ');
+  const sides = await startSides({ ...values, 'node-flags': nodeFlags || undefined }, {
     PURCHASE_CANCEL_WINDOW: '10m',
     LOG_LEVEL: 'warn',
     // As in npm run bench: a bound near what the one user holds, not the harness's 100000.
     MAX_PURCHASES_IN_FLIGHT: String(inFlight * 4),
   });
   const { system, client, systemClient } = sides;
+  const live: Record<string, Record<string, number>> = {};
+  /** Each service's live objects now, from a heap snapshot kept in the snapshot folder as `<service>-<phase>`. */
+  const liveObjects = async (phase: string) => {
+    if (!snapshotDir) return;
+    for (const name of services) {
+      const file = await takeHeapSnapshot(system.pid(name)!, snapshotDir);
+      const kept = path.join(snapshotDir, `${name}-${phase}.heapsnapshot`);
+      fs.renameSync(file, kept);
+      (live[name] ??= {})[phase] = liveHeapMb(kept);
+    }
+  };
   try {
     await system.stockedProduct('MEMORY-1', inFlight, 100);
     const { token } = await system.newUser('memory');
     const buyer = system.client(token);
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     const idle = await snapshot(sides, settleSeconds);
+    await liveObjects('idle');
 
     const placed = await Promise.all(
       Array.from({ length: inFlight }, async () => (await placeOrder(buyer, 'MEMORY-1')).purchase),
@@ -141,6 +167,7 @@ async function main() {
     await system.waitUntil(`${inFlight} purchases in their window`, async () => (await countOf(buyer, 'RESERVE_DELIVERED')) === inFlight, 300_000);
     await system.waitUntil(`${inFlight} bare chains held`, async () => (await Promise.all(chains.map((chain) => chain.query(heldQuery)))).every(Boolean), 300_000);
     const holding = await snapshot(sides, settleSeconds);
+    await liveObjects('in-flight');
 
     await Promise.all(placed.map((purchase) => systemClient.workflow.getHandle(purchase.workflowId).signal(confirmSignal)));
     await Promise.all(chains.map((chain) => chain.signal(releaseSignal)));
@@ -148,6 +175,7 @@ async function main() {
     await system.waitUntil(`${inFlight} purchases completed`, async () => (await countOf(buyer, 'COMPLETED')) === inFlight, 300_000);
     await Promise.all(chains.map((chain) => chain.result()));
     const after = await snapshot(sides, settleSeconds);
+    await liveObjects('after');
 
     const names = Object.keys(idle);
     console.log(`\n${sides.describe}`);
@@ -163,6 +191,15 @@ async function main() {
     console.log('rest = RSS - heap total - external: native memory (the SDK core, a workflow thread and its isolate, code)');
     console.log(`${'process'.padEnd(15)}${['RSS', 'anon', 'file', 'used', 'heap', 'extern', 'arrbuf', 'rest'].map((h) => h.padStart(7)).join('')}`);
     for (const name of names) console.log(`${name.padEnd(15)}${breakdown(holding[name]!)}`);
+
+    if (snapshotDir) {
+      console.log(`\nlive objects of the main thread, MB (heap snapshots in ${snapshotDir}, each after V8's full collection)`);
+      console.log(`${'process'.padEnd(15)}${['idle', 'in flight', 'after'].map((h) => h.padStart(10)).join('')}`);
+      for (const name of services) {
+        const row = ['idle', 'in-flight', 'after'].map((phase) => (live[name]?.[phase] ?? NaN).toFixed(1).padStart(10)).join('');
+        console.log(`${name.padEnd(15)}${row}`);
+      }
+    }
 
     const ratio = (name: string, of: string) => holding[name]!.rss / holding[of]!.rss;
     const goal = (ok: boolean) => (ok ? 'met' : 'NOT met');
