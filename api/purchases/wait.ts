@@ -17,22 +17,35 @@ export async function untilSagaEnds(
   signal?: AbortSignal,
 ): Promise<'ended' | 'not-found' | 'waited'> {
   const deadline = Date.now() + waitMs;
-  const stop = signal ? AbortSignal.any([signal, AbortSignal.timeout(waitMs)]) : AbortSignal.timeout(waitMs);
-  const stopped = new Promise<'waited'>((resolve) => stop.addEventListener('abort', () => resolve('waited'), { once: true }));
-  // The abort ends the long poll when the wait is up. Its gRPC deadline lies beyond that, by more than the server
-  // keeps back for itself: a poll due to end sooner is answered at once, empty, and the client would ask again and
-  // again. The deadline still bounds the client's retries (which back off without looking at the signal) when
-  // Temporal cannot be reached.
-  const ended = temporal
-    .withDeadline(deadline + longPollGraceMs, () =>
-      temporal.withAbortSignal(stop, () => temporal.workflow.getHandle(purchaseWorkflowId(purchaseId)).result()),
-    )
-    .then(
-      () => 'ended' as const,
-      outcomeOfFailure,
-    );
-  const outcome = await Promise.race([ended, stopped]);
-  return outcome === 'unknown' ? stopped : outcome;
+  // One controller of its own, aborted when the wait ends whichever way: it cancels the long poll still open and
+  // lets go of every gRPC call that listened to it. (`AbortSignal.any` with `AbortSignal.timeout` kept a signal that
+  // was never aborted, with each call's listener and so each call, for the life of the process.)
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), waitMs);
+  const callerGone = () => stop.abort();
+  signal?.addEventListener('abort', callerGone, { once: true });
+  if (signal?.aborted) stop.abort();
+  const stopped = new Promise<'waited'>((resolve) => stop.signal.addEventListener('abort', () => resolve('waited'), { once: true }));
+  try {
+    // The abort ends the long poll when the wait is up. Its gRPC deadline lies beyond that, by more than the server
+    // keeps back for itself: a poll due to end sooner is answered at once, empty, and the client would ask again and
+    // again. The deadline still bounds the client's retries (which back off without looking at the signal) when
+    // Temporal cannot be reached.
+    const ended = temporal
+      .withDeadline(deadline + longPollGraceMs, () =>
+        temporal.withAbortSignal(stop.signal, () => temporal.workflow.getHandle(purchaseWorkflowId(purchaseId)).result()),
+      )
+      .then(
+        () => 'ended' as const,
+        outcomeOfFailure,
+      );
+    const outcome = await Promise.race([ended, stopped]);
+    return outcome === 'unknown' ? await stopped : outcome;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', callerGone);
+    stop.abort();
+  }
 }
 
 /** A long poll that failed: no such workflow, one that ended badly (terminated, timed out), or Temporal not answering. */

@@ -1,9 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { newPurchaseId, purchaseIdFor } from '../../api/purchases/ids';
 import { createPurchaseService, type PurchaseService } from '../../api/purchases/service';
+import { untilSagaEnds } from '../../api/purchases/wait';
 import type { User } from '../../contracts/auth';
 import type { Purchase, PurchaseRequest } from '../../contracts/purchase';
 import { cancelSignal } from '../../contracts/temporal';
@@ -374,6 +377,43 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
         expect((await handle.result()).status).toBe('CANCELLED');
       } finally {
         await counted.close();
+      }
+    });
+
+    it("lets go of its long poll's gRPC calls once the wait is over, while the caller's request lives on", async () => {
+      await product('WAIT-6', 5);
+      const buyer = await newBuyer();
+      const accepted = await serviceWith(env.client).create(buyer, { items: [{ sku: 'WAIT-6', quantity: 1 }], address: lisbon });
+      expect((await env.client.workflow.getHandle(accepted.workflowId).result()).status).toBe('COMPLETED');
+      // Every call the waits make, watched until the garbage collector frees it.
+      const calls = { made: 0, freed: 0 };
+      const freed = new FinalizationRegistry<void>(() => {
+        calls.freed += 1;
+      });
+      const watching: Interceptor = (options, nextCall) => {
+        const call = new InterceptingCall(nextCall(options));
+        calls.made += 1;
+        freed.register(call);
+        return call;
+      };
+      const connection = await Connection.connect({ address: env.address, interceptors: [watching] });
+      try {
+        const temporal = new Client({ connection, namespace: env.namespace, dataConverter: env.client.options.dataConverter });
+        // The callers' requests outlive the waits, as a keep-alive connection's do; the waits end long before their time.
+        const requests = Array.from({ length: 30 }, () => new AbortController());
+        for (const request of requests) expect(await untilSagaEnds(temporal, accepted.id, 60_000, request.signal)).toBe('ended');
+        v8.setFlagsFromString('--expose-gc');
+        const gc = vm.runInNewContext('gc') as () => void;
+        for (let round = 0; round < 20 && calls.freed < calls.made; round += 1) {
+          gc();
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        expect(calls.made).toBeGreaterThanOrEqual(30);
+        // A wait's signal that is never aborted would hold every call that listened to it for the process's life.
+        expect(calls.freed).toBe(calls.made);
+        expect(requests.every((request) => !request.signal.aborted)).toBe(true);
+      } finally {
+        await connection.close();
       }
     });
 
