@@ -21,11 +21,11 @@ export async function untilSagaEnds(
   // lets go of every gRPC call that listened to it. (`AbortSignal.any` with `AbortSignal.timeout` kept a signal that
   // was never aborted, with each call's listener and so each call, for the life of the process.)
   const stop = new AbortController();
+  const stopped = new Promise<'waited'>((resolve) => stop.signal.addEventListener('abort', () => resolve('waited'), { once: true }));
   const timer = setTimeout(() => stop.abort(), waitMs);
   const callerGone = () => stop.abort();
   signal?.addEventListener('abort', callerGone, { once: true });
   if (signal?.aborted) stop.abort();
-  const stopped = new Promise<'waited'>((resolve) => stop.signal.addEventListener('abort', () => resolve('waited'), { once: true }));
   try {
     // The abort ends the long poll when the wait is up. Its gRPC deadline lies beyond that, by more than the server
     // keeps back for itself: a poll due to end sooner is answered at once, empty, and the client would ask again and

@@ -380,6 +380,24 @@ describeEachEngine('POST /purchases when the start is ambiguous', (engine) => {
       }
     });
 
+    it('answers at once when the caller is gone before the wait begins, and frees its wait', async () => {
+      await product('WAIT-7', 5);
+      const buyer = await newBuyer();
+      const accepted = await serviceWith(env.client, { ...settings, cancelWindow: '1h' }).create(buyer, {
+        items: [{ sku: 'WAIT-7', quantity: 1 }],
+        address: lisbon,
+      });
+      const gone = new AbortController();
+      gone.abort();
+      const began = Date.now();
+      // Its answer goes nowhere; what matters is that it comes, for the route then gives back the caller's wait slot.
+      expect(await untilSagaEnds(env.client, accepted.id, 20_000, gone.signal)).toBe('waited');
+      expect(Date.now() - began).toBeLessThan(5_000);
+      const handle = env.client.workflow.getHandle(accepted.workflowId);
+      await handle.signal(cancelSignal, { reason: 'test over' });
+      expect((await handle.result()).status).toBe('CANCELLED');
+    });
+
     it("lets go of its long poll's gRPC calls once the wait is over, while the caller's request lives on", async () => {
       await product('WAIT-6', 5);
       const buyer = await newBuyer();
