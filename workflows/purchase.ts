@@ -295,11 +295,12 @@ async function recordEnd(saga: Saga, status: PurchaseStatus, note: string): Prom
  * The record may be what failed (PURCHASE_RECORD_MISSING): recording is attempted, never allowed to stop the undo.
  */
 async function failInternally({ state, compensations, moveTo }: Saga, error: unknown): Promise<void> {
-  const reason = describeFailure(error);
-  log.error('Purchase failed for a reason that is not a business refusal; compensating', { reason });
+  log.error('Purchase failed for a reason that is not a business refusal; compensating', { reason: describeFailure(error) });
+  // The customer, the record and the Web UI's details get what failed and its type, never its message: a driver's or a
+  // bug's message may quote a database's internals or someone's personal data, which the record would keep and answer.
   const failure: PurchaseFailure = {
     code: 'INTERNAL',
-    message: `The purchase could not be completed and was undone (${reason}); operators: see the workflow history`,
+    message: `The purchase could not be completed and was undone (${kindOfFailure(error)}); operators: see the workflow history`,
   };
   const record = async (status: PurchaseStatus, note: string) => {
     try {
@@ -345,6 +346,17 @@ function asBusinessRefusal(error: unknown): PurchaseFailure | undefined {
   return undefined;
 }
 
+/** What failed and the type of its failure, without its message: `createPurchaseRecord failed with PERMANENT_DATABASE_ERROR`. */
+function kindOfFailure(error: unknown): string {
+  if (error instanceof ActivityFailure) {
+    const type = error.cause instanceof ApplicationFailure ? error.cause.type : error.cause?.name;
+    return `${error.activityType ?? 'an activity'} failed with ${type ?? 'an error'}`;
+  }
+  if (error instanceof ApplicationFailure) return error.type ?? error.name;
+  return error instanceof Error ? error.name : 'an error';
+}
+
+/** The failure in full, its messages included, for the orchestrator's log. */
 function describeFailure(error: unknown): string {
   if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
     return `${error.activityType ?? 'an activity'} failed with ${error.cause.type ?? 'an error'}: ${error.cause.message}`;
