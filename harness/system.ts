@@ -10,6 +10,7 @@ import { serviceToken } from '../config/service-token';
 import { entryArguments, entryEnvironment, readinessUrl, services, tsxLoader, type ServiceName } from '../launch/services';
 import { startTemporalDevServer, waitForPort } from '../launch/temporal-dev-server';
 import { freePort } from '../net/ports';
+import { endsWithThisProcess } from './children';
 
 // Suites and scripts take the free port from here along with the system.
 export { freePort };
@@ -77,7 +78,7 @@ export async function startSystem(
   const logs: string[] = [];
   const processes = new Map<string, ChildProcess>();
   const remember = (name: string, child: ChildProcess) => {
-    processes.set(name, child);
+    processes.set(name, endsWithThisProcess(child));
     const keep = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) if (line.trim()) logs.push(`[${name}] ${line}`);
       // Enough for a whole suite at level info, so a test can check every line a run wrote.

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { build } from 'esbuild';
 import { projectRoot } from '../../config';
+import { endsWithThisProcess } from '../../harness/children';
 import { bareQueues } from './workflow';
 
 export type BareWorkers = Record<keyof typeof bareQueues, ChildProcess>;
@@ -53,11 +54,13 @@ export async function startBareWorkers(
   const workers = Object.fromEntries(
     (Object.keys(bareQueues) as (keyof typeof bareQueues)[]).map((role) => [
       role,
-      spawn(process.execPath, [...nodeOptions, ...entry, role, bundle], {
-        env: { ...process.env, ...options.env, TEMPORAL_ADDRESS: temporalAddress },
-        // The IPC channel answers `memory` (bench/memory.ts).
-        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-      }),
+      endsWithThisProcess(
+        spawn(process.execPath, [...nodeOptions, ...entry, role, bundle], {
+          env: { ...process.env, ...options.env, TEMPORAL_ADDRESS: temporalAddress },
+          // The IPC channel answers `memory` (bench/memory.ts).
+          stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+        }),
+      ),
     ]),
   ) as BareWorkers;
   await Promise.all(

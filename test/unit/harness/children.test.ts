@@ -1,0 +1,50 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import { promisify } from 'node:util';
+import { projectRoot } from '../../../config';
+
+const run = promisify(execFile);
+
+/** Whether `pid` is still a running process (a zombie waiting for its parent's reaping has finished running). */
+function running(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** A process that starts a long child, prints its pid and then dies of an uncaught error, as a crashing benchmark does. */
+async function childPidOfACrash(tie: boolean): Promise<number> {
+  const script = `
+    const { spawn } = require('node:child_process');
+    const { endsWithThisProcess } = require('./harness/children');
+    const child = spawn('sleep', ['600'], { stdio: 'ignore' });
+    ${tie ? 'endsWithThisProcess(child);' : ''}
+    process.stdout.write(String(child.pid));
+    setTimeout(() => { throw new Error('crashed half-way'); }, 50);`;
+  const failed = await run(process.execPath, ['--import', 'tsx', '-e', script], { cwd: projectRoot, timeout: 60_000 }).then(
+    () => undefined,
+    (error: { stdout: string; stderr: string }) => error,
+  );
+  expect(failed?.stderr).toContain('crashed half-way');
+  return Number(failed!.stdout);
+}
+
+describe('a child tied to the process that started it', () => {
+  it('is killed when that process dies of an uncaught error', async () => {
+    const pid = await childPidOfACrash(true);
+    const deadline = Date.now() + 5_000;
+    while (running(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(running(pid)).toBe(false);
+  }, 60_000);
+
+  it('outlives it when not tied (what the tie is for)', async () => {
+    const pid = await childPidOfACrash(false);
+    try {
+      expect(running(pid)).toBe(true);
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
+  }, 60_000);
+});
