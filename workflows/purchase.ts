@@ -346,7 +346,7 @@ function asBusinessRefusal(error: unknown): PurchaseFailure | undefined {
   return undefined;
 }
 
-/** What failed and the type of its failure, without its message: `createPurchaseRecord failed with PERMANENT_DATABASE_ERROR`. */
+/** What failed and the type of its failure, without its message: `scheduleDelivery failed with LABEL_PRINTER_ERROR`. */
 function kindOfFailure(error: unknown): string {
   if (error instanceof ActivityFailure) {
     const type = error.cause instanceof ApplicationFailure ? error.cause.type : error.cause?.name;
@@ -356,14 +356,10 @@ function kindOfFailure(error: unknown): string {
   return error instanceof Error ? error.name : 'an error';
 }
 
-/** The failure in full, its messages included, for the orchestrator's log. */
+/** The failure in full, for the orchestrator's log: its kind, then the message of what failed. */
 function describeFailure(error: unknown): string {
-  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
-    return `${error.activityType ?? 'an activity'} failed with ${error.cause.type ?? 'an error'}: ${error.cause.message}`;
-  }
-  if (error instanceof ActivityFailure) return `${error.activityType ?? 'an activity'} failed: ${error.cause?.message ?? error.message}`;
-  if (error instanceof ApplicationFailure) return `${error.type ?? error.name}: ${error.message}`;
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const failed = error instanceof ActivityFailure ? (error.cause ?? error) : error;
+  return `${kindOfFailure(error)}: ${failed instanceof Error ? failed.message : String(error)}`;
 }
 
 /** The reason alone of a cancel's input that `cancelInputProblems` accepted: nothing else of it is kept. */
