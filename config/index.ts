@@ -65,6 +65,8 @@ export const envSchema = z.object({
   MAX_WAITS_PER_USER: z.coerce.number().int().min(1).max(1_000).default(10),
   MAX_WAITS: z.coerce.number().int().min(1).max(100_000).default(1_000),
   MAX_PURCHASES_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(20),
+  // The orchestrator's workflow cache (the SDK's maxCachedWorkflows); unset: the SDK's default, sized from the heap limit.
+  MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).optional(),
   LOGIN_FREE_FAILURES: z.coerce.number().int().min(0).max(1_000).default(5),
   // The login throttle's counters expire on Node.js timers (in memory, without Redis).
   LOGIN_FAILURE_MEMORY: timerDuration('1s').default('15m'),
@@ -161,6 +163,7 @@ export function loadConfig(given: NodeJS.ProcessEnv = process.env, kv: Readonly<
     gateway: { port: values.PORT },
     orchestrator: {
       metricsPort: env.ORCHESTRATOR_PORT?.trim() ? values.ORCHESTRATOR_PORT : (values.ORCHESTRATOR_METRICS_PORT ?? values.ORCHESTRATOR_PORT),
+      maxCachedWorkflows: values.MAX_CACHED_WORKFLOWS,
     },
     databases: {
       store: values.DATABASE_URL ?? sqliteUrl('store'),

@@ -108,11 +108,12 @@ export async function startSystem(
 
   /**
    * Starts a service process. `instance` names a further instance (e.g. 'supplier#2'; give it its own port through
-   * `env`); `entry` runs another entry file in its place (a test double of a worker).
+   * `env`); `entry` runs another entry file in its place (a test double of a worker); `prefix` is a command that runs
+   * node (its path and arguments follow), e.g. one that puts the process in a memory cgroup first and execs it.
    */
   const startService = (
     name: ServiceName,
-    options: { instance?: string; env?: Record<string, string>; entry?: string } = {},
+    options: { instance?: string; env?: Record<string, string>; entry?: string; prefix?: string[] } = {},
   ) => {
     const root = systemOptions.root ?? projectRoot;
     // A test double's entry always runs from its source.
@@ -120,7 +121,8 @@ export async function startSystem(
     const entry = options.entry
       ? [...tsxLoader, path.join(root, options.entry)]
       : entryArguments(root, services.find((service) => service.name === name)!.entry, mode);
-    const child = spawn(process.execPath, [...(systemOptions.nodeOptions ?? []), ...entry], {
+    const [command, ...args] = [...(options.prefix ?? []), process.execPath, ...(systemOptions.nodeOptions ?? []), ...entry];
+    const child = spawn(command!, args, {
       cwd: root,
       env: entryEnvironment(mode, { ...env, ...options.env }),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -78,6 +78,10 @@ export function runWorker<Db extends { $disconnect(): Promise<void> }>(spec: Wor
           taskQueue: spec.taskQueue,
           activities: spec.activities(db, config, live, connection),
           ...(workflowBundle ? { workflowBundle } : {}),
+          // The SDK sizes its default from the heap limit, which a container's memory limit lowers (39 at 512Mi).
+          ...(workflowBundle && config.orchestrator.maxCachedWorkflows
+            ? { maxCachedWorkflows: config.orchestrator.maxCachedWorkflows }
+            : {}),
           // Payload codecs run outside the workflow sandbox: the bundle needs nothing of the encryption.
           dataConverter,
           // The workflow's interceptors are in the bundle (workers/workflow-bundle.ts); the activities' are here.
