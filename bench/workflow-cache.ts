@@ -7,14 +7,13 @@
  * /metrics, its CPU per purchase and its resident memory idle and with every purchase in its window.
  */
 import { parseArgs } from 'node:util';
-import { samplesOf } from '../harness/prometheus-text';
+import { sumOf } from '../harness/prometheus-text';
 import { startSystem } from '../harness/system';
 import { buildAll, buildIsCurrent } from '../scripts/build';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { cpuSeconds, rssMb } from './proc';
 
 const sku = 'CACHE-BENCH';
-const total = (metrics: string, name: string) => samplesOf(metrics, name).reduce((sum, sample) => sum + sample.value, 0);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function run(options: { purchases: number; heapLimitMb: number; window: string; cache?: number }) {
@@ -47,10 +46,10 @@ async function run(options: { purchases: number; heapLimitMb: number; window: st
     }
     await sleep(5_000);
     const heldMb = rssMb(pid) ?? NaN;
-    const cachedWhileHeld = total(await metrics(), 'temporal_sticky_cache_size');
+    const cachedWhileHeld = sumOf(await metrics(), 'temporal_sticky_cache_size');
     for (const id of ids) await system.waitForPurchase(buyer.token, id, ['COMPLETED'], 300_000);
     const after = await metrics();
-    const counted = (name: string) => total(after, name) - total(before, name);
+    const counted = (name: string) => sumOf(after, name) - sumOf(before, name);
     return {
       cachedWhileHeld,
       evictions: counted('temporal_sticky_cache_total_forced_eviction_total'),

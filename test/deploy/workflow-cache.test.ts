@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { projectRoot } from '../../config';
-import { samplesOf } from '../../harness/prometheus-text';
+import { sumOf } from '../../harness/prometheus-text';
 import { startSystem } from '../../harness/system';
+import { compiledNodeOptions } from '../../launch/services';
 import { memoryCgroup } from '../support/memory-cgroup';
 
 jest.setTimeout(300_000);
@@ -20,23 +21,23 @@ function bytes(quantity: string): number {
 
 /** More purchases in their window at once than the SDK's default cache holds under the chart's limit (39 at 512Mi). */
 const held = 60;
-const total = (metrics: string, name: string) => samplesOf(metrics, name).reduce((sum, sample) => sum + sample.value, 0);
 
 /**
- * The orchestrator as the chart runs it, in a memory cgroup of its memory limit (Node.js sizes its heap from it, and
- * the Temporal SDK its default workflow cache from the heap), with `env`; `held` purchases placed at once, each held in
- * its cancellation window, then completed. Answers the workflow cache's counts from the orchestrator's /metrics.
+ * The orchestrator as the chart runs it (the image's Node.js options), in a memory cgroup of its memory limit
+ * (Node.js sizes its heap from it, and the Temporal SDK its default workflow cache from the heap), with `env`; `held`
+ * purchases placed at once, each held in its cancellation window, then completed. Answers the workflow cache's counts
+ * from the orchestrator's /metrics.
  */
 async function workflowCacheWhileHeld(env: Record<string, string>) {
-  const system = await startSystem({ nodeOptions: ['--max-semi-space-size=4'], env: { PURCHASE_CANCEL_WINDOW: '10s' } });
+  const system = await startSystem({ nodeOptions: [...compiledNodeOptions], env: { PURCHASE_CANCEL_WINDOW: '10s' } });
   const cgroup = memoryCgroup('orchestrator', bytes(memoryLimit));
   try {
     await system.stopProcess('orchestrator');
     system.startService('orchestrator', { prefix: cgroup.prefix, env });
-    await system.waitUntil('the orchestrator in its cgroup is ready', async () => {
-      const answer = await fetch(`${system.urls.orchestrator}/ready`).catch(() => undefined);
-      return answer?.status === 200;
-    });
+    await system.waitUntil(
+      'the orchestrator in its cgroup is ready',
+      async () => (await fetch(`${system.urls.orchestrator}/ready`)).status === 200,
+    );
     const buyer = await system.newUser();
     await system.stockedProduct('CACHE-1', held);
     const ids = await Promise.all(
@@ -45,9 +46,9 @@ async function workflowCacheWhileHeld(env: Record<string, string>) {
     for (const id of ids) await system.waitForPurchase(buyer.token, id, ['COMPLETED'], 120_000);
     const metrics = await (await fetch(`${system.urls.orchestrator}/metrics`)).text();
     return {
-      forcedEvictions: total(metrics, 'temporal_sticky_cache_total_forced_eviction_total'),
-      misses: total(metrics, 'temporal_sticky_cache_miss_total'),
-      hits: total(metrics, 'temporal_sticky_cache_hit_total'),
+      forcedEvictions: sumOf(metrics, 'temporal_sticky_cache_total_forced_eviction_total'),
+      misses: sumOf(metrics, 'temporal_sticky_cache_miss_total'),
+      hits: sumOf(metrics, 'temporal_sticky_cache_hit_total'),
     };
   } finally {
     await system.stop();
